@@ -1,0 +1,111 @@
+// Reference data seeding: inserts what is missing, never overwrites what an admin has changed,
+// so running it twice changes nothing.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { User } from '../src/domain/users/user.entity.js';
+import { Farmer } from '../src/domain/farmers/farmer.entity.js';
+import { FlowerType } from '../src/domain/flowers/flower-type.entity.js';
+import { TimeSlot } from '../src/domain/slots/time-slot.entity.js';
+import { MarketRate } from '../src/domain/rates/market-rate.entity.js';
+import { SystemSetting } from '../src/domain/settings/system-setting.entity.js';
+import { SETTINGS_CATALOG } from '../src/domain/settings/catalog.js';
+import { generatePassword, hashPassword } from '../src/domain/users/password.js';
+import { localDate } from '../src/domain/market-time.js';
+import { REFERENCE_FARMERS, REFERENCE_FLOWERS, REFERENCE_SLOTS, REFERENCE_USERS, referenceRate } from './reference-data.js';
+
+export interface ReferenceSeedOptions {
+  nodeEnv: string;
+  adminPassword?: string | undefined;
+  marketTimeZone: string;
+  now?: Date;
+}
+
+export interface SeedReport {
+  lines: string[];
+  /** Passwords made for new accounts: shown once, never stored in clear. */
+  createdCredentials: { email: string; password: string }[];
+}
+
+export async function seedReferenceData(em: EntityManager, options: ReferenceSeedOptions): Promise<SeedReport> {
+  const report: SeedReport = { lines: [], createdCredentials: [] };
+  const count = (what: string, created: number, total: number) =>
+    report.lines.push(`${what}: ${created} created, ${total - created} already present`);
+
+  let created = 0;
+  for (const u of REFERENCE_USERS) {
+    if (await em.findOne(User, { email: u.email })) continue;
+    let password: string;
+    if (options.nodeEnv === 'development') password = u.devPassword;
+    else if (u.role === 'admin' && options.adminPassword) password = options.adminPassword;
+    else {
+      password = generatePassword();
+      report.createdCredentials.push({ email: u.email, password });
+    }
+    em.create(User, {
+      email: u.email,
+      fullName: u.fullName,
+      phone: u.phone,
+      role: u.role,
+      isActive: true,
+      emailVerified: true,
+      languagePreference: u.languagePreference,
+      passwordHash: await hashPassword(password),
+    });
+    created++;
+  }
+  count('users', created, REFERENCE_USERS.length);
+
+  created = 0;
+  for (const f of REFERENCE_FARMERS) {
+    if (await em.findOne(Farmer, { farmerCode: f.farmerCode })) continue;
+    em.create(Farmer, { ...f, languagePreference: 'ta' });
+    created++;
+  }
+  count('farmers', created, REFERENCE_FARMERS.length);
+
+  created = 0;
+  const flowers = [];
+  for (const f of REFERENCE_FLOWERS) {
+    let flower = await em.findOne(FlowerType, { code: f.code });
+    if (!flower) {
+      flower = em.create(FlowerType, { ...f, aliases: [...f.aliases] });
+      created++;
+    }
+    flowers.push(flower);
+  }
+  count('flower types', created, REFERENCE_FLOWERS.length);
+
+  created = 0;
+  const slots = [];
+  for (const s of REFERENCE_SLOTS) {
+    let slot = await em.findOne(TimeSlot, { name: s.name });
+    if (!slot) {
+      slot = em.create(TimeSlot, { ...s, aliases: [...s.aliases] });
+      created++;
+    }
+    slots.push(slot);
+  }
+  count('time slots', created, REFERENCE_SLOTS.length);
+  await em.flush();
+
+  // A first rate for every flower and slot that has none, effective from the day of seeding.
+  created = 0;
+  const today = localDate(options.now ?? new Date(), options.marketTimeZone);
+  for (const flower of flowers) {
+    for (const slot of slots) {
+      if (await em.count(MarketRate, { flowerType: flower, timeSlot: slot })) continue;
+      em.create(MarketRate, { flowerType: flower, timeSlot: slot, ratePerUnit: referenceRate(slot.name), effectiveDate: today });
+      created++;
+    }
+  }
+  count('market rates', created, flowers.length * slots.length);
+
+  created = 0;
+  for (const s of SETTINGS_CATALOG) {
+    if (await em.findOne(SystemSetting, { key: s.key })) continue;
+    em.create(SystemSetting, { ...s });
+    created++;
+  }
+  count('system settings', created, SETTINGS_CATALOG.length);
+  await em.flush();
+  return report;
+}

@@ -1,0 +1,38 @@
+// createApp builds the HTTP application and never listens: main.ts serves it, tests call app.request().
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Config } from './config.js';
+import type { Database } from './db/orm.js';
+import type { Logger } from './logger.js';
+import { handleError, notFound } from './http/errors.js';
+import { healthRoutes } from './http/health.js';
+import type { AppEnv } from './http/types.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  /** Extra readiness checks (e.g. a linked WhatsApp session), shown on /ready. */
+  readiness?: () => Promise<Record<string, { ok: boolean; detail?: string }>>;
+}
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.use(async (c, next) => {
+    const requestId = c.req.header('x-request-id')?.slice(0, 100) || randomUUID();
+    c.set('requestId', requestId);
+    c.header('x-request-id', requestId);
+    const started = performance.now();
+    await next();
+    deps.logger.debug(
+      { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+  app.route('/', healthRoutes(deps));
+  app.notFound(notFound);
+  app.onError(handleError(deps.logger));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,133 @@
+// The one place that reads process.env. Everything else receives a typed Config.
+import path from 'node:path';
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const isTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en-IN', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const envSchema = z
+  .object({
+    // Unset means production: seeded accounts get generated passwords, never the guide's fixed ones.
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+        .optional(),
+    ),
+    DATA_DIR: z.string().trim().min(1).default('./data'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().trim().min(1).default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    MARKET_TIMEZONE: z
+      .string()
+      .trim()
+      .default('Asia/Kolkata')
+      .refine(isTimeZone, 'must be an IANA time zone such as Asia/Kolkata'),
+    MIGRATE_ON_START: booleanFlag.default(true),
+    DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    WHATSAPP_TRANSPORT: z.enum(['cloud', 'webjs', 'console']).default('console'),
+    WHATSAPP_VERIFY_TOKEN: optionalString,
+    WHATSAPP_APP_SECRET: optionalString,
+    WHATSAPP_ACCESS_TOKEN: optionalString,
+    WHATSAPP_PHONE_NUMBER_ID: optionalString,
+    WHATSAPP_API_BASE_URL: z.url().default('https://graph.facebook.com/v21.0'),
+    CHROME_PATH: optionalString,
+    BACKUP_DIR: optionalString,
+    JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    ADMIN_PASSWORD: optionalString.pipe(z.string().min(10, 'must be at least 10 characters').optional()),
+  })
+  .superRefine((env, ctx) => {
+    if (env.WHATSAPP_TRANSPORT !== 'cloud') return;
+    for (const key of [
+      'WHATSAPP_VERIFY_TOKEN',
+      'WHATSAPP_APP_SECRET',
+      'WHATSAPP_ACCESS_TOKEN',
+      'WHATSAPP_PHONE_NUMBER_ID',
+    ] as const) {
+      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when WHATSAPP_TRANSPORT=cloud' });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  nodeEnv: Env['NODE_ENV'];
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  host: string;
+  logLevel: Env['LOG_LEVEL'];
+  marketTimeZone: string;
+  migrateOnStart: boolean;
+  dbPoolSize: number;
+  whatsapp: {
+    transport: Env['WHATSAPP_TRANSPORT'];
+    verifyToken: string | undefined;
+    appSecret: string | undefined;
+    accessToken: string | undefined;
+    phoneNumberId: string | undefined;
+    apiBaseUrl: string;
+    chromePath: string | undefined;
+  };
+  backupDir: string;
+  jwtSecret: string | undefined;
+  adminPassword: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env by default). Throws ConfigError naming each bad variable. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${String(i.path[0] ?? 'environment')} ${i.message}`);
+    throw new ConfigError(problems);
+  }
+  const env = parsed.data;
+  const dataDir = path.resolve(env.DATA_DIR);
+  return {
+    nodeEnv: env.NODE_ENV,
+    databaseUrl: env.DATABASE_URL,
+    dataDir,
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL,
+    marketTimeZone: env.MARKET_TIMEZONE,
+    migrateOnStart: env.MIGRATE_ON_START,
+    dbPoolSize: env.DB_POOL_SIZE,
+    whatsapp: {
+      transport: env.WHATSAPP_TRANSPORT,
+      verifyToken: env.WHATSAPP_VERIFY_TOKEN,
+      appSecret: env.WHATSAPP_APP_SECRET,
+      accessToken: env.WHATSAPP_ACCESS_TOKEN,
+      phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID,
+      apiBaseUrl: env.WHATSAPP_API_BASE_URL.replace(/\/+$/, ''),
+      chromePath: env.CHROME_PATH,
+    },
+    backupDir: env.BACKUP_DIR ? path.resolve(env.BACKUP_DIR) : path.join(dataDir, 'backups'),
+    jwtSecret: env.JWT_SECRET,
+    adminPassword: env.ADMIN_PASSWORD,
+  };
+}

@@ -1,0 +1,30 @@
+// Every entity, in one list for the ORM config.
+import { User } from './users/user.entity.js';
+import { Farmer } from './farmers/farmer.entity.js';
+import { FlowerType } from './flowers/flower-type.entity.js';
+import { TimeSlot } from './slots/time-slot.entity.js';
+import { MarketRate } from './rates/market-rate.entity.js';
+import { DailyEntry } from './entries/daily-entry.entity.js';
+import { CashAdvance } from './advances/cash-advance.entity.js';
+import { Settlement } from './settlements/settlement.entity.js';
+import { SettlementItem } from './settlements/settlement-item.entity.js';
+import { SecurityLog } from './audit/security-log.entity.js';
+import { Notification } from './notifications/notification.entity.js';
+import { SystemSetting } from './settings/system-setting.entity.js';
+import { InboundMessage } from './inbox/inbound-message.entity.js';
+
+export const entities = [
+  User,
+  Farmer,
+  FlowerType,
+  TimeSlot,
+  MarketRate,
+  DailyEntry,
+  CashAdvance,
+  Settlement,
+  SettlementItem,
+  SecurityLog,
+  Notification,
+  SystemSetting,
+  InboundMessage,
+];

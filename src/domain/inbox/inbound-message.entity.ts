@@ -1,0 +1,28 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { serialPk } from '../columns.js';
+
+export const INBOUND_CHANNELS = ['cloud', 'webjs', 'console'] as const;
+
+/** Every message received, stored once by its provider id: a webhook retry finds it and does nothing. */
+export const InboundMessage = defineEntity({
+  name: 'InboundMessage',
+  tableName: 'inbound_messages',
+  properties: {
+    id: serialPk(),
+    channel: p.enum(INBOUND_CHANNELS),
+    providerMessageId: p.string().length(255).unique(),
+    sender: p.string().length(100),
+    senderPhone: p.string().length(20).nullable(),
+    text: p.text().nullable(),
+    mediaKind: p.string().length(30).nullable(),
+    receivedAt: p.datetime(),
+    storedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    // null until the pipeline has handled it; start-up picks up the rest.
+    outcome: p.string().length(40).nullable(),
+    processedAt: p.datetime().nullable(),
+    error: p.text().nullable(),
+    raw: p.json<unknown>().nullable(),
+  },
+  indexes: [{ name: 'idx_inbound_messages_unprocessed', properties: ['storedAt'], where: 'outcome is null' }],
+});
+export type InboundMessage = InferEntity<typeof InboundMessage>;

@@ -1,0 +1,5 @@
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+  };
+};

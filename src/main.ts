@@ -1,0 +1,39 @@
+// npm start: read the configuration, start the service, stop cleanly on SIGTERM/SIGINT.
+import { ConfigError, loadConfig } from './config.js';
+import { AppError } from './errors.js';
+import { createLogger } from './logger.js';
+import { startService } from './service.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  for (const problem of err.problems) console.error(`Configuration error: ${problem}`);
+  process.exit(1);
+}
+
+const logger = createLogger(config);
+try {
+  const service = await startService(config, logger);
+  const shutdown = (signal: string) => {
+    const force = setTimeout(() => {
+      logger.error('shutdown took longer than 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    service.stop(signal).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+} catch (err) {
+  if (err instanceof AppError) logger.fatal({ code: err.code }, err.message);
+  else logger.fatal({ err }, 'failed to start');
+  process.exit(1);
+}

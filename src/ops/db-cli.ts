@@ -1,0 +1,93 @@
+// npm run db:* — each command prints what it did and exits non-zero on failure.
+import { loadConfig } from '../config.js';
+import { openDatabase, type Database } from '../db/orm.js';
+import { migrateDown, migrateUp, migrationStatus, schemaDrift } from '../db/schema.js';
+import { seedReference } from '../../seeds/ReferenceSeeder.js';
+import type { Config } from '../config.js';
+import { runCli } from './cli.js';
+
+async function printSeed(db: Database, config: Config) {
+  const report = await seedReference(db.orm, config);
+  for (const line of report.lines) console.log(line);
+  for (const c of report.createdCredentials) console.log(`New account ${c.email}, password: ${c.password} (shown once; change it after logging in)`);
+}
+
+const commands: Record<string, (db: Database, args: string[], config: Config) => Promise<number>> = {
+  async migrate(db) {
+    const done = await migrateUp(db.orm);
+    console.log(done.length ? `Applied ${done.length} migration(s):\n  ${done.join('\n  ')}` : 'Nothing to migrate: the schema is current.');
+    return 0;
+  },
+  async rollback(db, args) {
+    const steps = Number(args[0] ?? 1);
+    if (!Number.isInteger(steps) || steps < 1) throw new Error('rollback takes a whole number of steps, e.g. db:rollback -- 2');
+    const done = await migrateDown(db.orm, steps);
+    console.log(done.length ? `Reverted ${done.length} migration(s):\n  ${done.join('\n  ')}` : 'Nothing to roll back.');
+    return 0;
+  },
+  async status(db) {
+    const { executed, pending } = await migrationStatus(db.orm);
+    for (const name of executed) console.log(`  applied  ${name}`);
+    for (const name of pending) console.log(`  pending  ${name}`);
+    console.log(`${executed.length} applied, ${pending.length} pending`);
+    return 0;
+  },
+  async create(db, args) {
+    const name = args[0];
+    const blank = args.includes('--blank');
+    const result = await db.orm.migrator.create(undefined, blank, false, name);
+    if (!result.fileName) {
+      console.log('No schema changes: the entities match the migrated schema, so no migration was written.');
+      return 0;
+    }
+    console.log(`Wrote migrations/${result.fileName}`);
+    return 0;
+  },
+  async check(db) {
+    const { pending } = await migrationStatus(db.orm);
+    if (pending.length) {
+      console.error(`${pending.length} migration(s) are pending; run npm run db:migrate first.`);
+      return 1;
+    }
+    const drift = await schemaDrift(db.orm);
+    if (drift) {
+      console.error('The entities differ from the migrated schema. A migration would need:\n' + drift);
+      return 1;
+    }
+    console.log('No changes: the migrated schema matches the entities.');
+    return 0;
+  },
+  async seed(db, _args, config) {
+    await printSeed(db, config);
+    return 0;
+  },
+  async reset(db, args, config) {
+    if (config.nodeEnv === 'production' && !args.includes('--i-know')) {
+      console.error('db:reset is refused when NODE_ENV=production: it deletes every row.');
+      return 1;
+    }
+    await db.orm.schema.drop({ dropMigrationsTable: true });
+    console.log('Dropped every table.');
+    const done = await migrateUp(db.orm);
+    console.log(`Applied ${done.length} migration(s).`);
+    await printSeed(db, config);
+    return 0;
+  },
+};
+
+await runCli(async (argv) => {
+  const [command, ...args] = argv;
+  const run = command ? commands[command] : undefined;
+  if (!run) {
+    console.error(`Usage: db-cli <${Object.keys(commands).join('|')}> [args]`);
+    return 2;
+  }
+  const config = loadConfig();
+  const db = await openDatabase(config);
+  try {
+    console.log(`Database: ${db.kind === 'embedded' ? `embedded (${config.dataDir}/db)` : 'PostgreSQL server'}`);
+    return await run(db, args, config);
+  } finally {
+    await db.close();
+  }
+});

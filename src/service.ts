@@ -1,0 +1,69 @@
+// The composition root: configuration → database → HTTP → (channels, jobs) with a clean stop.
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/orm.js';
+import { migrateUp, migrationStatus } from './db/schema.js';
+import { createApp } from './app.js';
+import type { Logger } from './logger.js';
+import { seedReference } from '../seeds/ReferenceSeeder.js';
+
+export interface RunningService {
+  port: number;
+  db: Database;
+  stop(reason?: string): Promise<void>;
+}
+
+/** Brings the database up to date; on a brand-new database also seeds the reference data. */
+export async function prepareDatabase(db: Database, config: Config, logger: Logger): Promise<void> {
+  const { executed, pending } = await migrationStatus(db.orm);
+  if (!config.migrateOnStart) {
+    if (pending.length) logger.warn({ pending }, 'migrations are pending and MIGRATE_ON_START=false; /ready will say 503');
+    return;
+  }
+  if (pending.length) {
+    const applied = await migrateUp(db.orm);
+    logger.info({ applied }, 'migrations applied');
+  }
+  if (executed.length === 0) {
+    const report = await seedReference(db.orm, config);
+    logger.info({ seeded: report.lines }, 'reference data seeded on a new database');
+    for (const c of report.createdCredentials) {
+      logger.warn({ email: c.email, password: c.password }, 'new account created; this password is shown once, change it after logging in');
+    }
+  }
+}
+
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  const db = await openDatabase(config);
+  logger.info({ database: db.kind, dataDir: db.kind === 'embedded' ? config.dataDir : undefined }, 'database open');
+  try {
+    await prepareDatabase(db, config, logger);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+
+  const app = createApp({ config, db, logger });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, host: config.host }, 'listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason = 'stop') =>
+    (stopping ??= (async () => {
+      logger.info({ reason }, 'shutting down: no new requests, finishing those in flight');
+      // close() stops accepting and resolves once in-flight requests are answered; idle keep-alive sockets go now.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+      });
+      await db.close();
+      logger.info('stopped');
+    })());
+
+  return { port, db, stop };
+}
