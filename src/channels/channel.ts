@@ -1,0 +1,46 @@
+// What every WhatsApp engine (Cloud API, whatsapp-web.js, the console) offers the rest of the service.
+import type { InboundMessage } from '../domain/inbox/inbound.js';
+
+export interface OutboundText {
+  to: string;
+  text: string;
+}
+
+export interface OutboundDocument {
+  to: string;
+  bytes: Uint8Array;
+  filename: string;
+  mimeType: string;
+  caption?: string;
+}
+
+export interface SendResult {
+  providerMessageId: string;
+}
+
+/** A send that failed. retryable: try again later (rate limit, 5xx, timeout); otherwise give up now. */
+export class ChannelSendError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'ChannelSendError';
+  }
+}
+
+export interface ChannelStatus {
+  ok: boolean;
+  detail?: string;
+}
+
+export interface Channel {
+  readonly name: 'cloud' | 'webjs' | 'console';
+  /** Begins receiving; each message is handed to onInbound (which stores it before anything else). */
+  start(onInbound: (message: InboundMessage) => Promise<void>): Promise<void>;
+  sendText(message: OutboundText): Promise<SendResult>;
+  sendDocument(message: OutboundDocument): Promise<SendResult>;
+  status(): ChannelStatus;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,45 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../../errors.js';
+import { SETTINGS_CATALOG } from './catalog.js';
+import { SystemSetting } from './system-setting.entity.js';
+
+export type SettingValue = string | number | boolean | unknown;
+
+/** Decodes a stored value by its type. Numbers stay strings when they are money (see getDecimalSetting). */
+export function decodeSetting(valueType: string, value: string): SettingValue {
+  switch (valueType) {
+    case 'number':
+      return Number(value);
+    case 'boolean':
+      return value === 'true';
+    case 'json':
+      return JSON.parse(value) as unknown;
+    default:
+      return value;
+  }
+}
+
+async function raw(em: EntityManager, key: string): Promise<{ value: string; valueType: string }> {
+  const row = await em.findOne(SystemSetting, { key });
+  if (row) return row;
+  const def = SETTINGS_CATALOG.find((s) => s.key === key);
+  if (!def) throw new AppError('UNKNOWN_SETTING', `No setting named ${key}`, 404);
+  return def;
+}
+
+export async function getStringSetting(em: EntityManager, key: string): Promise<string> {
+  return (await raw(em, key)).value;
+}
+
+export async function getNumberSetting(em: EntityManager, key: string): Promise<number> {
+  return Number((await raw(em, key)).value);
+}
+
+/** A numeric setting that feeds money arithmetic, kept as its exact string ('5.0', '2000'). */
+export async function getDecimalSetting(em: EntityManager, key: string): Promise<string> {
+  return (await raw(em, key)).value.trim();
+}
+
+export async function getBooleanSetting(em: EntityManager, key: string): Promise<boolean> {
+  return (await raw(em, key)).value === 'true';
+}
