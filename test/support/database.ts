@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startEmbeddedDatabase } from '../../src/db/embedded.js';
 import { openDatabase, type Database } from '../../src/db/orm.js';
-import { adminUrl, TEMPLATE_DB, withDatabaseName } from './urls.js';
+import { adminUrl, withDatabaseName } from './urls.js';
 
 export interface TestDatabase {
   db: Database;
@@ -31,10 +31,11 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   const config = testConfig(options.config);
   const serverUrl = inject('serverUrl');
   if (serverUrl) {
-    const name = `malar_t_${randomBytes(6).toString('hex')}`;
+    const template = inject('templateDb');
+    const name = `${template}_${randomBytes(4).toString('hex')}`;
     const admin = new pg.Client({ connectionString: adminUrl(serverUrl) });
     await admin.connect();
-    await admin.query(prepared ? `create database "${name}" template "${TEMPLATE_DB}"` : `create database "${name}"`);
+    await admin.query(prepared ? `create database "${name}" template "${template}"` : `create database "${name}"`);
     await admin.end();
     const db = await openDatabase(config, { url: withDatabaseName(serverUrl, name) });
     return {

@@ -9,24 +9,26 @@ import { startEmbeddedDatabase } from '../../src/db/embedded.js';
 import { openDatabase } from '../../src/db/orm.js';
 import { migrateUp } from '../../src/db/schema.js';
 import { seedReference } from '../../seeds/ReferenceSeeder.js';
-import { adminUrl, TEMPLATE_DB, withDatabaseName } from './urls.js';
+import { randomBytes } from 'node:crypto';
+import { adminUrl, withDatabaseName } from './urls.js';
 import pg from 'pg';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     serverUrl: string | null;
+    /** Template database of this run; test databases are named after it, so parallel runs never collide. */
+    templateDb: string;
     templateDump: string | null;
   }
 }
 
 export default async function setup(project: TestProject) {
+  const TEMPLATE_DB = `malar_t_${randomBytes(4).toString('hex')}`;
+  project.provide('templateDb', TEMPLATE_DB);
   const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
   if (config.databaseUrl) {
     const admin = new pg.Client({ connectionString: adminUrl(config.databaseUrl) });
     await admin.connect();
-    // Leftovers of an interrupted run: drop databases this suite made.
-    const stale = await admin.query<{ datname: string }>("select datname from pg_database where datname like 'malar_t_%' or datname = $1", [TEMPLATE_DB]);
-    for (const { datname } of stale.rows) await admin.query(`drop database if exists "${datname}" with (force)`);
     await admin.query(`create database "${TEMPLATE_DB}"`);
     await admin.end();
     const db = await openDatabase(config, { url: withDatabaseName(config.databaseUrl, TEMPLATE_DB) });

@@ -1,4 +1,3 @@
-export const TEMPLATE_DB = 'malar_t_template';
 
 export function withDatabaseName(url: string, name: string): string {
   const u = new URL(url);
