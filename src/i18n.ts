@@ -1,4 +1,5 @@
-// Every text the bot or the API says lives in templates/locales/<lang>.json (same keys in each).
+// Every text the bot or the API says lives in templates/locales/<lang>/<feature>.json, the same files and
+// keys in each language. A file's name is the first part of its keys: chat.json's "saved" is t('chat.saved').
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,12 @@ import type { Language } from './domain/columns.js';
 const localesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'templates', 'locales');
 
 export function loadLocale(lang: Language): Record<string, unknown> {
-  return JSON.parse(fs.readFileSync(path.join(localesDir, `${lang}.json`), 'utf8')) as Record<string, unknown>;
+  const dir = path.join(localesDir, lang);
+  const resources: Record<string, unknown> = {};
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    resources[path.basename(file, '.json')] = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as unknown;
+  }
+  return resources;
 }
 
 const instance = i18next.createInstance();

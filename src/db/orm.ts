@@ -5,6 +5,9 @@ import { ormOptions } from '../../mikro-orm.config.js';
 import type { Config } from '../config.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.js';
 
+/** Socket-server slots kept free of the pool, for lock sessions and the like. */
+export const EMBEDDED_RESERVED_CONNECTIONS = 4;
+
 export interface Database {
   orm: MikroORM;
   /** 'server' when DATABASE_URL is set, 'embedded' for PGlite. */
@@ -30,13 +33,14 @@ export async function openDatabase(
   let poolSize = config.dbPoolSize;
   let ownsEmbedded = false;
   if (!url && !embedded) {
-    embedded = await startEmbeddedDatabase({ dataDir: path.join(config.dataDir, 'db'), maxConnections: poolSize });
+    // A few slots beyond the pool: advisory-lock sessions and operator commands hold their own connections.
+    embedded = await startEmbeddedDatabase({ dataDir: path.join(config.dataDir, 'db'), maxConnections: poolSize + EMBEDDED_RESERVED_CONNECTIONS });
     ownsEmbedded = true;
   }
   if (embedded) {
     url = embedded.url;
     // Each pooled connection takes one of the socket server's slots; more would be refused.
-    poolSize = Math.min(poolSize, embedded.maxConnections);
+    poolSize = Math.max(1, Math.min(poolSize, embedded.maxConnections - EMBEDDED_RESERVED_CONNECTIONS));
   }
   try {
     const orm = await MikroORM.init(ormOptions({ clientUrl: url!, poolSize, debug: options.debug }));

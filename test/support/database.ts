@@ -5,7 +5,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startEmbeddedDatabase } from '../../src/db/embedded.js';
-import { openDatabase, type Database } from '../../src/db/orm.js';
+import { EMBEDDED_RESERVED_CONNECTIONS, openDatabase, type Database } from '../../src/db/orm.js';
 import { adminUrl, withDatabaseName } from './urls.js';
 
 export interface TestDatabase {
@@ -53,7 +53,7 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   }
   const dump = inject('templateDump');
   const embedded = await startEmbeddedDatabase({
-    maxConnections: config.dbPoolSize,
+    maxConnections: config.dbPoolSize + EMBEDDED_RESERVED_CONNECTIONS,
     ...(prepared && dump ? { loadDataDir: new Blob([fs.readFileSync(dump)]) } : {}),
   });
   const db = await openDatabase(config, { embedded });

@@ -44,7 +44,7 @@ export default async function setup(project: TestProject) {
       await a.end();
     };
   }
-  const embedded = await startEmbeddedDatabase({ maxConnections: 2 });
+  const embedded = await startEmbeddedDatabase({ maxConnections: 6 });
   const db = await openDatabase(config, { embedded });
   await migrateUp(db.orm);
   await seedReference(db.orm, config);
