@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('has working defaults for a first start', () => {
+    const c = loadConfig({});
+    expect(c.nodeEnv).toBe('production');
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.port).toBe(3000);
+    expect(c.marketTimeZone).toBe('Asia/Kolkata');
+    expect(c.whatsapp.transport).toBe('console');
+    expect(c.whatsapp.apiBaseUrl).toBe('https://graph.facebook.com/v21.0');
+    expect(c.backupDir).toBe(`${c.dataDir}/backups`);
+    expect(c.migrateOnStart).toBe(true);
+  });
+
+  it('names each bad variable in one line', () => {
+    expect(problems({ PORT: 'eighty' })).toEqual([expect.stringMatching(/^PORT /)]);
+    expect(problems({ PORT: '70000' })).toEqual([expect.stringMatching(/^PORT /)]);
+    expect(problems({ MARKET_TIMEZONE: 'Asia/Chennai' })).toEqual(['MARKET_TIMEZONE must be an IANA time zone such as Asia/Kolkata']);
+    expect(problems({ DATABASE_URL: 'mysql://x' })).toEqual(['DATABASE_URL must be a postgres:// or postgresql:// URL']);
+    expect(problems({ WHATSAPP_TRANSPORT: 'sms' })).toEqual([expect.stringMatching(/^WHATSAPP_TRANSPORT /)]);
+    expect(problems({ MIGRATE_ON_START: 'maybe' })).toEqual([expect.stringMatching(/^MIGRATE_ON_START /)]);
+    expect(problems({ JWT_SECRET: 'short' })).toEqual(['JWT_SECRET must be at least 32 characters']);
+    expect(problems({ PORT: 'x', LOG_LEVEL: 'loud' })).toHaveLength(2);
+  });
+
+  it('requires every Cloud API variable when the transport is cloud', () => {
+    expect(problems({ WHATSAPP_TRANSPORT: 'cloud', WHATSAPP_VERIFY_TOKEN: 'v' })).toEqual([
+      'WHATSAPP_APP_SECRET is required when WHATSAPP_TRANSPORT=cloud',
+      'WHATSAPP_ACCESS_TOKEN is required when WHATSAPP_TRANSPORT=cloud',
+      'WHATSAPP_PHONE_NUMBER_ID is required when WHATSAPP_TRANSPORT=cloud',
+    ]);
+    const c = loadConfig({
+      WHATSAPP_TRANSPORT: 'cloud',
+      WHATSAPP_VERIFY_TOKEN: 'v',
+      WHATSAPP_APP_SECRET: 's',
+      WHATSAPP_ACCESS_TOKEN: 't',
+      WHATSAPP_PHONE_NUMBER_ID: '123',
+      WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9999/v21.0/',
+    });
+    expect(c.whatsapp.apiBaseUrl).toBe('http://127.0.0.1:9999/v21.0');
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', CHROME_PATH: ' ' }).databaseUrl).toBeUndefined();
+  });
+});

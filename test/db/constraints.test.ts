@@ -1,0 +1,135 @@
+// Every unique constraint and foreign key rejects a bad row. The lists are read from the catalog, and
+// compared with the expected ones, so a new constraint without a test here fails this file.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { sql, sqlErrorCode } from '../support/sql.js';
+import { insertLedgerRows } from '../support/ledger-rows.js';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  // Two of everything, so a unique column of one row can be copied onto another.
+  await insertLedgerRows(t.db);
+  await insertLedgerRows(t.db);
+});
+afterAll(() => t?.close());
+
+interface UniqueRow {
+  table_name: string;
+  name: string;
+  columns: string[];
+}
+
+async function uniqueConstraints(): Promise<UniqueRow[]> {
+  // Unique constraints and unique indexes, primary keys excluded.
+  return sql<UniqueRow>(
+    t.db,
+    `select c.relname as table_name, i.relname as name,
+            array(select a.attname from unnest(x.indkey) with ordinality k(attnum, n)
+                  join pg_attribute a on a.attrelid = x.indrelid and a.attnum = k.attnum order by k.n)::text[] as columns
+       from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class c on c.oid = x.indrelid
+       join pg_namespace ns on ns.oid = c.relnamespace
+      where ns.nspname = current_schema() and x.indisunique and not x.indisprimary and c.relname <> 'mikro_orm_migrations'
+      order by 1, 2`,
+  );
+}
+
+const EXPECTED_UNIQUES = [
+  'cash_advances(source_message_id)',
+  'daily_entries(entry_no)',
+  'daily_entries(source_message_id,source_line)',
+  'farmers(farmer_code)',
+  'farmers(whatsapp_number)',
+  'flower_types(code)',
+  'flower_types(name)',
+  'flower_types(name_ta)',
+  'inbound_messages(provider_message_id)',
+  'market_rates(flower_type_id,time_slot_id,effective_date)',
+  'settlement_items(daily_entry_id)',
+  'settlements(farmer_id,period_start,period_end)',
+  'settlements(settlement_number)',
+  'system_settings(key)',
+  'time_slots(name)',
+  'time_slots(name_ta)',
+  'users(email)',
+  'users(phone)',
+];
+
+describe('unique constraints', () => {
+  it('are the ones the ledger needs', async () => {
+    const found = (await uniqueConstraints()).map((u) => `${u.table_name}(${u.columns.join(',')})`);
+    expect(found.sort()).toEqual([...EXPECTED_UNIQUES].sort());
+  });
+
+  it('each rejects a second row with the same key', async () => {
+    for (const u of await uniqueConstraints()) {
+      const cols = u.columns.map((c) => `"${c}"`).join(', ');
+      // Copy the key of one row onto another row of the same table.
+      const rows = await sql<{ id: string }>(t.db, `select id::text as id from "${u.table_name}" where (${cols}) is not null order by id limit 2`);
+      expect(rows.length, `${u.name} needs two rows to test`).toBe(2);
+      const code = await sqlErrorCode(
+        t.db,
+        `update "${u.table_name}" set (${cols}) = (select ${cols} from "${u.table_name}" where id::text = ?) where id::text = ?`,
+        [rows[0]!.id, rows[1]!.id],
+      );
+      expect(code, u.name).toBe('23505');
+    }
+  });
+});
+
+describe('foreign keys', () => {
+  it('each rejects a row pointing at nothing', async () => {
+    const fks = await sql<{ table_name: string; column_name: string; foreign_table: string; delete_rule: string }>(
+      t.db,
+      `select cls.relname as table_name, a.attname as column_name, fcls.relname as foreign_table,
+              case con.confdeltype when 'a' then 'no action' when 'r' then 'restrict' when 'c' then 'cascade' when 'n' then 'set null' else 'other' end as delete_rule
+         from pg_constraint con join pg_class cls on cls.oid = con.conrelid join pg_class fcls on fcls.oid = con.confrelid
+         join pg_namespace ns on ns.oid = cls.relnamespace
+         join pg_attribute a on a.attrelid = con.conrelid and a.attnum = con.conkey[1]
+        where con.contype = 'f' and ns.nspname = current_schema() order by 1, 2`,
+    );
+    expect(fks.length).toBe(20);
+    for (const fk of fks) {
+      const row = await sql<{ id: string }>(t.db, `select id::text as id from "${fk.table_name}" where "${fk.column_name}" is not null limit 1`);
+      expect(row.length, `${fk.table_name}.${fk.column_name} needs a row`).toBe(1);
+      const code = await sqlErrorCode(t.db, `update "${fk.table_name}" set "${fk.column_name}" = gen_random_uuid() where id::text = ?`, [row[0]!.id]);
+      expect(code, `${fk.table_name}.${fk.column_name}`).toBe('23503');
+      // Ledger history is never silently unlinked: only the outbox may lose its farmer/user link.
+      if (fk.table_name !== 'notifications') expect(fk.delete_rule, `${fk.table_name}.${fk.column_name}`).toMatch(/restrict|no action/);
+    }
+  });
+
+  it('keep a farmer with history from being deleted', async () => {
+    const farmer = await sql<{ id: string }>(t.db, `select farmer_id::text as id from daily_entries limit 1`);
+    expect(await sqlErrorCode(t.db, `delete from farmers where id::text = ?`, [farmer[0]!.id])).toBe('23503');
+  });
+});
+
+describe('checks', () => {
+  const entryUpdate = (set: string) => `update daily_entries set ${set} where id = (select id from daily_entries limit 1)`;
+  it('refuse impossible ledger values', async () => {
+    expect(await sqlErrorCode(t.db, entryUpdate('quantity = 0'))).toBe('23514');
+    expect(await sqlErrorCode(t.db, entryUpdate('quantity = -1'))).toBe('23514');
+    expect(await sqlErrorCode(t.db, entryUpdate('rate_per_unit = 0'))).toBe('23514');
+    expect(await sqlErrorCode(t.db, entryUpdate('commission_rate = 101'))).toBe('23514');
+    expect(await sqlErrorCode(t.db, entryUpdate("status = 'voided'"))).toBe('23514'); // voided needs voided_at
+    expect(await sqlErrorCode(t.db, entryUpdate("status = 'deleted'"))).toBe('23514');
+    expect(await sqlErrorCode(t.db, `update cash_advances set amount_recovered = amount + 1`)).toBe('23514');
+    expect(await sqlErrorCode(t.db, `update cash_advances set amount = 0`)).toBe('23514');
+    expect(await sqlErrorCode(t.db, `update settlements set net_payable = -0.01`)).toBe('23514');
+    expect(await sqlErrorCode(t.db, `update settlements set paid_at = null`)).toBe('23514'); // paid needs paid_at
+    expect(await sqlErrorCode(t.db, `update market_rates set rate_per_unit = 0`)).toBe('23514');
+    expect(await sqlErrorCode(t.db, `update farmers set language_preference = 'hi'`)).toBe('23514');
+  });
+
+  it('refuse overlapping active time slots, but allow an inactive one', async () => {
+    const insert = (name: string, active: boolean) =>
+      sqlErrorCode(t.db, `insert into time_slots (name, name_ta, start_time, end_time, is_active) values (?, ?, '05:30', '06:30', ?)`, [name, `${name}-ta`, active]);
+    expect(await insert('Overlapping', true)).toBe('23P01');
+    expect(await insert('Old slot', false)).toBeNull();
+    expect(await sqlErrorCode(t.db, `insert into time_slots (name, name_ta, start_time, end_time) values ('Backwards', 'b', '12:00', '11:00')`)).toBe('23514');
+    // Half-open: a slot may start exactly where another ends.
+    expect(await sqlErrorCode(t.db, `update time_slots set is_active = false where name = 'Evening'`)).toBeNull();
+    expect(await sqlErrorCode(t.db, `insert into time_slots (name, name_ta, start_time, end_time) values ('Late', 'late-ta', '18:00', '20:00')`)).toBeNull();
+  });
+});
