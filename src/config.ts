@@ -98,6 +98,17 @@ export class ConfigError extends Error {
   }
 }
 
+/** Loads ./.env (if there is one) into process.env; variables already set win. */
+export function loadDotEnv(file = '.env'): boolean {
+  try {
+    process.loadEnvFile(file);
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
 /** Parses an environment (process.env by default). Throws ConfigError naming each bad variable. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(source);

@@ -1,11 +1,12 @@
 // npm start: read the configuration, start the service, stop cleanly on SIGTERM/SIGINT.
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { AppError } from './errors.js';
 import { createLogger } from './logger.js';
 import { startService } from './service.js';
 
 let config;
 try {
+  loadDotEnv();
   config = loadConfig();
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;

@@ -1,5 +1,5 @@
 // npm run db:* — each command prints what it did and exits non-zero on failure.
-import { loadConfig } from '../config.js';
+import { loadConfig, loadDotEnv } from '../config.js';
 import { openDatabase, type Database } from '../db/orm.js';
 import { migrateDown, migrateUp, migrationStatus, schemaDrift } from '../db/schema.js';
 import { seedReference } from '../../seeds/ReferenceSeeder.js';
@@ -82,6 +82,7 @@ await runCli(async (argv) => {
     console.error(`Usage: db-cli <${Object.keys(commands).join('|')}> [args]`);
     return 2;
   }
+  loadDotEnv();
   const config = loadConfig();
   const db = await openDatabase(config);
   try {
