@@ -63,13 +63,13 @@ const MAX_QUANTITY = '9999999.999';
 const MAX_MONEY = '99999999.99';
 
 /** NFC, no emoji or invisible joiners, lower case, single spaces. */
-export function normalizeLine(line: string): string {
-  return line
+export function normalizeLine(line: string, keepCase = false): string {
+  const cleaned = line
     .normalize('NFC')
     .replace(/[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\uFE0F\u200B-\u200D\u2060\uFEFF]/gu, ' ')
-    .toLowerCase()
     .replace(/\s+/g, ' ')
     .trim();
+  return keepCase ? cleaned : cleaned.toLowerCase();
 }
 
 /** Strips the punctuation people put around words ('bal?', 'FAR001,', '"malli"'). */
@@ -77,8 +77,8 @@ function cleanToken(token: string): string {
   return token.replace(/^["'“”‘’(\[/]+/, '').replace(/["'“”‘’)\],;:!?]+$/, '').replace(/(?<=\D)\.+$|^(?=\d)(.*\d)\.+$/, '$1');
 }
 
-function tokenize(line: string): string[] {
-  return normalizeLine(line)
+function tokenize(line: string, keepCase = false): string[] {
+  return normalizeLine(line, keepCase)
     .split(' ')
     .map(cleanToken)
     .filter((t) => t !== '' && !/^[-–—•*.,:;|~_=+#]+$/.test(t));
@@ -133,7 +133,7 @@ export function parseLine(line: string, vocab: Vocabulary): ParseResult {
   if (tokens.length === 0) return { ok: false, error: 'empty' };
   const [first, ...rest] = tokens as [string, ...string[]];
   const keyword = keywordOf(first.replace(/^\//, ''));
-  if (keyword) return parseKeyword(keyword, rest);
+  if (keyword) return parseKeyword(keyword, rest, tokenize(line, true).slice(1));
   if (LANGUAGE_WORDS[first] && rest.length === 0 && first !== 'en' && first !== 'ta') {
     return { ok: true, command: { kind: 'lang', language: LANGUAGE_WORDS[first]! } };
   }
@@ -146,7 +146,8 @@ export function parseLine(line: string, vocab: Vocabulary): ParseResult {
   return { ok: false, error: 'unknown_command', word: first };
 }
 
-function parseKeyword(keyword: Keyword, args: string[]): ParseResult {
+/** `original` holds the same words as `args` in the case they were typed, for references and reasons. */
+function parseKeyword(keyword: Keyword, args: string[], original: string[]): ParseResult {
   const farmerArg = (): { code: string | null; bad?: string } => {
     if (args.length === 0) return { code: null };
     const code = farmerCodeOf(args[0]!, true);
@@ -169,14 +170,14 @@ function parseKeyword(keyword: Keyword, args: string[]): ParseResult {
       const f = farmerArg();
       if (!f.code) return { ok: false, error: 'bad_farmer', word: f.bad };
       if (args.length < 2) return { ok: false, error: 'need_reference' };
-      return { ok: true, command: { kind: 'paid', farmerCode: f.code, reference: args.slice(1).join(' ') } };
+      return { ok: true, command: { kind: 'paid', farmerCode: f.code, reference: original.slice(1).join(' ') } };
     }
     case 'advance': {
       const f = farmerArg();
       if (!f.code) return { ok: false, error: 'bad_farmer', word: f.bad };
       const amount = amountOf(args[1]);
       if (!amount.ok) return { ok: false, error: amount.error, word: args[1] };
-      const reason = args.slice(2).join(' ');
+      const reason = original.slice(2).join(' ');
       return { ok: true, command: { kind: 'advance', farmerCode: f.code, amount: amount.value, reason: reason || null } };
     }
     case 'undo':
@@ -186,7 +187,7 @@ function parseKeyword(keyword: Keyword, args: string[]): ParseResult {
       }
       const no = /^#?(\d{1,18})$/.exec(args[0]!);
       if (!no) return { ok: false, error: 'need_entry_no', word: args[0] };
-      const reason = args.slice(1).join(' ');
+      const reason = original.slice(1).join(' ');
       if (!reason) return { ok: false, error: 'need_reason' };
       return { ok: true, command: { kind: 'void', entryNo: String(BigInt(no[1]!)), reason } };
     }
@@ -238,7 +239,7 @@ function parseEntry(farmerCode: string, tokens: string[], vocab: Vocabulary): Pa
       i += s.length - 1;
       continue;
     }
-    if (looksNumeric(t) || /^\d/.test(t)) return { ok: false, error: 'not_a_number', word: t };
+    if (looksNumeric(t) || /^[-+]?[\d.,]/.test(t)) return { ok: false, error: 'not_a_number', word: t };
     return { ok: false, error: 'unknown_word', word: t };
   }
   if (!flower) return { ok: false, error: 'no_flower' };
