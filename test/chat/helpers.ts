@@ -63,3 +63,54 @@ export async function setTestRates(t: TestDatabase) {
        from flower_types f cross join time_slots s where f.code <> 'FLW004'`,
   );
 }
+
+let farmerSeq = 0;
+/** A farmer of the test's own, so tests never share balances. */
+export async function createFarmer(t: TestDatabase, options: { language?: 'en' | 'ta'; commissionRate?: string | null } = {}) {
+  const n = 100 + (++farmerSeq) + (process.pid % 50) * 20;
+  const code = `FAR${n}`;
+  const phone = `+9190000${String(n).padStart(5, '0')}`;
+  const rows = await sql<{ id: string }>(
+    t.db,
+    `insert into farmers (farmer_code, name, village, phone, whatsapp_number, language_preference, commission_rate)
+     values (?, ?, 'Test village', ?, ?, ?, ?) returning id::text as id`,
+    [code, `Farmer ${n}`, phone, phone, options.language ?? 'ta', options.commissionRate ?? null],
+  );
+  return { id: rows[0]!.id, code, phone };
+}
+
+export async function createStaff(t: TestDatabase, phone: string, role: 'staff' | 'admin' = 'staff', language: 'en' | 'ta' = 'en') {
+  const rows = await sql<{ id: string }>(
+    t.db,
+    `insert into users (email, full_name, phone, role, language_preference) values (?, ?, ?, ?, ?) returning id::text as id`,
+    [`${phone.slice(1)}@test.malar`, `Staff ${phone}`, phone, role, language],
+  );
+  return { id: rows[0]!.id, phone };
+}
+
+export async function setSetting(t: TestDatabase, key: string, value: string) {
+  await sql(t.db, `update system_settings set value = ? where key = ?`, [value, key]);
+}
+
+/** The guide's "Business Logic Checks", with DESIGN.md's rounding and balance rule: every query must return no rows. */
+export async function businessLogicViolations(t: TestDatabase) {
+  const settlements = await sql(
+    t.db,
+    `select id from settlements where net_payable != (gross_amount - total_commission - total_fees - total_advances)`,
+  );
+  const balances = await sql(
+    t.db,
+    `select * from (${(await import('../../src/domain/balances/balances.service.js')).RECOMPUTE_BALANCES_SQL}) b
+      where stored_balance::numeric != computed_balance::numeric
+         or stored_advances::numeric != computed_advances::numeric
+         or stored_settlements::numeric != computed_settlements::numeric`,
+  );
+  const commissions = await sql(
+    t.db,
+    `select id from daily_entries
+      where commission_amount != round(total_amount * commission_rate / 100, 2)
+         or total_amount != round(quantity * rate_per_unit, 2)
+         or net_amount != total_amount - commission_amount - fee_amount`,
+  );
+  return { settlements, balances, commissions };
+}
