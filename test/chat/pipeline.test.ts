@@ -1,7 +1,7 @@
 // End to end through the pipeline on a real database: stored message → replies, receipts and ledger rows.
 // Message time 2030-03-02 06:10 IST (Morning Peak); test rates: rose 180.35, jasmine 412.50 at peak (helpers.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processInboundMessage } from '../../src/chat/pipeline.js';
+import { processInboundMessage, processPendingInbound } from '../../src/chat/pipeline.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sql } from '../support/sql.js';
 import {
@@ -215,7 +215,7 @@ describe('staff corrections and advances', () => {
   it('staff may not void another\'s entry or their own after the window; an admin may; nobody a settled one', async () => {
     const f = await createFarmer(t);
     await send(t, STAFF, `${f.code} rose 4`);
-    const [{ entry_no: no }] = await sql<{ entry_no: string }>(t.db, `select entry_no::text from daily_entries e where farmer_id = ?`, [f.id]);
+    const no = (await sql<{ entry_no: string }>(t.db, `select entry_no::text from daily_entries e where farmer_id = ?`, [f.id]))[0]!.entry_no;
     const refusals = await count('security_logs', `action = 'chat.refused'`);
     const before = await lastOutboxId(t);
     await send(t, STAFF2, `void ${no} wrong`);
@@ -231,11 +231,12 @@ describe('staff corrections and advances', () => {
     expect(await balanceOf(f.id)).toBe('0.00');
 
     await send(t, STAFF, `${f.code} rose 5`);
-    const [{ id: entryId, entry_no: no2 }] = await sql<{ id: string; entry_no: string }>(
+    const settled = await sql<{ id: string; entry_no: string }>(
       t.db,
       `select id::text, entry_no::text from daily_entries where farmer_id = ? and status = 'active'`,
       [f.id],
     );
+    const { id: entryId, entry_no: no2 } = settled[0]!;
     await sql(
       t.db,
       `with s as (insert into settlements (settlement_number, farmer_id, period_start, period_end, gross_amount, total_commission, total_fees, total_advances, net_payable)
@@ -311,6 +312,22 @@ describe('failures', () => {
     expect(row!.text).toBe(`${f.code} rose 6\nstmt ${f.code}`);
     expect(await count('daily_entries', 'farmer_id = ?', [f.id])).toBe(0);
     expect(await balanceOf(f.id)).toBe('0.00');
+  });
+});
+
+describe('start-up sweep', () => {
+  it('processes messages that were stored but never processed', async () => {
+    const f = await createFarmer(t);
+    await sql(
+      t.db,
+      `insert into inbound_messages (channel, provider_message_id, sender, sender_phone, text, received_at)
+       values ('cloud', 'wamid.left-behind', ?, ?, ?, '2030-03-02T00:40:00Z')`,
+      [STAFF, STAFF, `${f.code} malli 1`],
+    );
+    expect(await processPendingInbound(chatDeps(t))).toBeGreaterThanOrEqual(1);
+    expect(await count('inbound_messages', 'outcome is null')).toBe(0);
+    // 1 × 412.50; commission 20.63 (20.625 half-up); fee 2.10; net 389.77
+    expect(await balanceOf(f.id)).toBe('389.77');
   });
 });
 
