@@ -51,6 +51,8 @@ export interface LineContext {
   vocab: Vocabulary;
   receipts: ReceiptBook;
   statements?: StatementsPort;
+  /** A one-line message that is not a command gets the short help too. */
+  singleLine: boolean;
 }
 
 const refusal = (code: string, details: Record<string, unknown> = {}) => new AppError(code, code, 403, { ...details, refusal: true });
@@ -88,7 +90,8 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
       flower: flower ? nameIn(ctx.lang, flower) : '',
       unit: flower ? unitWord(t, flower.unit) : '',
     };
-    return { ok: false, text: `✗ ${t(`chat.error.${parsed.error}`, args)}` };
+    const text = `✗ ${t(`chat.error.${parsed.error}`, args)}`;
+    return { ok: false, text: parsed.error === 'unknown_command' && ctx.singleLine ? `${text}\n\n${helpText(ctx, t)}` : text };
   }
   try {
     const text = await ctx.em.transactional((em) => execute({ ...ctx, em }, parsed.command, lineNo, t));
@@ -202,7 +205,7 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
       return [t('chat.ratesTitle', { date }), ...[...byFlower].map(([f, slots]) => `${f}: ${slots.join(' · ')}`)].join('\n');
     }
     case 'help':
-      return [ctx.sender.user ? t('chat.help.staff') : null, ctx.sender.farmer ? t('chat.help.farmer') : null].filter(Boolean).join('\n\n');
+      return helpText(ctx, t);
     case 'lang': {
       if (ctx.sender.user) ctx.sender.user.languagePreference = command.language;
       if (ctx.sender.farmer) ctx.sender.farmer.languagePreference = command.language;
@@ -222,6 +225,11 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
       return ctx.statements.markPaid(em, { farmerId: farmer.id, reference: command.reference, actor, language: lang });
     }
   }
+}
+
+/** Staff commands, farmer commands, or both for a phone that is both. */
+function helpText(ctx: LineContext, t: TFunction): string {
+  return [ctx.sender.user ? t('chat.help.staff') : null, ctx.sender.farmer ? t('chat.help.farmer') : null].filter(Boolean).join('\n\n');
 }
 
 function entryFigures(entry: DailyEntry, t: TFunction, lang: Language, flower: FlowerType) {

@@ -139,6 +139,7 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
     vocab,
     receipts: new Map(),
     statements: deps.statements,
+    singleLine: lines.length === 1,
   };
   const verdicts = [];
   for (const line of lines) verdicts.push(await runLine(ctx, parseLine(line.text, vocab), line.index));

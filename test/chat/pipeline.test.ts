@@ -180,6 +180,18 @@ describe('farmers', () => {
   });
 });
 
+describe('unknown commands', () => {
+  it('a one-line unknown command gets a short help in the sender\'s language', async () => {
+    const f = await createFarmer(t);
+    const before = await lastOutboxId(t);
+    await send(t, f.phone, 'வணக்கம்');
+    const [reply] = await outboxSince(t, before);
+    expect(reply!.text.split('\n')[0]).toBe('✗ “வணக்கம்” புரியவில்லை. கட்டளைகளுக்கு உதவி என்று அனுப்புங்கள்.');
+    expect(reply!.text).toContain('இருப்பு — உங்கள் இருப்பு');
+    expect(reply!.text).not.toContain('பணியாளர் கட்டளைகள்');
+  });
+});
+
 describe('unknown numbers', () => {
   it('get one bilingual reply a day and a security log row for every message', async () => {
     const stranger = '+919811122233';
