@@ -1,0 +1,65 @@
+// npm run chat -- --from <phone> [--at HH:MM] [--documents DIR]
+// A terminal chat with the real pipeline and database (DATABASE_URL, or the embedded one in DATA_DIR).
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config.js';
+import { openDatabase } from '../../db/orm.js';
+import { createLogger } from '../../logger.js';
+import { runCli } from '../../ops/cli.js';
+import { prepareDatabase } from '../../service.js';
+import { receiveMessage } from '../../chat/pipeline.js';
+import { localDate } from '../../domain/market-time.js';
+import { marketInstant } from './market-clock.js';
+import { ConsoleChannel } from './console-channel.js';
+import { deliverPending, highestNotificationId } from './console-delivery.js';
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { from: { type: 'string' }, at: { type: 'string' }, documents: { type: 'string' } },
+  });
+  if (!values.from) {
+    console.error('Usage: npm run chat -- --from +919876543211 [--at 05:40] [--documents DIR]');
+    return 2;
+  }
+  const config = loadConfig();
+  // The terminal is for the conversation: only warnings (like a new account's password) get through.
+  const logger = createLogger({ logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });
+  const db = await openDatabase(config);
+  try {
+    await prepareDatabase(db, config, logger);
+    const parseClock = (value: string) => {
+      if (!/^\d{1,2}:\d{2}$/.test(value)) return null;
+      return marketInstant(localDate(new Date(), config.marketTimeZone), value.padStart(5, '0'), config.marketTimeZone);
+    };
+    const fixed = values.at ? parseClock(values.at) : null;
+    if (values.at && !fixed) throw new Error(`--at ${values.at}: write a market time like 05:40`);
+    const interactive = Boolean(process.stdin.isTTY);
+    const channel = new ConsoleChannel({
+      input: process.stdin,
+      output: process.stdout,
+      from: values.from,
+      documentsDir: path.resolve(values.documents ?? path.join(config.dataDir, 'console-documents')),
+      clock: fixed ? () => fixed : undefined,
+      parseClock,
+      interactive,
+    });
+    if (interactive) {
+      channel.print(`Malar Ledger chat (${db.kind} database). Writing as ${channel.sender}. Type help; /quit to leave.`);
+      channel.print('A line with only """ starts a multi-line message; another """ line sends it.');
+    }
+    const deps = { orm: db.orm, config, logger };
+    let watermark = await highestNotificationId(db.orm.em.fork());
+    await channel.start(async (message) => {
+      if (!interactive) channel.print(`${message.sender} > ${message.text!.replace(/\n/g, '\n    ')}`);
+      await receiveMessage(deps, message);
+      watermark = await deliverPending(db.orm.em.fork(), channel, watermark);
+    });
+    await channel.finished();
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+await runCli(main);

@@ -1,0 +1,248 @@
+// Runs one parsed line for one sender: permission check, the domain service, and the verdict text.
+// Each line runs in its own savepoint, so a refused or failing line leaves nothing behind and never blocks
+// the good lines of the same message. Farmer receipts are collected here and sent once per farmer.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { TFunction } from 'i18next';
+import { AppError } from '../errors.js';
+import { translator } from '../i18n.js';
+import type { Language } from '../domain/columns.js';
+import { recordSecurityEvent } from '../domain/audit/audit.service.js';
+import { recordAdvance } from '../domain/advances/advances.service.js';
+import { getBalance } from '../domain/balances/balances.service.js';
+import { dayTotals, recordEntry, undoLastEntry, voidEntry, type Actor } from '../domain/entries/entries.service.js';
+import type { DailyEntry } from '../domain/entries/daily-entry.entity.js';
+import { findActiveFarmer } from '../domain/farmers/farmers.service.js';
+import type { Farmer } from '../domain/farmers/farmer.entity.js';
+import { FlowerType } from '../domain/flowers/flower-type.entity.js';
+import { dec, sum } from '../domain/money.js';
+import { ratesInForce } from '../domain/rates/rates.service.js';
+import { getDecimalSetting } from '../domain/settings/settings.service.js';
+import type { Sender } from './identify.js';
+import { flowerHint, type Command, type ParseResult, type Vocabulary } from './parse.js';
+import { marketDate, money, nameIn, quantity, unitWord } from './render.js';
+
+/** What the settlements feature offers the chat; absent until it is wired in. */
+export interface StatementsPort {
+  /** Queues the farmer's statement document for the requester; returns the reply text. */
+  requestStatement(
+    em: EntityManager,
+    request: { farmerId: string; requesterPhone: string; language: Language; actorUserId: string | null },
+  ): Promise<string>;
+  /** Marks the farmer's latest finalized settlement paid; returns the reply text. */
+  markPaid(em: EntityManager, request: { farmerId: string; reference: string; actor: Actor; language: Language }): Promise<string>;
+}
+
+export interface Verdict {
+  ok: boolean;
+  text: string;
+}
+
+/** Receipt lines per farmer, rendered in the farmer's language; sent once per message. */
+export type ReceiptBook = Map<string, { farmer: Farmer; lines: string[] }>;
+
+export interface LineContext {
+  em: EntityManager;
+  sender: Sender;
+  lang: Language;
+  at: Date;
+  date: string;
+  timeZone: string;
+  providerMessageId: string;
+  vocab: Vocabulary;
+  receipts: ReceiptBook;
+  statements?: StatementsPort;
+  /** A one-line message that is not a command gets the short help too. */
+  singleLine: boolean;
+}
+
+const refusal = (code: string, details: Record<string, unknown> = {}) => new AppError(code, code, 403, { ...details, refusal: true });
+
+function actorOf(sender: Sender): Actor {
+  if (!sender.user) throw refusal('STAFF_ONLY');
+  return { userId: sender.user.id, role: sender.user.role, phone: sender.phone };
+}
+
+/** A farmer the sender may see: staff any, a farmer only themself. No code: the sender's own farmer row. */
+async function visibleFarmer(ctx: LineContext, code: string | null, example: string): Promise<Farmer> {
+  if (!code) {
+    if (ctx.sender.farmer) return ctx.sender.farmer;
+    throw new AppError('WHICH_FARMER', 'Which farmer?', 400, { example });
+  }
+  if (!ctx.sender.user && ctx.sender.farmer?.farmerCode !== code) throw refusal('OWN_FIGURES_ONLY', { asked: code });
+  return findActiveFarmer(ctx.em, code);
+}
+
+function addReceipt(ctx: LineContext, farmer: Farmer, render: (t: TFunction, lang: Language) => string) {
+  const lang = farmer.languagePreference;
+  const book = ctx.receipts.get(farmer.id) ?? { farmer, lines: [] };
+  book.lines.push(render(translator(lang), lang));
+  ctx.receipts.set(farmer.id, book);
+}
+
+export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: number): Promise<Verdict> {
+  const t = translator(ctx.lang);
+  if (!parsed.ok) {
+    // unit_mismatch names the flower by code in `word`.
+    const flower = ctx.vocab.flowers.find((f) => f.code === parsed.word);
+    const args = {
+      word: parsed.word ?? '',
+      flowers: flowerHint(ctx.vocab, ctx.lang),
+      flower: flower ? nameIn(ctx.lang, flower) : '',
+      unit: flower ? unitWord(t, flower.unit) : '',
+    };
+    const text = `✗ ${t(`chat.error.${parsed.error}`, args)}`;
+    return { ok: false, text: parsed.error === 'unknown_command' && ctx.singleLine ? `${text}\n\n${helpText(ctx, t)}` : text };
+  }
+  try {
+    const text = await ctx.em.transactional((em) => execute({ ...ctx, em }, parsed.command, lineNo, t));
+    return { ok: true, text };
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    const details = err.details ?? {};
+    if (details.refusal) {
+      recordSecurityEvent(ctx.em, {
+        action: 'chat.refused',
+        actorUserId: ctx.sender.user?.id ?? null,
+        actorPhone: ctx.sender.phone,
+        entity: 'inbound_message',
+        entityId: ctx.providerMessageId,
+        details: { code: err.code, command: parsed.command.kind, line: lineNo, ...details },
+      });
+    }
+    return { ok: false, text: `✗ ${t(`chat.error.${err.code}`, { ...details, defaultValue: err.message })}` };
+  }
+}
+
+async function execute(ctx: LineContext, command: Command, lineNo: number, t: TFunction): Promise<string> {
+  const { em, lang } = ctx;
+  switch (command.kind) {
+    case 'entry': {
+      const actor = actorOf(ctx.sender);
+      const farmer = await findActiveFarmer(em, command.farmerCode);
+      const entry = await recordEntry(em, {
+        farmer,
+        flowerId: command.flowerId,
+        quantity: command.quantity,
+        slotId: command.slotId,
+        rate: command.rate,
+        at: ctx.at,
+        timeZone: ctx.timeZone,
+        recordedBy: actor,
+        sourceMessageId: ctx.providerMessageId,
+        sourceLine: lineNo,
+      });
+      const flower = entry.flowerType as FlowerType;
+      addReceipt(ctx, farmer, (ft, fl) =>
+        ft('chat.receiptEntry', { ...entryFigures(entry, ft, fl, flower), fee: feeText(ft, 'chat.receiptFee', entry.feeAmount) }),
+      );
+      return t('chat.saved', { ...entryFigures(entry, t, lang, flower), farmer: farmer.farmerCode, fee: feeText(t, 'chat.savedFee', entry.feeAmount) });
+    }
+    case 'undo':
+    case 'void': {
+      const actor = actorOf(ctx.sender);
+      const entry =
+        command.kind === 'undo'
+          ? await undoLastEntry(em, { actor, at: ctx.at })
+          : await voidEntry(em, { entryNo: command.entryNo, actor, reason: command.reason, at: ctx.at });
+      const farmer = entry.farmer as Farmer;
+      const flower = entry.flowerType as FlowerType;
+      addReceipt(ctx, farmer, (ft, fl) => ft('chat.receiptVoid', entryFigures(entry, ft, fl, flower)));
+      const balance = await getBalance(em, farmer.id);
+      return t('chat.voided', { ...entryFigures(entry, t, lang, flower), farmer: farmer.farmerCode, balance: money(balance.currentBalance) });
+    }
+    case 'advance': {
+      const actor = actorOf(ctx.sender);
+      const farmer = await findActiveFarmer(em, command.farmerCode);
+      const advance = await recordAdvance(em, {
+        farmer,
+        amount: command.amount,
+        reason: command.reason,
+        actor,
+        at: ctx.at,
+        sourceMessageId: `${ctx.providerMessageId}#${lineNo}`,
+      });
+      if (advance.status !== 'approved') {
+        const limit = await getDecimalSetting(em, 'advance_auto_approve_limit');
+        return t('chat.advancePending', { amount: money(advance.amount), farmer: farmer.farmerCode, limit: money(limit) });
+      }
+      addReceipt(ctx, farmer, (ft) => ft('chat.receiptAdvance', { amount: money(advance.amount) }));
+      const balance = await getBalance(em, farmer.id);
+      return t('chat.advanceApproved', { amount: money(advance.amount), farmer: farmer.farmerCode, balance: money(balance.currentBalance) });
+    }
+    case 'balance': {
+      const farmer = await visibleFarmer(ctx, command.farmerCode, 'bal FAR001');
+      const b = await getBalance(em, farmer.id);
+      const owes = dec(b.currentBalance).lt(0);
+      return t(owes ? 'chat.balanceOwes' : 'chat.balance', {
+        name: farmer.name,
+        farmer: farmer.farmerCode,
+        balance: money(b.currentBalance),
+        amount: money(dec(b.currentBalance).abs()),
+        advances: money(b.totalAdvances),
+        settled: money(b.totalSettlements),
+      });
+    }
+    case 'today': {
+      const mine = !ctx.sender.user;
+      const rows = await dayTotals(em, ctx.date, mine ? ctx.sender.farmer!.id : undefined);
+      const date = marketDate(ctx.date, lang);
+      if (rows.length === 0) return t('chat.todayNone', { date });
+      const lines = rows.map((r) =>
+        t('chat.todayLine', { flower: nameIn(lang, { name: r.flowerName, nameTa: r.flowerNameTa }), qty: quantity(r.quantity), unit: unitWord(t, r.unit), count: r.entries, total: money(r.totalAmount) }),
+      );
+      const total = t('chat.todayTotal', { total: money(sum(rows.map((r) => r.totalAmount))), net: money(sum(rows.map((r) => r.netAmount))) });
+      return [t(mine ? 'chat.todayMine' : 'chat.todayTitle', { date }), ...lines, total].join('\n');
+    }
+    case 'rates': {
+      const rates = await ratesInForce(em, ctx.date);
+      const date = marketDate(ctx.date, lang);
+      if (rates.length === 0) return t('chat.ratesNone', { date });
+      const byFlower = new Map<string, string[]>();
+      for (const r of rates) {
+        const key = nameIn(lang, { name: r.flowerName, nameTa: r.flowerNameTa });
+        byFlower.set(key, [...(byFlower.get(key) ?? []), `${nameIn(lang, { name: r.slotName, nameTa: r.slotNameTa })} ${money(r.rate)}`]);
+      }
+      return [t('chat.ratesTitle', { date }), ...[...byFlower].map(([f, slots]) => `${f}: ${slots.join(' · ')}`)].join('\n');
+    }
+    case 'help':
+      return helpText(ctx, t);
+    case 'lang': {
+      if (ctx.sender.user) ctx.sender.user.languagePreference = command.language;
+      if (ctx.sender.farmer) ctx.sender.farmer.languagePreference = command.language;
+      ctx.sender.language = command.language;
+      return translator(command.language)('chat.langSet');
+    }
+    case 'statement': {
+      const farmer = await visibleFarmer(ctx, command.farmerCode, 'stmt FAR001');
+      if (!ctx.statements) return t('chat.statementsUnavailable');
+      return ctx.statements.requestStatement(em, { farmerId: farmer.id, requesterPhone: ctx.sender.phone, language: lang, actorUserId: ctx.sender.user?.id ?? null });
+    }
+    case 'paid': {
+      if (!ctx.sender.user) throw refusal('PAYMENT_STAFF_ONLY');
+      const actor = actorOf(ctx.sender);
+      const farmer = await findActiveFarmer(em, command.farmerCode);
+      if (!ctx.statements) return t('chat.statementsUnavailable');
+      return ctx.statements.markPaid(em, { farmerId: farmer.id, reference: command.reference, actor, language: lang });
+    }
+  }
+}
+
+/** Staff commands, farmer commands, or both for a phone that is both. */
+function helpText(ctx: LineContext, t: TFunction): string {
+  return [ctx.sender.user ? t('chat.help.staff') : null, ctx.sender.farmer ? t('chat.help.farmer') : null].filter(Boolean).join('\n\n');
+}
+
+function entryFigures(entry: DailyEntry, t: TFunction, lang: Language, flower: FlowerType) {
+  return {
+    no: entry.entryNo,
+    flower: nameIn(lang, flower),
+    qty: quantity(entry.quantity),
+    unit: unitWord(t, entry.unit),
+    rate: money(entry.ratePerUnit),
+    total: money(entry.totalAmount),
+    commission: money(entry.commissionAmount),
+    net: money(entry.netAmount),
+  };
+}
+
+const feeText = (t: TFunction, key: string, fee: string) => (dec(fee).gt(0) ? t(key, { fee: money(fee) }) : '');

@@ -1,0 +1,205 @@
+// The chat pipeline: a stored inbound message → sender → parsed lines → domain services → replies, receipts and
+// notices in the outbox, all in ONE transaction per message. Channel-neutral: nothing here knows WhatsApp.
+//
+// deps (ChatDeps):
+//   orm         the MikroORM instance (each call forks its own EntityManager)
+//   config      { marketTimeZone } — dates and slots are the market's local ones
+//   logger      pino logger
+//   statements  optional StatementsPort from the settlements feature; absent → "statements are not available yet"
+//
+// processInboundMessage(deps, id) is safe to call twice and from several workers at once: the row is claimed with
+// FOR UPDATE SKIP LOCKED and only while outcome is null. An unexpected failure rolls the work back, then marks
+// the row outcome='error' and sends a short apology in a second transaction; the message text is never lost.
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Language } from '../domain/columns.js';
+import { recordSecurityEvent } from '../domain/audit/audit.service.js';
+import { getBalance } from '../domain/balances/balances.service.js';
+import { activeFlowers } from '../domain/flowers/flowers.service.js';
+import { storeInbound, type InboundMessage } from '../domain/inbox/inbound.js';
+import { localDate } from '../domain/market-time.js';
+import { enqueueNotification } from '../domain/notifications/outbox.js';
+import { normalizePhone } from '../domain/phone.js';
+import { getBooleanSetting, getStringSetting } from '../domain/settings/settings.service.js';
+import { activeSlots } from '../domain/slots/slots.service.js';
+import { translator } from '../i18n.js';
+import { runLine, type LineContext, type ReceiptBook, type StatementsPort } from './dispatch.js';
+import { identifySender, type Sender } from './identify.js';
+import { parseLine, type Vocabulary } from './parse.js';
+import { joinVerdicts, money } from './render.js';
+
+export interface ChatDeps {
+  orm: MikroORM;
+  config: Pick<Config, 'marketTimeZone'>;
+  logger: Logger;
+  statements?: StatementsPort;
+}
+
+export type ChatOutcome = 'done' | 'partial' | 'rejected' | 'empty' | 'non_text' | 'unknown_sender' | 'no_phone' | 'error';
+
+interface InboundRow {
+  id: string;
+  provider_message_id: string;
+  sender: string;
+  sender_phone: string | null;
+  text: string | null;
+  media_kind: string | null;
+  received_at: Date | string;
+}
+
+/** Stores a message once by provider id, then processes it (the console channel's path). */
+export async function receiveMessage(deps: ChatDeps, message: InboundMessage): Promise<{ id: string; duplicate: boolean }> {
+  const stored = await storeInbound(deps.orm.em.fork(), message);
+  if (!stored.duplicate) await processInboundMessage(deps, stored.id);
+  return stored;
+}
+
+export async function processInboundMessage(deps: ChatDeps, inboundMessageId: string): Promise<void> {
+  try {
+    await deps.orm.em.fork().transactional(async (em) => {
+      const rows = await em.execute<InboundRow[]>(
+        `select id::text as id, provider_message_id, sender, sender_phone, text, media_kind, received_at
+           from inbound_messages where id = ? and outcome is null for update skip locked`,
+        [inboundMessageId],
+      );
+      const row = rows[0];
+      if (!row) return; // processed already, or another worker holds it
+      const outcome = await handleMessage(em, deps, row);
+      await em.flush();
+      await em.execute(`update inbound_messages set outcome = ?, processed_at = now(), error = null where id = ?`, [outcome, row.id]);
+    });
+  } catch (err) {
+    deps.logger.error({ err, inboundMessageId }, 'chat message failed; recording the error and apologising');
+    await recordFailure(deps, inboundMessageId, err);
+  }
+}
+
+async function recordFailure(deps: ChatDeps, inboundMessageId: string, err: unknown): Promise<void> {
+  try {
+    await deps.orm.em.fork().transactional(async (em) => {
+      const rows = await em.execute<InboundRow[]>(
+        `update inbound_messages set outcome = 'error', processed_at = now(), error = ?
+          where id = ? and outcome is null
+          returning id::text as id, provider_message_id, sender, sender_phone, text, media_kind, received_at`,
+        [String(err instanceof Error ? (err.stack ?? err.message) : err).slice(0, 4000), inboundMessageId],
+      );
+      const row = rows[0];
+      const phone = row && (row.sender_phone ?? normalizePhone(row.sender));
+      if (!phone) return;
+      const sender = await identifySender(em, phone);
+      if (!sender.user && !sender.farmer) return;
+      reply(em, sender, translator(sender.language)('chat.apology'));
+    });
+  } catch (second) {
+    // The row keeps outcome null, so the start-up sweep will try it again.
+    deps.logger.error({ err: second, inboundMessageId }, 'could not record the chat failure');
+  }
+}
+
+function reply(em: EntityManager, sender: Sender, text: string, type: 'reply' | 'notice' = 'reply') {
+  enqueueNotification(em, {
+    recipientPhone: sender.phone,
+    type,
+    language: sender.language,
+    payload: { text },
+    userId: sender.user?.id ?? null,
+    farmerId: sender.farmer?.id ?? null,
+  });
+}
+
+async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow): Promise<ChatOutcome> {
+  const at = new Date(row.received_at);
+  const timeZone = deps.config.marketTimeZone;
+  const phone = row.sender_phone ?? normalizePhone(row.sender);
+  if (!phone) {
+    recordSecurityEvent(em, { action: 'chat.unidentified_sender', actorPhone: row.sender.slice(0, 40), entity: 'inbound_message', entityId: row.id });
+    return 'no_phone';
+  }
+  const sender = await identifySender(em, phone);
+  if (!sender.user && !sender.farmer) return unknownSender(em, phone, row, localDate(at, timeZone));
+  if (row.media_kind || row.text === null) {
+    reply(em, sender, translator(sender.language)('chat.pleaseSendText'));
+    return 'non_text';
+  }
+  const lines = row.text.split(/\r?\n/).map((text, index) => ({ text, index })).filter((l) => l.text.trim() !== '');
+  if (lines.length === 0) {
+    reply(em, sender, translator(sender.language)('chat.emptyMessage'));
+    return 'empty';
+  }
+  const vocab: Vocabulary = { flowers: await activeFlowers(em), slots: await activeSlots(em) };
+  const ctx: LineContext = {
+    em,
+    sender,
+    lang: sender.language,
+    at,
+    date: localDate(at, timeZone),
+    timeZone,
+    providerMessageId: row.provider_message_id,
+    vocab,
+    receipts: new Map(),
+    statements: deps.statements,
+    singleLine: lines.length === 1,
+  };
+  const verdicts = [];
+  for (const line of lines) verdicts.push(await runLine(ctx, parseLine(line.text, vocab), line.index));
+  reply(em, sender, joinVerdicts(verdicts.map((v) => v.text)));
+  await sendReceipts(em, sender, ctx.receipts);
+  const good = verdicts.filter((v) => v.ok).length;
+  return good === verdicts.length ? 'done' : good === 0 ? 'rejected' : 'partial';
+}
+
+/** One receipt per farmer per message (WhatsApp's pair limit), in the farmer's language, with the new balance. */
+async function sendReceipts(em: EntityManager, sender: Sender, book: ReceiptBook): Promise<void> {
+  if (book.size === 0 || !(await getBooleanSetting(em, 'farmer_receipts'))) return;
+  for (const { farmer, lines } of book.values()) {
+    const to = farmer.whatsappNumber ?? farmer.phone;
+    // A staff member logging their own farm's lot already sees it in the reply.
+    if (!to || to === sender.phone) continue;
+    const lang: Language = farmer.languagePreference;
+    const t = translator(lang);
+    const market = await getStringSetting(em, lang === 'ta' ? 'market_name_ta' : 'market_name');
+    const balance = await getBalance(em, farmer.id);
+    const text = [t('chat.receiptTitle', { market, farmer: `${farmer.name} (${farmer.farmerCode})` }), ...lines, t('chat.receiptBalance', { balance: money(balance.currentBalance) })].join('\n');
+    enqueueNotification(em, { recipientPhone: to, type: 'receipt', language: lang, payload: { text }, farmerId: farmer.id });
+  }
+}
+
+/** An unregistered phone: a security log row every time, one polite bilingual reply per market day. */
+async function unknownSender(em: EntityManager, phone: string, row: InboundRow, date: string): Promise<ChatOutcome> {
+  // Two messages from the same number at once must not both reply.
+  await em.execute('select pg_advisory_xact_lock(hashtext(?))', [`chat-unknown:${phone}`]);
+  const earlier = await em.execute<unknown[]>(
+    `select 1 from security_logs where action = 'chat.unknown_sender' and actor_phone = ?
+        and details->>'date' = ? and details->>'replied' = 'true' limit 1`,
+    [phone, date],
+  );
+  const replied = earlier.length === 0;
+  recordSecurityEvent(em, {
+    action: 'chat.unknown_sender',
+    actorPhone: phone,
+    entity: 'inbound_message',
+    entityId: row.id,
+    details: { date, replied, text: row.text?.slice(0, 200) ?? null, mediaKind: row.media_kind },
+  });
+  if (replied) {
+    const t = translator('en');
+    const text = t('chat.unknownSender', { market: await getStringSetting(em, 'market_name'), marketTa: await getStringSetting(em, 'market_name_ta') });
+    enqueueNotification(em, { recipientPhone: phone, type: 'notice', language: 'en', payload: { text } });
+  }
+  // Flush now: the lock is held until commit, and the next message must see this row.
+  await em.flush();
+  return 'unknown_sender';
+}
+
+/**
+ * Processes stored messages that have no outcome yet (the service stopped between storing and processing, or a
+ * failure could not even be recorded). Safe beside live workers: each row is claimed as above. Returns how many it tried.
+ */
+export async function processPendingInbound(deps: ChatDeps, limit = 100): Promise<number> {
+  const rows = await deps.orm.em
+    .fork()
+    .execute<{ id: string }[]>(`select id::text as id from inbound_messages where outcome is null order by stored_at, id limit ?`, [limit]);
+  for (const row of rows) await processInboundMessage(deps, row.id);
+  return rows.length;
+}

@@ -1,0 +1,181 @@
+// Entries: recording a weighed lot at the rate in force, voiding it, and the day's totals.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../../errors.js';
+import { recordSecurityEvent } from '../audit/audit.service.js';
+import { applyBalanceChange } from '../balances/balances.service.js';
+import { commissionRateFor } from '../farmers/farmers.service.js';
+import type { Farmer } from '../farmers/farmer.entity.js';
+import { FlowerType } from '../flowers/flower-type.entity.js';
+import { localDate, localTime } from '../market-time.js';
+import { dec, entryAmounts, rupees } from '../money.js';
+import { rateInForce } from '../rates/rates.service.js';
+import { getDecimalSetting, getNumberSetting } from '../settings/settings.service.js';
+import { activeSlots, slotForTime } from '../slots/slots.service.js';
+import { TimeSlot } from '../slots/time-slot.entity.js';
+import { User, type UserRole } from '../users/user.entity.js';
+import { DailyEntry } from './daily-entry.entity.js';
+
+export interface Actor {
+  userId: string;
+  role: UserRole;
+  phone: string;
+}
+
+export interface NewEntry {
+  farmer: Farmer;
+  flowerId: string;
+  quantity: string;
+  /** Staff may name the slot; otherwise the slot of the entry's local time. */
+  slotId: string | null;
+  /** Staff may give the rate ('@450'); otherwise the rate in force. */
+  rate: string | null;
+  at: Date;
+  timeZone: string;
+  recordedBy: Actor;
+  sourceMessageId: string | null;
+  sourceLine: number;
+}
+
+/** The fee for one line: fee_per_entry + fee_per_unit × quantity, rounded to the paisa. */
+export async function feeFor(em: EntityManager, quantity: string): Promise<string> {
+  const perEntry = await getDecimalSetting(em, 'fee_per_entry');
+  const perUnit = await getDecimalSetting(em, 'fee_per_unit');
+  return rupees(dec(perEntry).plus(dec(perUnit).times(quantity)));
+}
+
+export async function recordEntry(em: EntityManager, input: NewEntry): Promise<DailyEntry> {
+  const flower = await em.findOneOrFail(FlowerType, input.flowerId);
+  const entryDate = localDate(input.at, input.timeZone);
+  let slot: TimeSlot | null;
+  if (input.slotId) slot = await em.findOne(TimeSlot, { id: input.slotId, isActive: true });
+  else {
+    const chosen = slotForTime(await activeSlots(em), localTime(input.at, input.timeZone));
+    slot = chosen ? await em.findOne(TimeSlot, chosen.id) : null;
+  }
+  if (!slot) throw new AppError('NO_SLOT', 'No active time slot is set up', 409);
+  const rate = input.rate ?? (await rateInForce(em, flower.id, slot.id, entryDate));
+  if (!rate) {
+    throw new AppError('NO_RATE', `No rate for ${flower.name} in ${slot.name} on ${entryDate}`, 409, {
+      flower: flower.name,
+      flowerTa: flower.nameTa,
+      slot: slot.name,
+      slotTa: slot.nameTa,
+      date: entryDate,
+    });
+  }
+  const commissionRate = rupees(await commissionRateFor(em, input.farmer));
+  const amounts = entryAmounts({ quantity: input.quantity, ratePerUnit: rate, commissionRate, feeAmount: await feeFor(em, input.quantity) });
+  if (dec(amounts.netAmount).lt(0)) {
+    throw new AppError('FEES_EXCEED_AMOUNT', 'Commission and fees are more than the amount', 422, { ...amounts });
+  }
+  const entry = em.create(DailyEntry, {
+    farmer: input.farmer,
+    flowerType: flower,
+    timeSlot: slot,
+    entryDate,
+    entryTime: input.at,
+    quantity: input.quantity,
+    unit: flower.unit,
+    ratePerUnit: rate,
+    commissionRate,
+    ...amounts,
+    recordedBy: input.recordedBy.userId,
+    source: 'whatsapp',
+    sourceMessageId: input.sourceMessageId,
+    sourceLine: input.sourceLine,
+  });
+  await em.flush();
+  await applyBalanceChange(em, input.farmer.id, { entriesNet: amounts.netAmount });
+  recordSecurityEvent(em, {
+    action: 'entry.create',
+    actorUserId: input.recordedBy.userId,
+    actorPhone: input.recordedBy.phone,
+    entity: 'daily_entry',
+    entityId: entry.id,
+    details: { entryNo: entry.entryNo, farmer: input.farmer.farmerCode, flower: flower.code, quantity: input.quantity, rate, rateGiven: input.rate !== null, ...amounts },
+  });
+  return entry;
+}
+
+/**
+ * Voids an entry. Staff: only their own, within the edit window (setting edit_window_minutes) counted from
+ * the entry's time. Admins: any unsettled entry. Nobody: a settled entry.
+ */
+export async function voidEntry(em: EntityManager, input: { entryNo: string; actor: Actor; reason: string; at: Date }): Promise<DailyEntry> {
+  const entry = await em.findOne(DailyEntry, { entryNo: input.entryNo }, { populate: ['farmer', 'flowerType'] });
+  if (!entry) throw new AppError('ENTRY_NOT_FOUND', `No entry #${input.entryNo}`, 404, { entryNo: input.entryNo });
+  if (entry.status === 'voided') throw new AppError('ALREADY_VOIDED', `Entry #${input.entryNo} is already void`, 409, { entryNo: input.entryNo });
+  if (entry.settlement) {
+    throw new AppError('ENTRY_SETTLED', `Entry #${input.entryNo} is in a settlement`, 403, { entryNo: input.entryNo, refusal: true });
+  }
+  if (input.actor.role !== 'admin') {
+    if (entry.recordedBy?.id !== input.actor.userId) {
+      throw new AppError('NOT_YOUR_ENTRY', `Entry #${input.entryNo} was recorded by someone else`, 403, { entryNo: input.entryNo, refusal: true });
+    }
+    const windowMinutes = await getNumberSetting(em, 'edit_window_minutes');
+    if (input.at.getTime() - entry.entryTime.getTime() > windowMinutes * 60_000) {
+      throw new AppError('EDIT_WINDOW_PASSED', `Entry #${input.entryNo} is older than ${windowMinutes} minutes`, 403, {
+        entryNo: input.entryNo,
+        minutes: windowMinutes,
+        refusal: true,
+      });
+    }
+  }
+  entry.status = 'voided';
+  entry.voidedBy = em.getReference(User, input.actor.userId);
+  entry.voidedAt = input.at;
+  entry.voidReason = input.reason;
+  await em.flush();
+  await applyBalanceChange(em, entry.farmer.id, { entriesNet: rupees(dec(entry.netAmount).neg()) });
+  recordSecurityEvent(em, {
+    action: 'entry.void',
+    actorUserId: input.actor.userId,
+    actorPhone: input.actor.phone,
+    entity: 'daily_entry',
+    entityId: entry.id,
+    details: { entryNo: entry.entryNo, farmer: entry.farmer.farmerCode, reason: input.reason, netAmount: entry.netAmount },
+  });
+  return entry;
+}
+
+/** Voids the actor's most recent active entry (the `undo` command). */
+export async function undoLastEntry(em: EntityManager, input: { actor: Actor; at: Date }): Promise<DailyEntry> {
+  const last = await em.findOne(
+    DailyEntry,
+    { recordedBy: input.actor.userId, status: 'active' },
+    { orderBy: { entryNo: 'desc' } },
+  );
+  if (!last) throw new AppError('NOTHING_TO_UNDO', 'You have no entry to undo', 404);
+  return voidEntry(em, { entryNo: last.entryNo, actor: input.actor, reason: 'undo', at: input.at });
+}
+
+export interface DayTotal {
+  flowerName: string;
+  flowerNameTa: string;
+  unit: 'kg' | 'piece';
+  entries: number;
+  quantity: string;
+  totalAmount: string;
+  netAmount: string;
+}
+
+/** Active entries of a market day, by flower; for one farmer when farmerId is given. */
+export async function dayTotals(em: EntityManager, date: string, farmerId?: string): Promise<DayTotal[]> {
+  const rows = await em.execute<Record<string, string>[]>(
+    `select f.name, f.name_ta, f.unit, count(*)::int as entries, sum(e.quantity)::text as quantity,
+            sum(e.total_amount)::text as total, sum(e.net_amount)::text as net
+       from daily_entries e join flower_types f on f.id = e.flower_type_id
+      where e.entry_date = ?::date and e.status = 'active' ${farmerId ? 'and e.farmer_id = ?' : ''}
+      group by f.code, f.name, f.name_ta, f.unit order by f.code`,
+    farmerId ? [date, farmerId] : [date],
+  );
+  return rows.map((r) => ({
+    flowerName: r.name!,
+    flowerNameTa: r.name_ta!,
+    unit: r.unit as 'kg' | 'piece',
+    entries: Number(r.entries),
+    quantity: r.quantity!,
+    totalAmount: rupees(r.total!),
+    netAmount: rupees(r.net!),
+  }));
+}
