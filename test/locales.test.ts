@@ -20,7 +20,9 @@ describe('locales', () => {
       const t = translator('ta')(key);
       expect(t, key).not.toBe('');
       expect(translator('en')(key), key).not.toBe('');
-      expect(t, `${key} should have Tamil letters`).toMatch(/[\u0B80-\u0BFF]/);
+      // A text that is only placeholders and punctuation in English needs no Tamil words either.
+      const words = translator('en')(key).replace(/\{\{[^}]+\}\}/g, '');
+      if (/[A-Za-z]{2,}/.test(words)) expect(t, `${key} should have Tamil letters`).toMatch(/[\u0B80-\u0BFF]/);
     }
     expect(ta).toBeDefined();
   });
