@@ -134,7 +134,7 @@ describe('retries', () => {
   it('delivers everything once the API is back after being down, and nothing twice', async () => {
     const phones = Array.from({ length: 6 }, newPhone);
     for (const p of phones) await openWindow(p);
-    const ids = [];
+    const ids: string[] = [];
     for (const [i, p] of phones.entries()) ids.push(await enqueue(p, { text: `while down ${i}` }));
     fake.down = { status: 503 };
     const w = worker({ baseBackoffMs: 5, maxBackoffMs: 40, maxAttempts: 1000 });

@@ -55,10 +55,10 @@ export function standInProcessor(db: Database): ProcessInbound & { handled: stri
 }
 
 /** Polls until check() is truthy; fails after `tries` (a bound, not a speed assertion). */
-export async function eventually<T>(check: () => Promise<T> | T, what: string, tries = 400, everyMs = 25): Promise<T> {
+export async function eventually<T>(check: () => Promise<T> | T, what: string, tries = 400, everyMs = 25): Promise<NonNullable<T>> {
   for (let i = 0; i < tries; i++) {
     const v = await check();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`gave up waiting for: ${what}`);
