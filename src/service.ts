@@ -62,7 +62,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     throw err;
   }
 
-  const channel = createChannel(config, { db, logger, createWebjsClient: options.createWebjsClient });
+  const channel = await createChannel(config, { db, logger, createWebjsClient: options.createWebjsClient });
   const outbox = channel
     ? new OutboxWorker({ db, logger, channel, resolveDocument: options.resolveDocument ?? fileDocumentResolver(config.dataDir), ...options.outbox })
     : undefined;

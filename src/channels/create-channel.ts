@@ -6,7 +6,6 @@ import { lastInboundAt, refuseInbound } from '../domain/inbox/inbound.js';
 import { getStringSetting } from '../domain/settings/settings.service.js';
 import type { Channel } from './channel.js';
 import { CloudApiChannel, CUSTOMER_WINDOW_MS } from './cloud-api/cloud-channel.js';
-import { asWebjsClient, createRealClient, createRealMedia, printQr } from './webjs/client.js';
 import { WebjsChannel, type WebjsClient } from './webjs/webjs-channel.js';
 
 export interface ChannelDeps {
@@ -23,7 +22,7 @@ const WINDOW_SAFETY_MS = 10 * 60_000;
  * The channel for config.whatsapp.transport, or null for 'console' (the terminal simulator is its own
  * feature and not built here).
  */
-export function createChannel(config: Config, deps: ChannelDeps): Channel | null {
+export async function createChannel(config: Config, deps: ChannelDeps): Promise<Channel | null> {
   const { db, logger } = deps;
   const w = config.whatsapp;
   switch (w.transport) {
@@ -46,7 +45,9 @@ export function createChannel(config: Config, deps: ChannelDeps): Channel | null
           };
         },
       });
-    case 'webjs':
+    case 'webjs': {
+      // Loaded only when used: whatsapp-web.js pulls in puppeteer, which is slow to import.
+      const { asWebjsClient, createRealClient, createRealMedia, printQr } = await import('./webjs/client.js');
       return new WebjsChannel({
         logger,
         createClient: deps.createWebjsClient ?? (() => asWebjsClient(createRealClient({ dataDir: config.dataDir, chromePath: w.chromePath }))),
@@ -56,6 +57,7 @@ export function createChannel(config: Config, deps: ChannelDeps): Channel | null
           await refuseInbound(db.orm.em.fork(), message, reason);
         },
       });
+    }
     case 'console':
       return null;
   }

@@ -125,11 +125,12 @@ describe('deliveries', () => {
     expect(sent.body).toMatchObject({ messaging_product: 'whatsapp', to: '919876543211', type: 'text' });
     expect(sent.phoneNumberId).toBe(PHONE_NUMBER_ID);
     expect(sent.authorization).toBe(`Bearer ${ACCESS_TOKEN}`);
-    const [n] = await eventually(
-      () => sql<{ status: string; provider_message_id: string }>(t.db, `select status, provider_message_id from notifications where payload->>'text' = 'Received: FAR001 malli 12.5' and status = 'sent'`),
+    const n = await eventually(
+      async () =>
+        (await sql<{ provider_message_id: string }>(t.db, `select provider_message_id from notifications where payload->>'text' = 'Received: FAR001 malli 12.5' and status = 'sent'`))[0],
       'the notification recorded as sent',
-    ).then((r) => r);
-    expect(n!.provider_message_id).toBe(sent.answeredId);
+    );
+    expect(n.provider_message_id).toBe(sent.answeredId);
   });
 
   it('stores every message of a payload with its kind, for the "please send text" answer', async () => {
@@ -248,11 +249,14 @@ describe('statuses', () => {
     expect(row!.last_error).toContain('131026');
 
     // Let the outbox finish what earlier tests queued, so only this delivery could change a row.
+    await service.inbox!.idle();
     await eventually(async () => (await count('notifications', `status in ('pending', 'sending')`)) === 0, 'an idle outbox');
     const before = await sql(t.db, 'select id, status, updated_at from notifications order by id');
     const res = await signedPost(fixture('status-unknown-message.json'));
     expect(res.status).toBe(200);
-    expect(await sql(t.db, 'select id, status, updated_at from notifications order by id')).toEqual(before);
+    // Rows the inbox may add meanwhile are not this delivery's doing; the existing ones must be untouched.
+    const maxId = before.length ? (before[before.length - 1] as { id: string }).id : '0';
+    expect(await sql(t.db, 'select id, status, updated_at from notifications where id <= ? order by id', [maxId])).toEqual(before);
   });
 });
 

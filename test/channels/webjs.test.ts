@@ -1,6 +1,5 @@
 // The whatsapp-web.js adapter against a stand-in client with the real client's event and send API
 // (the real one needs WhatsApp's servers), plus construction of the real Client with CHROME_PATH.
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,48 +7,15 @@ import wweb from 'whatsapp-web.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelSendError } from '../../src/channels/channel.js';
 import { createRealClient, createRealMedia, sessionDir } from '../../src/channels/webjs/client.js';
-import { WebjsChannel, type WebjsClient, type WebjsMedia, type WebjsMessage } from '../../src/channels/webjs/webjs-channel.js';
+import { WebjsChannel } from '../../src/channels/webjs/webjs-channel.js';
 import { refuseInbound, type InboundMessage } from '../../src/domain/inbox/inbound.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sql } from '../support/sql.js';
 import { eventually } from '../support/channels.js';
+import { StandInClient } from '../support/webjs-stand-in.js';
 
 const logger = createLogger({ logLevel: 'silent' });
-
-/** Behaves like whatsapp-web.js's Client from the outside: events, initialize/destroy, lookups, sends. */
-class StandInClient extends EventEmitter implements WebjsClient {
-  initialized = 0;
-  destroyed = 0;
-  sent: { chatId: string; content: string | WebjsMedia; options?: { caption?: string; sendMediaAsDocument?: boolean } }[] = [];
-  lids = new Map<string, string>();
-  registered = new Set<string>(['919876543211', '919876543212']);
-  failSend = false;
-
-  async initialize() {
-    this.initialized += 1;
-  }
-  async destroy() {
-    this.destroyed += 1;
-  }
-  async sendMessage(chatId: string, content: string | WebjsMedia, options?: { caption?: string; sendMediaAsDocument?: boolean }) {
-    if (this.failSend) throw new Error('Evaluation failed: page crashed');
-    this.sent.push({ chatId, content, options });
-    return { id: { _serialized: `true_${chatId}_3EB0${this.sent.length}` } };
-  }
-  async getNumberId(number: string) {
-    return this.registered.has(number) ? { _serialized: `${number}@c.us` } : null;
-  }
-  async getContactLidAndPhone(userIds: string[]) {
-    return userIds.filter((id) => this.lids.has(id)).map((lid) => ({ lid, pn: this.lids.get(lid)! }));
-  }
-  /** What WhatsApp Web would emit for an incoming message. */
-  receive(m: Partial<WebjsMessage> & { from: string }) {
-    const msg: WebjsMessage = { id: { _serialized: `false_${m.from}_${Math.random().toString(16).slice(2)}` }, fromMe: false, body: '', type: 'chat', timestamp: 1795000000, ...m };
-    this.emit('message', msg);
-    return msg;
-  }
-}
 
 let t: TestDatabase;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 // The outbox worker delivering through the Cloud API sender to a fake Graph API on a real database.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ChannelSendError } from '../../src/channels/channel.js';
+import { ChannelSendError, type Channel } from '../../src/channels/channel.js';
 import { createChannel } from '../../src/channels/create-channel.js';
 import { CloudApiChannel } from '../../src/channels/cloud-api/cloud-channel.js';
 import { graphError } from '../../src/channels/cloud-api/errors.js';
@@ -46,8 +46,8 @@ const row = async (id: string) =>
     [id],
   ))[0]!;
 
+let channel: Channel;
 function worker(extra: Partial<ConstructorParameters<typeof OutboxWorker>[0]> = {}) {
-  const channel = createChannel(config, { db: t.db, logger })!;
   return new OutboxWorker({ db: t.db, logger, channel, baseBackoffMs: 1, maxBackoffMs: 5, pollMs: 10, ...extra });
 }
 
@@ -69,6 +69,7 @@ beforeAll(async () => {
     ...t.config,
     whatsapp: { ...t.config.whatsapp, transport: 'cloud', verifyToken: VERIFY_TOKEN, appSecret: APP_SECRET, accessToken: ACCESS_TOKEN, phoneNumberId: PHONE_NUMBER_ID, apiBaseUrl: fake.url },
   };
+  channel = (await createChannel(config, { db: t.db, logger }))!;
 });
 afterAll(async () => {
   await fake?.close();
