@@ -16,7 +16,7 @@ import {
   type ClaimedNotification,
 } from '../domain/notifications/delivery.js';
 import type { NotificationPayload } from '../domain/notifications/notification.entity.js';
-import { getNumberSetting } from '../domain/settings/settings.service.js';
+import { getBooleanSetting, getNumberSetting } from '../domain/settings/settings.service.js';
 import { RateLimiter } from './rate-limiter.js';
 
 export interface DocumentContent {
@@ -97,6 +97,8 @@ export class OutboxWorker {
   /** One round: recover expired claims, claim a batch, send it. Returns how many rows were handled. */
   async runOnce(): Promise<number> {
     const em = this.o.db.orm.em.fork();
+    // Switched off by an admin: rows wait (nothing is dropped) until it is switched on again.
+    if (!(await getBooleanSetting(em, 'whatsapp_enabled'))) return 0;
     const reclaimed = await reclaimExpiredClaims(em, this.maxAttempts);
     if (reclaimed) this.log.warn({ reclaimed }, 'notifications whose send was interrupted are queued again');
     const rate = Math.max(1, Math.floor(await getNumberSetting(em, 'outbox_rate_per_second')) || 1);

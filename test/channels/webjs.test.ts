@@ -41,6 +41,8 @@ function setup() {
     },
     reconnectBaseMs: 1,
     reconnectMaxMs: 5,
+    sendTimeoutMs: 100,
+    storeRetryMs: [1, 1],
   });
   return { channel, clients, received, qrs, onInbound: async (m: InboundMessage) => void received.push(m) };
 }
@@ -164,6 +166,22 @@ describe('incoming messages', () => {
   });
 });
 
+describe('storing', () => {
+  it('tries again when storing an incoming message fails, so a database hiccup loses nothing', async () => {
+    const s = setup();
+    let failures = 2;
+    const stored: InboundMessage[] = [];
+    await s.channel.start(async (m) => {
+      if (failures-- > 0) throw new Error('connection terminated');
+      stored.push(m);
+    });
+    s.clients[0]!.receive({ from: '919876543211@c.us', body: 'adv FAR001 500' });
+    await eventually(() => stored.length === 1, 'the message stored on the third try');
+    expect(stored[0]!.text).toBe('adv FAR001 500');
+    await s.channel.stop();
+  });
+});
+
 describe('sending', () => {
   it('sends text and a PDF as a document to the registered chat id', async () => {
     const s = setup();
@@ -197,6 +215,12 @@ describe('sending', () => {
     c.failSend = true;
     const crashed = await s.channel.sendText({ to: '+919876543211', text: 'x' }).catch((e: unknown) => e);
     expect((crashed as ChannelSendError).retryable).toBe(true);
+
+    c.failSend = false;
+    c.hangSend = true;
+    const stuck = await s.channel.sendText({ to: '+919876543211', text: 'x' }).catch((e: unknown) => e);
+    expect(stuck).toBeInstanceOf(ChannelSendError);
+    expect((stuck as ChannelSendError).retryable).toBe(true);
     await s.channel.stop();
   });
 });

@@ -197,6 +197,21 @@ describe('claims', () => {
     expect(fake.accepted().filter((m) => m.body.to === toOf(to))).toHaveLength(1);
   });
 
+  it('holds everything while WhatsApp is switched off in the settings, and sends it once switched on', async () => {
+    const to = newPhone();
+    await openWindow(to);
+    const id = await enqueue(to, { text: 'after the switch' });
+    await sql(t.db, `update system_settings set value = 'false' where key = 'whatsapp_enabled'`);
+    try {
+      expect(await worker().runOnce()).toBe(0);
+      expect((await row(id)).status).toBe('pending');
+      expect(fake.messages.filter((m) => m.body.to === toOf(to))).toHaveLength(0);
+    } finally {
+      await sql(t.db, `update system_settings set value = 'true' where key = 'whatsapp_enabled'`);
+    }
+    expect((await untilFinal(worker(), id)).status).toBe('sent');
+  });
+
   it('claims no more per round than the send rate setting allows', async () => {
     await sql(t.db, `update system_settings set value = '2' where key = 'outbox_rate_per_second'`);
     try {

@@ -10,6 +10,7 @@ export class StandInClient extends EventEmitter implements WebjsClient {
   lids = new Map<string, string>();
   registered = new Set<string>(['919876543211', '919876543212']);
   failSend = false;
+  hangSend = false;
 
   async initialize() {
     this.initialized += 1;
@@ -19,6 +20,7 @@ export class StandInClient extends EventEmitter implements WebjsClient {
   }
   async sendMessage(chatId: string, content: string | WebjsMedia, options?: { caption?: string; sendMediaAsDocument?: boolean }) {
     if (this.failSend) throw new Error('Evaluation failed: page crashed');
+    if (this.hangSend) return new Promise<never>(() => {});
     this.sent.push({ chatId, content, options });
     return { id: { _serialized: `true_${chatId}_3EB0${this.sent.length}` } };
   }

@@ -22,6 +22,8 @@ const valueSchema = z.object({
   contacts: z.array(z.object({ wa_id: z.string(), profile: z.object({ name: z.string().optional() }).optional() })).optional(),
   messages: z.array(z.unknown()).optional(),
   statuses: z.array(z.unknown()).optional(),
+  // Errors Meta reports about the number or the app rather than about one message.
+  errors: z.array(z.unknown()).optional(),
 });
 
 const messageSchema = z.object({
@@ -99,6 +101,7 @@ export function parseWebhook(body: unknown, phoneNumberId: string | undefined): 
         out.ignored.push({ reason: `message for another phone number id ${value.data.metadata.phone_number_id}` });
         continue;
       }
+      if (value.data.errors?.length) out.ignored.push({ reason: 'Meta reported errors', sample: value.data.errors });
       const names = new Map((value.data.contacts ?? []).map((c) => [c.wa_id, c.profile?.name]));
       for (const raw of value.data.messages ?? []) {
         const m = messageSchema.safeParse(raw);

@@ -50,6 +50,9 @@ export interface WebjsChannelOptions {
   refuse: (message: InboundMessage, reason: string) => Promise<void>;
   reconnectBaseMs?: number;
   reconnectMaxMs?: number;
+  sendTimeoutMs?: number;
+  /** Pauses between attempts to store an incoming message (WhatsApp Web will not deliver it again). */
+  storeRetryMs?: number[];
 }
 
 const KINDS: Record<string, MediaKind> = {
@@ -187,7 +190,22 @@ export class WebjsChannel implements Channel {
       await this.o.refuse(base, 'sender id could not be resolved to a phone number');
       return;
     }
-    await this.onInbound?.({ ...base, senderPhone: phone });
+    await this.store({ ...base, senderPhone: phone });
+  }
+
+  /** WhatsApp Web hands each message over once: a database hiccup must not lose it, so try a few times. */
+  private async store(message: InboundMessage): Promise<void> {
+    const pauses = this.o.storeRetryMs ?? [1_000, 5_000, 30_000];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.onInbound?.(message);
+        return;
+      } catch (err) {
+        if (attempt >= pauses.length) throw err;
+        this.log.warn({ err, id: message.providerMessageId, attempt: attempt + 1 }, 'storing an incoming message failed; trying again');
+        await new Promise((r) => setTimeout(r, pauses[attempt]));
+      }
+    }
   }
 
   private async resolvePhone(from: string): Promise<string | null> {
@@ -218,11 +236,18 @@ export class WebjsChannel implements Channel {
   }
 
   private async sendVia(send: () => Promise<{ id: { _serialized: string } }>): Promise<SendResult> {
+    let timer: NodeJS.Timeout | undefined;
+    // A stuck browser page never answers; give up well inside the outbox's claim lease and retry later.
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer from WhatsApp Web')), this.o.sendTimeoutMs ?? 60_000);
+    });
     try {
-      const sent = await send();
+      const sent = await Promise.race([send(), timeout]);
       return { providerMessageId: sent.id._serialized };
     } catch (err) {
       throw new ChannelSendError(`WhatsApp Web send failed: ${(err as Error).message}`, true, 'send_failed');
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
