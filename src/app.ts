@@ -6,6 +6,7 @@ import type { Database } from './db/orm.js';
 import type { Logger } from './logger.js';
 import { handleError, notFound } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
+import { whatsappWebhookRoutes } from './channels/cloud-api/webhook.js';
 import type { AppEnv } from './http/types.js';
 
 export interface AppDeps {
@@ -14,6 +15,8 @@ export interface AppDeps {
   logger: Logger;
   /** Extra readiness checks (e.g. a linked WhatsApp session), shown on /ready. */
   readiness?: () => Promise<Record<string, { ok: boolean; detail?: string }>>;
+  /** Ids of inbound messages the Cloud API webhook has just stored, to be processed. */
+  onInboundStored?: (ids: string[]) => void;
 }
 
 export function createApp(deps: AppDeps) {
@@ -30,6 +33,7 @@ export function createApp(deps: AppDeps) {
     );
   });
   app.route('/', healthRoutes(deps));
+  if (deps.config.whatsapp.transport === 'cloud') app.route('/', whatsappWebhookRoutes(deps));
   app.notFound(notFound);
   app.onError(handleError(deps.logger));
   return app;

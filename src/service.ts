@@ -7,11 +7,29 @@ import { migrateUp, migrationStatus } from './db/schema.js';
 import { createApp } from './app.js';
 import type { Logger } from './logger.js';
 import { seedReference } from '../seeds/ReferenceSeeder.js';
+import type { Channel } from './channels/channel.js';
+import { createChannel, type ChannelDeps } from './channels/create-channel.js';
+import { storeInbound, type ProcessInbound } from './domain/inbox/inbound.js';
+import { InboxProcessor, type InboxProcessorOptions } from './inbox/inbox-processor.js';
+import { fileDocumentResolver, OutboxWorker, type DocumentResolver, type OutboxOptions } from './outbox/outbox-worker.js';
 
 export interface RunningService {
   port: number;
   db: Database;
+  channel: Channel | null;
+  inbox: InboxProcessor | undefined;
+  outbox: OutboxWorker | undefined;
   stop(reason?: string): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** The chat pipeline: handles one stored inbound message. Without it messages are stored and wait. */
+  processInbound?: ProcessInbound;
+  /** Renders a document notification (settlement PDFs); default: a file under DATA_DIR. */
+  resolveDocument?: DocumentResolver;
+  createWebjsClient?: ChannelDeps['createWebjsClient'];
+  outbox?: Partial<OutboxOptions>;
+  inbox?: Partial<InboxProcessorOptions>;
 }
 
 /** Brings the database up to date; on a brand-new database also seeds the reference data. */
@@ -34,7 +52,7 @@ export async function prepareDatabase(db: Database, config: Config, logger: Logg
   }
 }
 
-export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
   const db = await openDatabase(config);
   logger.info({ database: db.kind, dataDir: db.kind === 'embedded' ? config.dataDir : undefined }, 'database open');
   try {
@@ -44,13 +62,47 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     throw err;
   }
 
-  const app = createApp({ config, db, logger });
+  const channel = await createChannel(config, { db, logger, createWebjsClient: options.createWebjsClient });
+  const outbox = channel
+    ? new OutboxWorker({ db, logger, channel, resolveDocument: options.resolveDocument ?? fileDocumentResolver(config.dataDir), ...options.outbox })
+    : undefined;
+  const processInbound = options.processInbound;
+  const inbox = processInbound
+    ? new InboxProcessor({
+        db,
+        logger,
+        ...options.inbox,
+        // Replies were just written to the outbox: deliver them now rather than at the next poll.
+        process: async (id) => {
+          await processInbound(id);
+          outbox?.wake();
+        },
+      })
+    : undefined;
+  if (!inbox) logger.warn('no chat pipeline is wired in: inbound messages are stored and wait to be processed');
+  if (!channel) logger.info({ transport: config.whatsapp.transport }, 'no WhatsApp channel started for this transport');
+
+  const app = createApp({
+    config,
+    db,
+    logger,
+    onInboundStored: (ids) => inbox?.submit(ids),
+    ...(channel ? { readiness: async () => ({ whatsapp: channel.status() }) } : {}),
+  });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, host: config.host }, 'listening');
+
+  await channel?.start(async (message) => {
+    const stored = await storeInbound(db.orm.em.fork(), message);
+    if (!stored.duplicate) inbox?.submit([stored.id]);
+  });
+  // Start-up sweep: whatever was stored but not processed before a crash is handled first.
+  await inbox?.start();
+  outbox?.start();
 
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'stop') =>
@@ -61,9 +113,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         server.close(() => resolve());
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       });
+      await channel?.stop();
+      await inbox?.stop();
+      await outbox?.stop();
       await db.close();
       logger.info('stopped');
     })());
 
-  return { port, db, stop };
+  return { port, db, channel, inbox, outbox, stop };
 }

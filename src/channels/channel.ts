@@ -16,6 +16,8 @@ export interface OutboundDocument {
 
 export interface SendResult {
   providerMessageId: string;
+  /** Set when the channel had to send this approved template instead (outside the 24-hour window). */
+  template?: string;
 }
 
 /** A send that failed. retryable: try again later (rate limit, 5xx, timeout); otherwise give up now. */

@@ -23,6 +23,10 @@ export const InboundMessage = defineEntity({
     error: p.text().nullable(),
     raw: p.json<unknown>().nullable(),
   },
-  indexes: [{ name: 'idx_inbound_messages_unprocessed', properties: ['storedAt'], where: 'outcome is null' }],
+  indexes: [
+    { name: 'idx_inbound_messages_unprocessed', properties: ['storedAt'], where: 'outcome is null' },
+    // The 24-hour customer-service window: when did this phone last write?
+    { name: 'idx_inbound_messages_sender_phone', properties: ['senderPhone', 'receivedAt'] },
+  ],
 });
 export type InboundMessage = InferEntity<typeof InboundMessage>;

@@ -1,6 +1,7 @@
 // The channel-neutral shape of a received message. Channel adapters map their provider's payload to this;
 // nothing past the adapter sees WhatsApp's wire format.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { recordSecurityEvent } from '../audit/audit.service.js';
 
 export type InboundChannel = 'cloud' | 'webjs' | 'console';
 export type MediaKind =
@@ -39,7 +40,7 @@ export interface StoredInbound {
 
 /** Stores a message once by provider id. Safe under concurrent duplicates (the unique index decides). */
 export async function storeInbound(em: EntityManager, message: InboundMessage): Promise<StoredInbound> {
-  const rows = await em.getConnection().execute<{ id: string }[]>(
+  const rows = await em.execute<{ id: string }[]>(
     `insert into inbound_messages (channel, provider_message_id, sender, sender_phone, text, media_kind, received_at, raw)
      values (?, ?, ?, ?, ?, ?, ?, ?)
      on conflict (provider_message_id) do nothing
@@ -56,8 +57,58 @@ export async function storeInbound(em: EntityManager, message: InboundMessage): 
     ],
   );
   if (rows[0]) return { id: rows[0].id, duplicate: false };
-  const existing = await em
-    .getConnection()
-    .execute<{ id: string }[]>('select id::text as id from inbound_messages where provider_message_id = ?', [message.providerMessageId]);
+  const existing = await em.execute<{ id: string }[]>('select id::text as id from inbound_messages where provider_message_id = ?', [message.providerMessageId]);
   return { id: existing[0]!.id, duplicate: true };
+}
+
+/**
+ * Handles one stored inbound_messages row in one transaction (the chat pipeline provides it). Idempotent:
+ * a row that already has an outcome is skipped. Replies go to the notifications outbox.
+ */
+export type ProcessInbound = (inboundMessageId: string) => Promise<void>;
+
+/** Ids of rows nobody has handled yet (a crash after the webhook's ack leaves them here), oldest first. */
+export async function unprocessedInboundIds(em: EntityManager, limit: number, storedBefore?: Date): Promise<string[]> {
+  const rows = await em.execute<{ id: string }[]>(
+    `select id::text as id from inbound_messages
+      where outcome is null and stored_at <= ?
+      order by stored_at, id limit ?`,
+    [storedBefore ?? new Date(), limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Gives up on a row the pipeline keeps failing on, so it stops being retried; the error stays visible. */
+export async function markInboundFailed(em: EntityManager, id: string, error: string): Promise<void> {
+  await em.execute(`update inbound_messages set outcome = 'failed', processed_at = now(), error = ? where id = ? and outcome is null`, [
+      error.slice(0, 2000),
+      id,
+    ]);
+}
+
+/** When this phone last wrote to us: WhatsApp allows free-form replies for 24 hours after that. */
+export async function lastInboundAt(em: EntityManager, phone: string): Promise<Date | null> {
+  const rows = await em.execute<{ at: Date | null }[]>(`select max(received_at) as at from inbound_messages where sender_phone = ?`, [phone]);
+  const at = rows[0]?.at;
+  return at ? new Date(at) : null;
+}
+
+/**
+ * Stores a message we will not act on (e.g. a sender id that cannot be tied to a phone) with its outcome
+ * already set, and the security log row saying why, in one transaction.
+ */
+export async function refuseInbound(em: EntityManager, message: InboundMessage, reason: string): Promise<StoredInbound> {
+  return em.transactional(async (tx) => {
+    const stored = await storeInbound(tx, message);
+    if (stored.duplicate) return stored;
+    await tx.execute(`update inbound_messages set outcome = 'refused', processed_at = now(), error = ? where id = ?`, [reason, stored.id]);
+    recordSecurityEvent(tx, {
+      action: 'inbound_refused',
+      actorPhone: message.senderPhone,
+      entity: 'inbound_message',
+      entityId: stored.id,
+      details: { reason, channel: message.channel, sender: message.sender, providerMessageId: message.providerMessageId },
+    });
+    return stored;
+  });
 }

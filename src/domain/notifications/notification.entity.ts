@@ -35,6 +35,10 @@ export const Notification = defineEntity({
     sentAt: p.datetime().nullable(),
     updatedAt: updatedAt(),
   },
-  indexes: [{ name: 'idx_notifications_due', properties: ['status', 'nextAttemptAt'] }],
+  indexes: [
+    { name: 'idx_notifications_due', properties: ['status', 'nextAttemptAt'] },
+    // The outbox claims one person's oldest open message first and paces sends per person.
+    { name: 'idx_notifications_recipient', properties: ['recipientPhone', 'id'] },
+  ],
 });
 export type Notification = InferEntity<typeof Notification>;

@@ -30,6 +30,7 @@ export const SETTINGS_CATALOG: readonly SettingDefinition[] = [
   { key: 'settlement_hour', value: '6', valueType: 'number', description: 'Hour (market time) the settlement runs', isPublic: false },
   { key: 'rate_card_broadcast', value: 'false', valueType: 'boolean', description: "Send farmers the day's rates at market open", isPublic: false },
   { key: 'whatsapp_template_name', value: 'settlement_statement', valueType: 'string', description: 'Approved template for messages outside the 24-hour window', isPublic: false },
+  { key: 'whatsapp_text_template_name', value: 'ledger_update', valueType: 'string', description: 'Approved template (one body parameter) for texts outside the 24-hour window; whatsapp_template_name (document header) is used for statements', isPublic: false },
   { key: 'whatsapp_template_language', value: 'ta', valueType: 'string', description: 'Language code of that template', isPublic: false },
   { key: 'outbox_rate_per_second', value: '80', valueType: 'number', description: 'Most messages the outbox sends per second', isPublic: false },
   { key: 'backup_enabled', value: 'true', valueType: 'boolean', description: 'Run the daily backup at 02:00 market time', isPublic: false },
