@@ -111,7 +111,7 @@ describe('the archive tables', () => {
           t.db,
           `select column_name, format_type(atttypid, atttypmod) as type from information_schema.columns c
              join pg_attribute a on a.attrelid = (quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass and a.attname = c.column_name
-            where c.table_schema = current_schema() and c.table_name = $1 order by column_name`,
+            where c.table_schema = current_schema() and c.table_name = ? order by column_name`,
           [table],
         );
       const archived = new Map((await columns(archive!)).map((c) => [c.column_name, c.type]));

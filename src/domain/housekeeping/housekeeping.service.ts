@@ -6,6 +6,7 @@ import { localDate } from '../market-time.js';
 
 export const BATCH_SIZE = 5_000;
 const DAY_MS = 86_400_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function deleteInBatches(em: EntityManager, table: string, where: string, params: unknown[], batchSize: number): Promise<number> {
   let total = 0;
@@ -25,7 +26,7 @@ async function deleteInBatches(em: EntityManager, table: string, where: string, 
 export async function cleanupNotifications(em: EntityManager, now = new Date(), batchSize = BATCH_SIZE): Promise<{ deleted: number; days: number }> {
   const days = await getNumberSetting(em.fork(), 'notification_retention_days');
   const cutoff = new Date(now.getTime() - days * DAY_MS);
-  const deleted = await deleteInBatches(em, 'notifications', `created_at < $1 and status not in ('pending', 'sending')`, [cutoff], batchSize);
+  const deleted = await deleteInBatches(em, 'notifications', `created_at < ? and status not in ('pending', 'sending')`, [cutoff], batchSize);
   return { deleted, days };
 }
 
@@ -33,7 +34,7 @@ export async function cleanupNotifications(em: EntityManager, now = new Date(), 
 export async function cleanupSecurityLogs(em: EntityManager, now = new Date(), batchSize = BATCH_SIZE): Promise<{ deleted: number; days: number }> {
   const days = await getNumberSetting(em.fork(), 'security_log_retention_days');
   const cutoff = new Date(now.getTime() - days * DAY_MS);
-  const deleted = await deleteInBatches(em, 'security_logs', 'created_at < $1', [cutoff], batchSize);
+  const deleted = await deleteInBatches(em, 'security_logs', 'created_at < ?', [cutoff], batchSize);
   return { deleted, days };
 }
 
@@ -46,7 +47,7 @@ export function archiveCutoff(now: Date, timeZone: string): string {
 
 async function columnsOf(em: EntityManager, table: string): Promise<string> {
   const rows = await em.execute<{ name: string }[]>(
-    `select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = $1 order by ordinal_position`,
+    `select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ? order by ordinal_position`,
     [table],
   );
   return rows.map((r) => `"${r.name}"`).join(', ');
@@ -68,16 +69,19 @@ export async function archiveSettledEntries(em: EntityManager, cutoff: string, b
       const ids = (
         await tx.execute<{ id: string }[]>(
           `select d.id from daily_entries d join settlements s on s.id = d.settlement_id
-            where d.entry_date < $1 and s.status = 'paid'
+            where d.entry_date < ? and s.status = 'paid'
             order by d.entry_date, d.id limit ${batchSize} for update of d skip locked`,
           [cutoff],
         )
       ).map((r) => r.id);
       if (!ids.length) return 0;
-      await tx.execute(`insert into settlement_items_archive (${itemColumns}) select ${itemColumns} from settlement_items where daily_entry_id = any($1::uuid[])`, [ids]);
-      await tx.execute(`delete from settlement_items where daily_entry_id = any($1::uuid[])`, [ids]);
-      await tx.execute(`insert into daily_entries_archive (${entryColumns}) select ${entryColumns} from daily_entries where id = any($1::uuid[])`, [ids]);
-      await tx.execute(`delete from daily_entries where id = any($1::uuid[])`, [ids]);
+      // Inlined (ids straight from the database, checked): an array parameter would be expanded into a list.
+      if (!ids.every((id) => UUID.test(id))) throw new Error('archive: unexpected id shape');
+      const batch = `'{${ids.join(',')}}'::uuid[]`;
+      await tx.execute(`insert into settlement_items_archive (${itemColumns}) select ${itemColumns} from settlement_items where daily_entry_id = any(${batch})`);
+      await tx.execute(`delete from settlement_items where daily_entry_id = any(${batch})`);
+      await tx.execute(`insert into daily_entries_archive (${entryColumns}) select ${entryColumns} from daily_entries where id = any(${batch})`);
+      await tx.execute(`delete from daily_entries where id = any(${batch})`);
       return ids.length;
     });
     if (!moved) return { archived, batches };
