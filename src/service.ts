@@ -7,6 +7,8 @@ import { migrateUp, migrationStatus } from './db/schema.js';
 import { createApp } from './app.js';
 import type { Logger } from './logger.js';
 import { seedReference } from '../seeds/ReferenceSeeder.js';
+import { Scheduler } from './jobs/scheduler.js';
+import { maintenanceJobs } from './jobs/maintenance.jobs.js';
 
 export interface RunningService {
   port: number;
@@ -52,10 +54,15 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, host: config.host }, 'listening');
 
+  const scheduler = new Scheduler({ databaseUrl: db.url, timeZone: config.marketTimeZone, logger });
+  for (const job of maintenanceJobs(db, config)) scheduler.add(job);
+  scheduler.start();
+
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'stop') =>
     (stopping ??= (async () => {
       logger.info({ reason }, 'shutting down: no new requests, finishing those in flight');
+      await scheduler.stop();
       // close() stops accepting and resolves once in-flight requests are answered; idle keep-alive sockets go now.
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
