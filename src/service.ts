@@ -12,6 +12,8 @@ import { createChannel, type ChannelDeps } from './channels/create-channel.js';
 import { storeInbound, type ProcessInbound } from './domain/inbox/inbound.js';
 import { InboxProcessor, type InboxProcessorOptions } from './inbox/inbox-processor.js';
 import { fileDocumentResolver, OutboxWorker, type DocumentResolver, type OutboxOptions } from './outbox/outbox-worker.js';
+import { Scheduler } from './jobs/scheduler.js';
+import { maintenanceJobs } from './jobs/maintenance.jobs.js';
 
 export interface RunningService {
   port: number;
@@ -103,11 +105,15 @@ export async function startService(config: Config, logger: Logger, options: Serv
   // Start-up sweep: whatever was stored but not processed before a crash is handled first.
   await inbox?.start();
   outbox?.start();
+  const scheduler = new Scheduler({ databaseUrl: db.url, timeZone: config.marketTimeZone, logger });
+  for (const job of maintenanceJobs(db, config)) scheduler.add(job);
+  scheduler.start();
 
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'stop') =>
     (stopping ??= (async () => {
       logger.info({ reason }, 'shutting down: no new requests, finishing those in flight');
+      await scheduler.stop();
       // close() stops accepting and resolves once in-flight requests are answered; idle keep-alive sockets go now.
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

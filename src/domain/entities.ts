@@ -12,6 +12,9 @@ import { SecurityLog } from './audit/security-log.entity.js';
 import { Notification } from './notifications/notification.entity.js';
 import { SystemSetting } from './settings/system-setting.entity.js';
 import { InboundMessage } from './inbox/inbound-message.entity.js';
+import { DailyEntryArchive } from './archive/daily-entry-archive.entity.js';
+import { SettlementItemArchive } from './archive/settlement-item-archive.entity.js';
+import { DataMigrationUndo } from '../db/data-migration-undo.entity.js';
 
 export const entities = [
   User,
@@ -27,4 +30,7 @@ export const entities = [
   Notification,
   SystemSetting,
   InboundMessage,
+  DailyEntryArchive,
+  SettlementItemArchive,
+  DataMigrationUndo,
 ];

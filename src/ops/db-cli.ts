@@ -5,6 +5,7 @@ import { migrateDown, migrateUp, migrationStatus, schemaDrift } from '../db/sche
 import { seedReference } from '../../seeds/ReferenceSeeder.js';
 import type { Config } from '../config.js';
 import { runCli } from './cli.js';
+import { formatDryRun, pendingMigrationSql } from './migrate-dry-run.js';
 
 async function printSeed(db: Database, config: Config) {
   const report = await seedReference(db.orm, config);
@@ -13,7 +14,11 @@ async function printSeed(db: Database, config: Config) {
 }
 
 const commands: Record<string, (db: Database, args: string[], config: Config) => Promise<number>> = {
-  async migrate(db) {
+  async migrate(db, args) {
+    if (args.includes('--dry-run')) {
+      console.log(formatDryRun(await pendingMigrationSql(db.orm)));
+      return 0;
+    }
     const done = await migrateUp(db.orm);
     console.log(done.length ? `Applied ${done.length} migration(s):\n  ${done.join('\n  ')}` : 'Nothing to migrate: the schema is current.');
     return 0;
@@ -86,7 +91,8 @@ await runCli(async (argv) => {
   const config = loadConfig();
   const db = await openDatabase(config);
   try {
-    console.log(`Database: ${db.kind === 'embedded' ? `embedded (${config.dataDir}/db)` : 'PostgreSQL server'}`);
+    // On stderr with --dry-run, so the SQL on stdout can be piped or saved as it is.
+    (args.includes('--dry-run') ? console.error : console.log)(`Database: ${db.kind === 'embedded' ? `embedded (${config.dataDir}/db)` : 'PostgreSQL server'}`);
     return await run(db, args, config);
   } finally {
     await db.close();

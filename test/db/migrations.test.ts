@@ -6,6 +6,8 @@ import { migrateDown, migrateUp, migrationStatus, schemaDrift } from '../../src/
 const OUR_TABLES = [
   'cash_advances',
   'daily_entries',
+  'daily_entries_archive',
+  'data_migration_undo',
   'farmers',
   'flower_types',
   'inbound_messages',
@@ -13,6 +15,7 @@ const OUR_TABLES = [
   'notifications',
   'security_logs',
   'settlement_items',
+  'settlement_items_archive',
   'settlements',
   'system_settings',
   'time_slots',
@@ -88,5 +91,32 @@ describe('migrations on an empty database', () => {
     // No float columns anywhere.
     const floats = await sql(t.db, `select 1 from information_schema.columns where table_schema = current_schema() and data_type in ('real','double precision')`);
     expect(floats).toEqual([]);
+  });
+});
+
+describe('the archive tables', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(() => t?.close());
+
+  it('keep every column of the live tables, with the same types', async () => {
+    for (const [live, archive] of [
+      ['daily_entries', 'daily_entries_archive'],
+      ['settlement_items', 'settlement_items_archive'],
+    ]) {
+      const columns = async (table: string) =>
+        sql<{ column_name: string; type: string }>(
+          t.db,
+          `select column_name, format_type(atttypid, atttypmod) as type from information_schema.columns c
+             join pg_attribute a on a.attrelid = (quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass and a.attname = c.column_name
+            where c.table_schema = current_schema() and c.table_name = ? order by column_name`,
+          [table],
+        );
+      const archived = new Map((await columns(archive!)).map((c) => [c.column_name, c.type]));
+      for (const c of await columns(live!)) expect([live, c.column_name, archived.get(c.column_name)]).toEqual([live, c.column_name, c.type]);
+      expect(archived.get('archived_at')).toBe('timestamp with time zone');
+    }
   });
 });

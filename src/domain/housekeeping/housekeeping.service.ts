@@ -1,0 +1,92 @@
+// Keeping the database small without touching the ledger: old notifications and security logs are deleted after
+// their retention (settings), and settled entries older than a year move to the archive tables with their lines.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { getNumberSetting } from '../settings/settings.service.js';
+import { localDate } from '../market-time.js';
+
+export const BATCH_SIZE = 5_000;
+const DAY_MS = 86_400_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function deleteInBatches(em: EntityManager, table: string, where: string, params: unknown[], batchSize: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    // Short statements, each its own transaction, so a large backlog never holds long locks.
+    const res = await em.fork().execute<{ affectedRows: number }>(
+      `delete from ${table} where id in (select id from ${table} where ${where} order by id limit ${batchSize})`,
+      params,
+      'run',
+    );
+    total += res.affectedRows;
+    if (res.affectedRows < batchSize) return total;
+  }
+}
+
+/** Sent, delivered, read or failed notifications older than notification_retention_days; pending ones stay. */
+export async function cleanupNotifications(em: EntityManager, now = new Date(), batchSize = BATCH_SIZE): Promise<{ deleted: number; days: number }> {
+  const days = await getNumberSetting(em.fork(), 'notification_retention_days');
+  const cutoff = new Date(now.getTime() - days * DAY_MS);
+  const deleted = await deleteInBatches(em, 'notifications', `created_at < ? and status not in ('pending', 'sending')`, [cutoff], batchSize);
+  return { deleted, days };
+}
+
+/** Security logs older than security_log_retention_days. */
+export async function cleanupSecurityLogs(em: EntityManager, now = new Date(), batchSize = BATCH_SIZE): Promise<{ deleted: number; days: number }> {
+  const days = await getNumberSetting(em.fork(), 'security_log_retention_days');
+  const cutoff = new Date(now.getTime() - days * DAY_MS);
+  const deleted = await deleteInBatches(em, 'security_logs', 'created_at < ?', [cutoff], batchSize);
+  return { deleted, days };
+}
+
+/** The market-local date one year before `now` ('YYYY-MM-DD'); 29 February steps back to the 28th. */
+export function archiveCutoff(now: Date, timeZone: string): string {
+  const [y, m, d] = localDate(now, timeZone).split('-').map(Number) as [number, number, number];
+  const lastDay = new Date(Date.UTC(y - 1, m, 0)).getUTCDate();
+  return `${y - 1}-${String(m).padStart(2, '0')}-${String(Math.min(d, lastDay)).padStart(2, '0')}`;
+}
+
+async function columnsOf(em: EntityManager, table: string): Promise<string> {
+  const rows = await em.execute<{ name: string }[]>(
+    `select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ? order by ordinal_position`,
+    [table],
+  );
+  return rows.map((r) => `"${r.name}"`).join(', ');
+}
+
+/**
+ * Moves entries of paid settlements dated before `cutoff` into daily_entries_archive, and their settlement lines
+ * into settlement_items_archive: one transaction per batch, so every check of db:validate holds after each batch.
+ * An unpaid settlement's entries stay live, however old. Every column of daily_entries is copied as it is (a
+ * column the archive lacks makes the insert fail rather than lose data).
+ */
+export async function archiveSettledEntries(em: EntityManager, cutoff: string, batchSize = BATCH_SIZE): Promise<{ archived: number; batches: number }> {
+  const entryColumns = await columnsOf(em.fork(), 'daily_entries');
+  const itemColumns = await columnsOf(em.fork(), 'settlement_items');
+  let archived = 0;
+  let batches = 0;
+  for (;;) {
+    const moved = await em.fork().transactional(async (tx) => {
+      const ids = (
+        await tx.execute<{ id: string }[]>(
+          `select d.id from daily_entries d join settlements s on s.id = d.settlement_id
+            where d.entry_date < ? and s.status = 'paid'
+            order by d.entry_date, d.id limit ${batchSize} for update of d skip locked`,
+          [cutoff],
+        )
+      ).map((r) => r.id);
+      if (!ids.length) return 0;
+      // Inlined (ids straight from the database, checked): an array parameter would be expanded into a list.
+      if (!ids.every((id) => UUID.test(id))) throw new Error('archive: unexpected id shape');
+      const batch = `'{${ids.join(',')}}'::uuid[]`;
+      await tx.execute(`insert into settlement_items_archive (${itemColumns}) select ${itemColumns} from settlement_items where daily_entry_id = any(${batch})`);
+      await tx.execute(`delete from settlement_items where daily_entry_id = any(${batch})`);
+      await tx.execute(`insert into daily_entries_archive (${entryColumns}) select ${entryColumns} from daily_entries where id = any(${batch})`);
+      await tx.execute(`delete from daily_entries where id = any(${batch})`);
+      return ids.length;
+    });
+    if (!moved) return { archived, batches };
+    archived += moved;
+    batches++;
+    if (moved < batchSize) return { archived, batches };
+  }
+}

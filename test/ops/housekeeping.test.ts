@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { sql } from '../support/sql.js';
+import { expectedForeignKeys, ormSql, validateLedger } from '../../src/ops/validation/validate.js';
+import { archiveCutoff, archiveSettledEntries, cleanupNotifications, cleanupSecurityLogs } from '../../src/domain/housekeeping/housekeeping.service.js';
+import { buildLedger, IDS } from './ledger-fixture.js';
+
+const NOW = new Date('2026-11-25T09:00:00Z');
+
+describe('scheduled cleanup and archiving', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await buildLedger(ormSql(t.db.orm));
+    // Notifications: 40 days old and sent (goes), 40 days old and still pending (stays), 10 days old (stays).
+    await sql(
+      t.db,
+      `insert into notifications (recipient_phone, type, language, payload, status, created_at) values
+         ('+919876543211', 'receipt', 'ta', '{}', 'sent', '2026-10-16T09:00:00Z'),
+         ('+919876543211', 'receipt', 'ta', '{}', 'pending', '2026-10-16T09:00:00Z'),
+         ('+919876543211', 'receipt', 'ta', '{}', 'delivered', '2026-11-15T09:00:00Z')`,
+    );
+    // Security logs: 100 days old (goes), 80 days old (stays).
+    await sql(
+      t.db,
+      `insert into security_logs (action, created_at) values ('login', '2026-08-17T09:00:00Z'), ('login', '2026-09-06T09:00:00Z')`,
+    );
+  });
+  afterAll(() => t?.close());
+
+  it('deletes notifications after 30 days unless still unsent, and security logs after 90', async () => {
+    expect(await cleanupNotifications(t.db.orm.em, NOW, 1)).toEqual({ deleted: 1, days: 30 });
+    expect(await cleanupSecurityLogs(t.db.orm.em, NOW, 1)).toEqual({ deleted: 1, days: 90 });
+    expect(await sql(t.db, 'select status from notifications order by status')).toEqual([{ status: 'delivered' }, { status: 'pending' }]);
+    expect(await sql(t.db, `select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as d from security_logs`)).toEqual([{ d: '2026-09-06' }]);
+
+    // The settings decide: at 5 days the 10-day-old delivered one goes too.
+    await sql(t.db, `update system_settings set value = '5' where key = 'notification_retention_days'`);
+    expect(await cleanupNotifications(t.db.orm.em, NOW)).toEqual({ deleted: 1, days: 5 });
+    expect(await sql(t.db, 'select status from notifications')).toEqual([{ status: 'pending' }]);
+  });
+
+  it('computes the cutoff one year back in market time', () => {
+    // 25 Nov 2026 02:00 in Kolkata is still 24 Nov in UTC.
+    expect(archiveCutoff(new Date('2026-11-24T20:30:00Z'), 'Asia/Kolkata')).toBe('2025-11-25');
+    expect(archiveCutoff(new Date('2028-02-29T06:00:00Z'), 'Asia/Kolkata')).toBe('2027-02-28');
+  });
+
+  it('moves year-old settled entries and their lines to the archive, batch by batch, and the ledger still validates', async () => {
+    const result = await archiveSettledEntries(t.db.orm.em, archiveCutoff(NOW, 'Asia/Kolkata'), 1);
+    // E101 and E102 (June 2025, settlement S1 paid): one per batch.
+    expect(result).toEqual({ archived: 2, batches: 2 });
+    expect(await sql(t.db, 'select entry_no from daily_entries_archive order by entry_no')).toEqual([{ entry_no: '101' }, { entry_no: '102' }]);
+    expect(await sql(t.db, 'select entry_no from daily_entries order by entry_no')).toEqual(
+      [103, 104, 105, 106].map((n) => ({ entry_no: String(n) })),
+    );
+    expect(await sql(t.db, `select count(*)::int as n from settlement_items_archive where settlement_id = ?`, [IDS.s1])).toEqual([{ n: 2 }]);
+    // The advance line of S1 stays with the settlement.
+    expect(await sql(t.db, `select item_type from settlement_items where settlement_id = ?`, [IDS.s1])).toEqual([{ item_type: 'advance' }]);
+    // Every column kept: the archived row is the one that was live.
+    expect(await sql(t.db, `select net_amount, source_message_id, status from daily_entries_archive where entry_no = 102`)).toEqual([
+      { net_amount: '379.55', source_message_id: 'wamid.102', status: 'active' },
+    ]);
+
+    const report = await validateLedger(ormSql(t.db.orm), expectedForeignKeys(t.db.orm));
+    expect(report.checks.filter((c) => c.count > 0)).toEqual([]);
+
+    // Nothing left to move; a second run is harmless.
+    expect(await archiveSettledEntries(t.db.orm.em, archiveCutoff(NOW, 'Asia/Kolkata'))).toEqual({ archived: 0, batches: 0 });
+
+    // S2 is finalized, not paid: its entry E105 stays live even with a cutoff far in the future.
+    expect(await archiveSettledEntries(t.db.orm.em, '2030-01-01')).toEqual({ archived: 0, batches: 0 });
+    expect(await sql(t.db, `select count(*)::int as n from daily_entries where entry_no = 105`)).toEqual([{ n: 1 }]);
+  });
+});
