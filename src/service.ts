@@ -13,6 +13,7 @@ import { storeInbound, type ProcessInbound } from './domain/inbox/inbound.js';
 import { InboxProcessor, type InboxProcessorOptions } from './inbox/inbox-processor.js';
 import { fileDocumentResolver, OutboxWorker, type DocumentResolver, type OutboxOptions } from './outbox/outbox-worker.js';
 import { Scheduler } from './jobs/scheduler.js';
+import { processInboundMessage } from './chat/pipeline.js';
 import { maintenanceJobs } from './jobs/maintenance.jobs.js';
 
 export interface RunningService {
@@ -25,7 +26,7 @@ export interface RunningService {
 }
 
 export interface ServiceOptions {
-  /** The chat pipeline: handles one stored inbound message. Without it messages are stored and wait. */
+  /** Handles one stored inbound message; default: the chat pipeline. */
   processInbound?: ProcessInbound;
   /** Renders a document notification (settlement PDFs); default: a file under DATA_DIR. */
   resolveDocument?: DocumentResolver;
@@ -68,20 +69,18 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const outbox = channel
     ? new OutboxWorker({ db, logger, channel, resolveDocument: options.resolveDocument ?? fileDocumentResolver(config.dataDir), ...options.outbox })
     : undefined;
-  const processInbound = options.processInbound;
-  const inbox = processInbound
-    ? new InboxProcessor({
-        db,
-        logger,
-        ...options.inbox,
-        // Replies were just written to the outbox: deliver them now rather than at the next poll.
-        process: async (id) => {
-          await processInbound(id);
-          outbox?.wake();
-        },
-      })
-    : undefined;
-  if (!inbox) logger.warn('no chat pipeline is wired in: inbound messages are stored and wait to be processed');
+  const processInbound: ProcessInbound =
+    options.processInbound ?? ((id) => processInboundMessage({ orm: db.orm, config, logger }, id));
+  const inbox = new InboxProcessor({
+    db,
+    logger,
+    ...options.inbox,
+    // Replies were just written to the outbox: deliver them now rather than at the next poll.
+    process: async (id) => {
+      await processInbound(id);
+      outbox?.wake();
+    },
+  });
   if (!channel) logger.info({ transport: config.whatsapp.transport }, 'no WhatsApp channel started for this transport');
 
   const app = createApp({
