@@ -6,7 +6,7 @@ import { actorFields, type Actor } from '../audit/actor.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import { FlowerType } from '../flowers/flower-type.entity.js';
 import { rupees } from '../money.js';
-import { offsetOf, type Page, type PageRequest } from '../paging.js';
+import { likeEscape, offsetOf, type Page, type PageRequest } from '../paging.js';
 import { TimeSlot } from '../slots/time-slot.entity.js';
 import { User } from '../users/user.entity.js';
 import { MarketRate } from './market-rate.entity.js';
@@ -58,7 +58,7 @@ async function resolveFlower(em: EntityManager, ref: string) {
   const r = ref.trim();
   const f = UUID.test(r)
     ? await em.findOne(FlowerType, r)
-    : await em.findOne(FlowerType, { $or: [{ code: r.toUpperCase() }, { name: { $ilike: r } }, { nameTa: r }] });
+    : await em.findOne(FlowerType, { $or: [{ code: r.toUpperCase() }, { name: { $ilike: likeEscape(r) } }, { nameTa: r }] });
   if (!f) throw new AppError('FLOWER_NOT_FOUND', `No flower ${r}`, 422, { flower: r });
   if (!f.isActive) throw new AppError('FLOWER_INACTIVE', `${f.name} is switched off`, 422, { flower: f.name });
   return f;
@@ -66,7 +66,7 @@ async function resolveFlower(em: EntityManager, ref: string) {
 
 async function resolveSlot(em: EntityManager, ref: string) {
   const r = ref.trim();
-  const s = UUID.test(r) ? await em.findOne(TimeSlot, r) : await em.findOne(TimeSlot, { $or: [{ name: { $ilike: r } }, { nameTa: r }] });
+  const s = UUID.test(r) ? await em.findOne(TimeSlot, r) : await em.findOne(TimeSlot, { $or: [{ name: { $ilike: likeEscape(r) } }, { nameTa: r }] });
   if (!s) throw new AppError('SLOT_NOT_FOUND', `No time slot ${r}`, 422, { slot: r });
   if (!s.isActive) throw new AppError('SLOT_INACTIVE', `${s.name} is switched off`, 422, { slot: s.name });
   return s;

@@ -31,6 +31,7 @@ export const authResource: ApiResource = {
         path: '/login',
         tags,
         summary: 'Sign in: a Bearer token, and the same token as an httpOnly SameSite=Strict cookie',
+        security: [],
         request: { body: jsonBody(LoginBody) },
         responses: {
           200: json(LoginResult),
