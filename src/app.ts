@@ -7,6 +7,9 @@ import type { Logger } from './logger.js';
 import { handleError, notFound } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { whatsappWebhookRoutes } from './channels/cloud-api/webhook.js';
+import { apiRoutes } from './http/api/index.js';
+import { adminPages } from './http/admin/rates-page.js';
+import { sessions as createSessions } from './http/auth/session.js';
 import type { AppEnv } from './http/types.js';
 
 export interface AppDeps {
@@ -34,6 +37,11 @@ export function createApp(deps: AppDeps) {
   });
   app.route('/', healthRoutes(deps));
   if (deps.config.whatsapp.transport === 'cloud') app.route('/', whatsappWebhookRoutes(deps));
+  const sessions = createSessions(deps);
+  app.use('/api/*', sessions.identify);
+  app.use('/admin/*', sessions.identify);
+  app.route('/api', apiRoutes(deps, sessions));
+  app.route('/admin', adminPages(deps, sessions));
   app.notFound(notFound);
   app.onError(handleError(deps.logger));
   return app;

@@ -34,6 +34,8 @@ export const envSchema = z
     DATA_DIR: z.string().trim().min(1).default('./data'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().trim().min(1).default('0.0.0.0'),
+    // Behind a reverse proxy: take the client address from X-Forwarded-For (else it could be spoofed).
+    TRUST_PROXY: booleanFlag.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     MARKET_TIMEZONE: z
       .string()
@@ -73,6 +75,7 @@ export interface Config {
   dataDir: string;
   port: number;
   host: string;
+  trustProxy: boolean;
   logLevel: Env['LOG_LEVEL'];
   marketTimeZone: string;
   migrateOnStart: boolean;
@@ -124,6 +127,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir,
     port: env.PORT,
     host: env.HOST,
+    trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
     marketTimeZone: env.MARKET_TIMEZONE,
     migrateOnStart: env.MIGRATE_ON_START,

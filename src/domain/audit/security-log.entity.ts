@@ -21,6 +21,9 @@ export const SecurityLog = defineEntity({
   indexes: [
     { name: 'idx_security_logs_entity', properties: ['entity', 'entityId'] },
     { name: 'idx_security_logs_action_created', properties: ['action', 'createdAt'] },
+    // Login throttling counts recent failures per account and per address.
+    { name: 'idx_security_logs_action_entity_id_created', properties: ['action', 'entityId', 'createdAt'] },
+    { name: 'idx_security_logs_action_ip_created', properties: ['action', 'ipAddress', 'createdAt'] },
   ],
 });
 export type SecurityLog = InferEntity<typeof SecurityLog>;

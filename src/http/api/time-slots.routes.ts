@@ -1,0 +1,89 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { createSlot, deleteSlot, getSlot, listSlots, updateSlot } from '../../domain/slots/slot.service.js';
+import { allow } from '../auth/session.js';
+import { actorOf, emFor } from '../request.js';
+import { conflictResponse, errorResponses, IdParam, json, jsonBody, newRouter, notFoundResponse, QueryBool, type ApiResource } from './router.js';
+
+const Time = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'must be HH:MM')
+  .openapi({ example: '04:00' });
+
+export const SlotSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    nameTa: z.string(),
+    startTime: z.string().openapi({ example: '04:00' }),
+    endTime: z.string().openapi({ example: '06:00' }),
+    sortOrder: z.number().int(),
+    aliases: z.array(z.string()),
+    isActive: z.boolean(),
+  })
+  .openapi('TimeSlot');
+
+const Fields = z.object({
+  name: z.string().trim().min(1).max(100),
+  nameTa: z.string().trim().min(1).max(100),
+  startTime: Time,
+  endTime: Time.openapi({ description: 'Exclusive: [start, end)' }),
+  sortOrder: z.number().int().min(0).max(1000),
+  aliases: z.array(z.string().max(50)).max(50),
+});
+const NewSlot = Fields.partial().required({ name: true, nameTa: true, startTime: true, endTime: true }).strict();
+const SlotChanges = Fields.extend({ isActive: z.boolean() }).partial().strict();
+
+const tags = ['Time slots'];
+const overlap = { 409: { description: 'Overlaps an active slot (SLOT_OVERLAP, naming it)' } };
+
+export const timeSlotsResource: ApiResource = {
+  path: '/time-slots',
+  routes(deps) {
+    const app = newRouter();
+    app.use('*', allow({ read: ['admin', 'staff'], write: ['admin'] }));
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: '/',
+        tags,
+        request: { query: z.object({ active: QueryBool.optional() }) },
+        responses: { 200: json(z.object({ items: z.array(SlotSchema) })), ...errorResponses },
+      }),
+      async (c) => c.json({ items: await listSlots(emFor(deps), c.req.valid('query')) }, 200),
+    );
+    app.openapi(
+      createRoute({ method: 'post', path: '/', tags, request: { body: jsonBody(NewSlot) }, responses: { 201: json(SlotSchema), ...errorResponses, ...conflictResponse, ...overlap } }),
+      async (c) => c.json(await createSlot(emFor(deps), c.req.valid('json'), actorOf(c, deps)), 201),
+    );
+    app.openapi(
+      createRoute({ method: 'get', path: '/{id}', tags, request: { params: IdParam }, responses: { 200: json(SlotSchema), ...errorResponses, ...notFoundResponse } }),
+      async (c) => c.json(await getSlot(emFor(deps), c.req.valid('param').id), 200),
+    );
+    app.openapi(
+      createRoute({
+        method: 'patch',
+        path: '/{id}',
+        tags,
+        summary: 'Change a slot; isActive=false deactivates (re-activating checks overlaps again)',
+        request: { params: IdParam, body: jsonBody(SlotChanges) },
+        responses: { 200: json(SlotSchema), ...errorResponses, ...notFoundResponse, ...conflictResponse, ...overlap },
+      }),
+      async (c) => c.json(await updateSlot(emFor(deps), c.req.valid('param').id, c.req.valid('json'), actorOf(c, deps)), 200),
+    );
+    app.openapi(
+      createRoute({
+        method: 'delete',
+        path: '/{id}',
+        tags,
+        summary: 'Delete an unused slot (SLOT_IN_USE when it has rates or entries)',
+        request: { params: IdParam },
+        responses: { 204: { description: 'Deleted' }, ...errorResponses, ...notFoundResponse, ...conflictResponse },
+      }),
+      async (c) => {
+        await deleteSlot(emFor(deps), c.req.valid('param').id, actorOf(c, deps));
+        return c.body(null, 204);
+      },
+    );
+    return app;
+  },
+};

@@ -1,0 +1,27 @@
+// What every handler needs from a request: a fresh unit of work and who is acting from where.
+import type { Context } from 'hono';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppDeps } from '../app.js';
+import type { Actor } from '../domain/audit/actor.js';
+import type { AppEnv } from './types.js';
+
+/** A request-scoped EntityManager: no identity map shared between requests. */
+export const emFor = (deps: AppDeps): EntityManager => deps.db.orm.em.fork() as EntityManager;
+
+/** The client's address: the socket's, or X-Forwarded-For's first hop when TRUST_PROXY says a proxy sets it. */
+export function clientIp(c: Context<AppEnv>, trustProxy: boolean): string | null {
+  if (trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded.slice(0, 64);
+  }
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? null;
+}
+
+export function actorOf(c: Context<AppEnv>, deps: AppDeps): Actor {
+  return {
+    userId: c.get('user')?.id ?? null,
+    ipAddress: clientIp(c, deps.config.trustProxy),
+    userAgent: c.req.header('user-agent')?.slice(0, 500) ?? null,
+  };
+}
