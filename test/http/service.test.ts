@@ -32,7 +32,7 @@ describe('/health and /ready', () => {
     const app = createApp({ config: empty.config, db: empty.db, logger });
     const res = await app.request('/nope');
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'No route for GET /nope' } });
+    expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'There is nothing at GET /nope.' } });
   });
 });
 
