@@ -1,0 +1,76 @@
+// The whole way through with the real chat pipeline: a signed Cloud API webhook from staff → the entry,
+// the staff reply and the farmer receipt arrive at the (fake) Graph API.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { startService, type RunningService } from '../../src/service.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+import { sql } from '../support/sql.js';
+import { ACCESS_TOKEN, APP_SECRET, eventually, fixture, PHONE_NUMBER_ID, sign, VERIFY_TOKEN } from '../support/channels.js';
+
+let t: TestDatabase;
+let fake: FakeGraph;
+let service: RunningService;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  fake = await startFakeGraph();
+  const config: Config = {
+    ...t.config,
+    databaseUrl: t.db.url,
+    dbPoolSize: 4,
+    port: 0,
+    host: '127.0.0.1',
+    whatsapp: {
+      ...t.config.whatsapp,
+      transport: 'cloud',
+      verifyToken: VERIFY_TOKEN,
+      appSecret: APP_SECRET,
+      accessToken: ACCESS_TOKEN,
+      phoneNumberId: PHONE_NUMBER_ID,
+      apiBaseUrl: fake.url,
+    },
+  };
+  service = await startService(config, createLogger({ logLevel: 'silent' }), { outbox: { pollMs: 20 } });
+});
+afterAll(async () => {
+  await service?.stop();
+  await fake?.close();
+  await t?.close();
+});
+
+describe('a staff message over the Cloud API', () => {
+  it('becomes an entry, a reply to staff and a receipt to the farmer', async () => {
+    // A rate given with @ keeps the figures independent of the slot the clock is in:
+    // 10 kg × ₹200.00 = ₹2,000.00; 5% commission ₹100.00; the farmer's net ₹1,900.00.
+    const body = fixture('text-message.json', { now: true })
+      .replace(/wamid\.HBgMOTE5ODc2NTQzMjExFQIAEhgg[A-Za-z0-9]+/, 'wamid.E2E-STAFF-0001')
+      .replace('FAR001 malli 12.5', 'FAR002 malli 10 @200');
+    const res = await fetch(`http://127.0.0.1:${service.port}/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) },
+      body,
+    });
+    expect(res.status).toBe(200);
+
+    await eventually(() => fake.accepted().length >= 2, 'the reply and the receipt');
+    // FAR002 has not written in 24 hours, so Meta only accepts a template: the receipt is its parameter.
+    const textOf = (m: (typeof fake.messages)[number]) => m.body.text?.body ?? JSON.stringify(m.body.template?.components ?? []);
+    const byRecipient = Object.fromEntries(fake.accepted().map((m) => [m.body.to, textOf(m)]));
+    const types = Object.fromEntries(fake.accepted().map((m) => [m.body.to, m.body.type]));
+    expect(types).toEqual({ '919876543211': 'text', '919876543212': 'template' });
+    expect(Object.keys(byRecipient).sort()).toEqual(['919876543211', '919876543212']);
+    expect(byRecipient['919876543211']).toContain('₹2,000.00');
+    expect(byRecipient['919876543212']).toContain('₹1,900.00');
+    expect(byRecipient['919876543212']).toMatch(/[\u0B80-\u0BFF]/); // FAR002 reads Tamil
+
+    const entries = await sql(t.db, `select quantity, rate_per_unit, total_amount, commission_amount, net_amount, source_message_id
+      from daily_entries d join farmers f on f.id = d.farmer_id where f.farmer_code = 'FAR002'`);
+    expect(entries).toEqual([
+      { quantity: '10.000', rate_per_unit: '200.00', total_amount: '2000.00', commission_amount: '100.00', net_amount: '1900.00', source_message_id: 'wamid.E2E-STAFF-0001' },
+    ]);
+    const [farmer] = await sql(t.db, `select current_balance from farmers where farmer_code = 'FAR002'`);
+    expect(farmer).toEqual({ current_balance: '1900.00' });
+  });
+});
