@@ -19,6 +19,8 @@ export const Settlement = defineEntity({
     totalFees: money(),
     totalAdvances: money(),
     netPayable: money(),
+    // Approved advances still owed after this settlement: the statement shows it, the same figure every time.
+    advancesOutstanding: money().default('0'),
     status: p.enum(SETTLEMENT_STATUSES).default('finalized'),
     paidAt: p.datetime().nullable(),
     paidBy: () => p.manyToOne(User).nullable().deleteRule('restrict'),
