@@ -4,7 +4,7 @@ import PDFDocument from 'pdfkit';
 import type { Language } from '../domain/columns.js';
 import { formatRupees } from '../domain/money.js';
 import { translator } from '../i18n.js';
-import { fontBytes, scriptRuns } from './fonts.js';
+import { fontBytes, scriptRuns, type FontName } from './fonts.js';
 import { displayDate, type StatementData, type StatementLine } from './statement-data.js';
 
 type Doc = PDFKit.PDFDocument;
@@ -20,6 +20,9 @@ interface DrawOptions {
 const PAGE = { width: 595.28, height: 841.89, margin: 40 };
 const RIGHT = PAGE.width - PAGE.margin;
 const GREY = '#555555';
+// Totals: labels from TOTALS_X, amounts right-aligned in [VALUE_X, RIGHT]; long Tamil labels need the room.
+const TOTALS_X = 200;
+const VALUE_X = RIGHT - 120;
 const COLUMNS = [
   { key: 'date', x: 40, width: 68, align: 'left' },
   { key: 'slot', x: 112, width: 96, align: 'left' },
@@ -29,7 +32,7 @@ const COLUMNS = [
   { key: 'amount', x: 484, width: RIGHT - 484, align: 'right' },
 ] as const;
 
-function fontFor(script: 'tamil' | 'latin', bold: boolean) {
+function fontFor(script: 'tamil' | 'latin', bold: boolean): FontName {
   return script === 'tamil' ? (bold ? 'tamilBold' : 'tamil') : bold ? 'latinBold' : 'latin';
 }
 
@@ -38,6 +41,12 @@ function textWidth(doc: Doc, text: string, o: DrawOptions) {
   for (const run of scriptRuns(text)) w += doc.font(fontFor(run.script, o.bold ?? false)).fontSize(o.size ?? 10).widthOfString(run.text);
   return w;
 }
+
+export interface RenderOptions {
+  /** Sees every run of text drawn and its font (tests check each glyph exists in that font). */
+  onRun?: (run: { text: string; font: FontName }) => void;
+}
+let probe: RenderOptions['onRun'];
 
 /** Draws one line of mixed Tamil/Latin text, each run in the font that has its glyphs. */
 function draw(doc: Doc, text: string, x: number, y: number, o: DrawOptions = {}) {
@@ -50,8 +59,11 @@ function draw(doc: Doc, text: string, x: number, y: number, o: DrawOptions = {})
   }
   doc.fillColor(o.color ?? '#000000');
   for (const run of scriptRuns(text)) {
-    doc.font(fontFor(run.script, o.bold ?? false)).fontSize(size);
-    doc.text(run.text, cx, y, { lineBreak: false });
+    const font = fontFor(run.script, o.bold ?? false);
+    probe?.({ text: run.text, font });
+    doc.font(font).fontSize(size);
+    // One baseline for both fonts: their ascents differ, so top-aligned runs would not sit on one line.
+    doc.text(run.text, cx, y + size * 0.95, { lineBreak: false, baseline: 'alphabetic' });
     cx += doc.widthOfString(run.text);
   }
 }
@@ -67,7 +79,18 @@ function bilingual(doc: Doc, first: string, second: string, x: number, y: number
 const quantityText = (line: StatementLine, unitLabel: string) =>
   `${line.unit === 'piece' ? line.quantity.replace(/\.0+$/, '') : line.quantity} ${unitLabel}`;
 
-export function renderStatementPdf(data: StatementData): Promise<Buffer> {
+export function renderStatementPdf(data: StatementData, options: RenderOptions = {}): Promise<Buffer> {
+  probe = options.onRun;
+  try {
+    return layout(data);
+  } finally {
+    probe = undefined;
+  }
+}
+
+const shown0 = (amount: string, deducted: boolean) => `${deducted ? '- ' : ''}${formatRupees(amount)}`;
+
+function layout(data: StatementData): Promise<Buffer> {
   const lang: Language = data.language;
   const other: Language = lang === 'ta' ? 'en' : 'ta';
   const t1 = translator(lang);
@@ -158,33 +181,38 @@ export function renderStatementPdf(data: StatementData): Promise<Buffer> {
   });
 
   // Totals.
-  const totals: [readonly [string, string], string, boolean][] = [
-    [both('gross'), data.grossAmount, false],
-    [data.commissionRate ? both('commissionAt', { rate: data.commissionRate }) : both('commission'), `− ${formatRupees(data.totalCommission)}`, false],
-    [both('fees'), `− ${formatRupees(data.totalFees)}`, false],
-    [both('advancesDeducted'), `− ${formatRupees(data.totalAdvances)}`, false],
-    [both(data.kind === 'provisional' ? 'netProvisional' : 'netPayable'), data.netPayable, true],
+  // [labels, amount, deducted from the total, the bottom line]
+  const totals: [readonly [string, string], string, boolean, boolean][] = [
+    [both('gross'), data.grossAmount, false, false],
+    [data.commissionRate ? both('commissionAt', { rate: data.commissionRate }) : both('commission'), data.totalCommission, true, false],
+    [both('fees'), data.totalFees, true, false],
+    [both('advancesDeducted'), data.totalAdvances, true, false],
+    [both(data.kind === 'provisional' ? 'netProvisional' : 'netPayable'), data.netPayable, false, true],
   ];
   if (y > PAGE.height - PAGE.margin - 230) {
     doc.addPage();
     y = PAGE.margin;
   }
   y += 8;
-  doc.moveTo(300, y).lineTo(RIGHT, y).lineWidth(0.8).strokeColor('#333333').stroke();
+  doc.moveTo(TOTALS_X, y).lineTo(RIGHT, y).lineWidth(0.8).strokeColor('#333333').stroke();
   y += 8;
-  for (const [[a, b], value, strong] of totals) {
+  for (const [[a, b], amount, deducted, strong] of totals) {
     if (strong) {
-      doc.rect(296, y - 4, RIGHT - 296, 34).fillColor('#e6f2e6').fill();
+      doc.rect(TOTALS_X - 6, y - 4, RIGHT - TOTALS_X + 6, 34).fillColor('#e6f2e6').fill();
     }
-    bilingual(doc, a, b, 300, y, { size: strong ? 10.5 : 9.5, bold: strong });
-    const shown = value.startsWith('−') ? value : formatRupees(value);
-    draw(doc, shown, 440, y, { size: strong ? 12 : 10, bold: strong, width: RIGHT - 440 - 4, align: 'right' });
+    const base = strong ? 10.5 : 9.5;
+    // A long label shrinks rather than run into its amount.
+    const room = RIGHT - 4 - textWidth(doc, shown0(amount, deducted), { size: strong ? 12 : 10, bold: strong }) - 12 - TOTALS_X;
+    const size = Math.min(base, (base * room) / textWidth(doc, a, { size: base, bold: strong }));
+    bilingual(doc, a, b, TOTALS_X, y, { size, bold: strong });
+    const shown = shown0(amount, deducted);
+    draw(doc, shown, VALUE_X, y, { size: strong ? 12 : 10, bold: strong, width: RIGHT - VALUE_X - 4, align: 'right' });
     y += strong ? 36 : 28;
   }
   y += 4;
   const [oa, ob] = both('advancesOutstanding');
-  bilingual(doc, oa, ob, 300, y, { size: 9.5 });
-  draw(doc, formatRupees(data.advancesOutstanding), 440, y, { size: 10, width: RIGHT - 440 - 4, align: 'right' });
+  bilingual(doc, oa, ob, TOTALS_X, y, { size: 9.5 });
+  draw(doc, formatRupees(data.advancesOutstanding), VALUE_X, y, { size: 10, width: RIGHT - VALUE_X - 4, align: 'right' });
   y += 36;
 
   // Paid, unpaid, or provisional.

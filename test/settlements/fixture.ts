@@ -65,9 +65,9 @@ export async function addAdvance(db: Database, input: { farmerCode: string; amou
 
 let counter = 0;
 /** A new farmer of its own, so tests in one file never share ledger rows. */
-export async function addFarmer(db: Database, input: { name?: string; village?: string; language?: 'ta' | 'en'; commissionRate?: string } = {}) {
+export async function addFarmer(db: Database, input: { code?: string; name?: string; village?: string; language?: 'ta' | 'en'; commissionRate?: string } = {}) {
   counter += 1;
-  const code = `TST${String(process.pid % 1000).padStart(3, '0')}${String(counter).padStart(4, '0')}`;
+  const code = input.code ?? `TST${String(process.pid % 1000).padStart(3, '0')}${String(counter).padStart(4, '0')}`;
   await run(
     db,
     `insert into farmers (farmer_code, name, village, phone, whatsapp_number, language_preference, commission_rate)
