@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
       },
     });
     if (!result.settled.length) {
-      console.log('Nothing to settle: no farmer has unsettled entries or advances up to this period's end that are not settled already.');
+      console.log('Nothing to settle: no farmer has unsettled entries or outstanding advances up to the end of this period.');
     } else {
       console.log(summaryTable(result));
     }

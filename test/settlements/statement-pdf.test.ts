@@ -13,7 +13,7 @@ import { parsePeriod } from '../../src/domain/settlements/period.js';
 import { renderStatementDocument, requestStatement, settlementStatementData } from '../../src/domain/settlements/statement.service.js';
 import { renderStatementPdf } from '../../src/pdf/statement.js';
 import { FONT_DIR, FONT_FILES, type FontName } from '../../src/pdf/fonts.js';
-import { addAdvance, addEntry, addFarmer, run } from './fixture.js';
+import { addAdvance, addEntry, addFarmer, ledgerProblems, run } from './fixture.js';
 
 let t: TestDatabase;
 let settlementId: string;
@@ -118,5 +118,6 @@ describe('the PDF statement', () => {
     expect(text.some((s) => s.includes('₹1,25,000.00'))).toBe(false);
     const [n] = await run<{ type: string; recipient_phone: string }>(t.db, `select type, recipient_phone from notifications where farmer_id = $1 and payload ? 'asOf'`, [farmerId]);
     expect(n).toMatchObject({ type: 'statement' });
+    expect(await ledgerProblems(t.db)).toEqual({ settlements: [], balances: [] });
   });
 });
