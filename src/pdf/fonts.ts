@@ -26,11 +26,20 @@ export function fontBytes(): Record<FontName, Buffer> {
   return cache;
 }
 
-interface GlyphFont {
-  hasGlyphForCodePoint(cp: number): boolean;
+let parsed: Record<FontName, fontkit.Font> | undefined;
+
+/**
+ * The parsed fonts, once per process (or worker). pdfkit takes a fontkit font as well as bytes; parsing the
+ * files again for every statement would cost more than drawing it.
+ */
+export function parsedFonts(): Record<FontName, fontkit.Font> {
+  parsed ??= Object.fromEntries(
+    Object.entries(fontBytes()).map(([name, bytes]) => [name, fontkit.create(bytes) as fontkit.Font]),
+  ) as Record<FontName, fontkit.Font>;
+  return parsed;
 }
-let tamilFont: GlyphFont | undefined;
-const tamilHas = (cp: number) => (tamilFont ??= fontkit.create(fontBytes().tamil) as unknown as GlyphFont).hasGlyphForCodePoint(cp);
+
+const tamilHas = (cp: number) => parsedFonts().tamil.hasGlyphForCodePoint(cp);
 
 const isTamil = (cp: number) => (cp >= 0x0b80 && cp <= 0x0bff) || cp === 0x200c || cp === 0x200d;
 const isNeutral = (ch: string) => /[\s\d.,:;()\-/%₹#'"+×x]/u.test(ch) && !/[A-Za-z]/.test(ch);

@@ -4,7 +4,7 @@ import PDFDocument from 'pdfkit';
 import type { Language } from '../domain/columns.js';
 import { formatRupees } from '../domain/money.js';
 import { translator } from '../i18n.js';
-import { fontBytes, scriptRuns, type FontName } from './fonts.js';
+import { parsedFonts, scriptRuns, type FontName } from './fonts.js';
 import { displayDate, type StatementData, type StatementLine } from './statement-data.js';
 
 type Doc = PDFKit.PDFDocument;
@@ -105,8 +105,8 @@ function layout(data: StatementData): Promise<Buffer> {
     // A fixed date makes the same settlement render the same bytes.
     info: { Title: data.settlementNumber ?? `Statement ${data.farmer.code}`, Author: data.market.name, CreationDate: fixedAt, ModDate: fixedAt },
   });
-  const fonts = fontBytes();
-  for (const [name, bytes] of Object.entries(fonts)) doc.registerFont(name, bytes);
+  // pdfkit accepts a parsed fontkit font (its types only list paths and buffers).
+  for (const [name, font] of Object.entries(parsedFonts())) doc.registerFont(name, font as unknown as Buffer);
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {
