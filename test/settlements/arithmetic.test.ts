@@ -12,6 +12,7 @@ const NOW = new Date('2026-11-25T06:00:00Z');
 const W45 = parsePeriod('weekly', '2026-W45');
 const W46 = parsePeriod('weekly', '2026-W46');
 let code: string;
+let w45: Awaited<ReturnType<typeof settlePeriod>>;
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -30,6 +31,8 @@ beforeAll(async () => {
   await addAdvance(t.db, { farmerCode: code, amount: '1000.00', createdAt: '2026-10-28T04:30:00Z' });
   await addAdvance(t.db, { farmerCode: code, amount: '6000.00', createdAt: '2026-11-04T04:30:00Z' });
   await addAdvance(t.db, { farmerCode: code, amount: '300.00', createdAt: '2026-11-05T04:30:00Z', status: 'pending' });
+  w45 = await settlePeriod(t.db.orm, { period: W45, timeZone: TZ, now: NOW, farmerCodes: [code] });
+  await settlePeriod(t.db.orm, { period: W46, timeZone: TZ, now: NOW, farmerCodes: [code] });
 });
 afterAll(() => t?.close());
 
@@ -46,29 +49,31 @@ const settlementsOf = (farmerCode: string) =>
 
 describe('a week with an advance larger than its earnings', () => {
   it('deducts advances oldest first up to what is left and carries the rest', async () => {
-    const result = await settlePeriod(t.db.orm, { period: W45, timeZone: TZ, now: NOW, farmerCodes: [code] });
-    expect(result.totals).toMatchObject({ farmers: 1, entries: 2 });
+    expect(w45.totals).toMatchObject({ farmers: 1, entries: 2 });
     const [s] = await settlementsOf(code);
     // gross 5561.42 + 525.00 = 6086.42; commission 417.11 + 39.38 = 456.49; fees 12.50;
     // left 6086.42 − 456.49 − 12.50 = 5617.43 → ₹1,000 advance in full, then 4617.43 of the ₹6,000; net 0.00;
     // still owed 6000 − 4617.43 = 1382.57.
     expect(s).toMatchObject({
       settlement_number: `S-2026W45-${code}`, gross: '6086.42', commission: '456.49', fees: '12.50',
-      advances: '5617.43', net: '0.00', outstanding: '1382.57', status: 'finalized', entry_items: 2, linked: 2,
+      advances: '5617.43', net: '0.00', outstanding: '1382.57', entry_items: 2, linked: 2,
     });
+  });
+
+  it('leaves what each advance still owes on the advance, and pending advances alone', async () => {
     const advances = await run<{ amount: string; recovered: string }>(
       t.db,
       `select amount::text, amount_recovered::text recovered from cash_advances ca join farmers f on f.id = ca.farmer_id
        where f.farmer_code = $1 order by ca.created_at`, [code]);
+    // Week 45 took 1000.00 and 4617.43; week 46 the remaining 1382.57 of the 6000.00.
     expect(advances).toEqual([
       { amount: '1000.00', recovered: '1000.00' },
-      { amount: '6000.00', recovered: '4617.43' },
+      { amount: '6000.00', recovered: '6000.00' },
       { amount: '300.00', recovered: '0.00' },
     ]);
   });
 
   it('recovers the carried advance the next week', async () => {
-    await settlePeriod(t.db.orm, { period: W46, timeZone: TZ, now: NOW, farmerCodes: [code] });
     const [, s] = await settlementsOf(code);
     // left 2400.00 − 180.00 = 2220.00; the 1382.57 still owed is recovered; net 2220.00 − 1382.57 = 837.43.
     expect(s).toMatchObject({ settlement_number: `S-2026W46-${code}`, gross: '2400.00', commission: '180.00', fees: '0.00', advances: '1382.57', net: '837.43', outstanding: '0.00' });
@@ -100,6 +105,15 @@ describe('a week with an advance larger than its earnings', () => {
   });
 
   it('payment moves total_settlements and the balance, and leaves the ledger consistent', async () => {
+    const code = await addFarmer(t.db, { commissionRate: '7.50' });
+    // The same ledger as above, for a farmer of this test's own.
+    await addEntry(t.db, { farmerCode: code, date: '2026-11-03', quantity: '12.345', rate: '450.50', commissionRate: '7.50', fee: '10.00' });
+    await addEntry(t.db, { farmerCode: code, flowerCode: 'FLW001', date: '2026-11-08', quantity: '3.500', rate: '150.00', commissionRate: '7.50', fee: '2.50' });
+    await addEntry(t.db, { farmerCode: code, flowerCode: 'FLW003', date: '2026-11-10', quantity: '20.000', rate: '120.00', commissionRate: '7.50' });
+    await addAdvance(t.db, { farmerCode: code, amount: '1000.00', createdAt: '2026-10-28T04:30:00Z' });
+    await addAdvance(t.db, { farmerCode: code, amount: '6000.00', createdAt: '2026-11-04T04:30:00Z' });
+    await settlePeriod(t.db.orm, { period: W45, timeZone: TZ, now: NOW, farmerCodes: [code] });
+    await settlePeriod(t.db.orm, { period: W46, timeZone: TZ, now: NOW, farmerCodes: [code] });
     const admin = (await run<{ id: string }>(t.db, `select id from users where email = 'admin@malar.com'`))[0]!.id;
     const paid1 = await markSettlementPaid(t.db.orm.em.fork(), { farmerCode: code, reference: 'UPI-1', paidByUserId: admin });
     expect(paid1).toMatchObject({ settlementNumber: `S-2026W45-${code}`, netPayable: '0.00' });
@@ -110,9 +124,11 @@ describe('a week with an advance larger than its earnings', () => {
     expect(f).toEqual({ ts: '837.43', ta: '7000.00' });
     const again = await markSettlementPaid(t.db.orm.em.fork(), { farmerCode: code, reference: 'UPI-3' }).catch((e: { code?: string }) => e);
     expect(again).toMatchObject({ code: 'NOTHING_TO_PAY' });
-    const logs = await run<{ n: number }>(t.db, `select count(*)::int n from security_logs where action = 'settlement.paid'`);
+    const logs = await run<{ n: number }>(t.db, `select count(*)::int n from security_logs where action = 'settlement.paid' and details->>'reference' like 'UPI-%' and entity_id in (select s.id::text from settlements s join farmers f on f.id = s.farmer_id where f.farmer_code = $1)`, [code]);
     expect(logs[0]!.n).toBe(2);
-    const notices = await run<{ text: string }>(t.db, `select payload->>'text' as text from notifications where type = 'payment_confirmation' order by id`);
+    const byId = await markSettlementPaid(t.db.orm.em.fork(), { settlementId: paid1.settlementId, reference: 'UPI-4' }).catch((e: { code?: string }) => e);
+    expect(byId).toMatchObject({ code: 'ALREADY_PAID' });
+    const notices = await run<{ text: string }>(t.db, `select n.payload->>'text' as text from notifications n join farmers f on f.id = n.farmer_id where f.farmer_code = $1 and n.type = 'payment_confirmation' order by n.id`, [code]);
     expect(notices[1]!.text).toBe(`அறிக்கை S-2026W46-${code}-க்கான ₹837.43 உங்களுக்குக் கொடுக்கப்பட்டது (குறிப்பு எண் UPI-2). நன்றி.`);
     expect(await ledgerProblems(t.db)).toEqual({ settlements: [], balances: [] });
   });

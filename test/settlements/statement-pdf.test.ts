@@ -52,7 +52,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t?.close();
-  fs.rmSync(outDir, { recursive: true, force: true });
+  if (!process.env.KEEP_STATEMENT_OUTPUT) fs.rmSync(outDir, { recursive: true, force: true });
+  else console.log(`statement output kept in ${outDir}`);
 });
 
 describe('the PDF statement', () => {
@@ -119,5 +120,33 @@ describe('the PDF statement', () => {
     const [n] = await run<{ type: string; recipient_phone: string }>(t.db, `select type, recipient_phone from notifications where farmer_id = $1 and payload ? 'asOf'`, [farmerId]);
     expect(n).toMatchObject({ type: 'statement' });
     expect(await ledgerProblems(t.db)).toEqual({ settlements: [], balances: [] });
+  });
+});
+
+describe('a long statement, paid, in English', () => {
+  it('breaks across pages with the table header repeated and the payment shown', async () => {
+    // 60 lines of 1.000 kg × ₹100.00 = ₹100.00: gross ₹6,000.00.
+    const lines = Array.from({ length: 60 }, (_, i) => ({
+      date: `2026-11-${String(16 + (i % 7)).padStart(2, '0')}`, slot: 'Early Morning', slotTa: 'காலை', flower: 'Rose', flowerTa: 'ரோஜா',
+      quantity: '1.000', unit: 'kg' as const, rate: '100.00', amount: '100.00',
+    }));
+    const bytes = await renderStatementPdf({
+      language: 'en', kind: 'settlement',
+      market: { name: 'Malar Flower Market', nameTa: 'மலர் பூ சந்தை', address: 'Flower Market, Madurai', addressTa: 'பூ சந்தை, மதுரை' },
+      farmer: { code: 'FAR002', name: 'Kumar Raja', village: 'Dindigul' }, settlementNumber: 'S-2026W47-FAR002',
+      periodStart: '2026-11-16', periodEnd: '2026-11-22', generatedAt: '2026-11-23T00:30:00.000Z', lines, commissionRate: '5',
+      grossAmount: '6000.00', totalCommission: '300.00', totalFees: '0.00', totalAdvances: '0.00', advancesOutstanding: '0.00',
+      netPayable: '5700.00', status: 'paid', paidAt: '2026-11-24T05:00:00.000Z', paymentReference: 'UPI-778899',
+    });
+    fs.writeFileSync(path.join(outDir, 'long.pdf'), bytes);
+    const text = await pdfText(bytes);
+    expect(text.filter((s) => s === 'Date')).toHaveLength(2);
+    // Pages 1 and 2 hold the 60 rows (the table header repeated on page 2); the totals block
+    // (about 240 pt) no longer fits below them, so it starts page 3.
+    expect(text.filter((s) => /Page|பக்கம்/.test(s))).toEqual(['Page 1 of 3', 'Page 2 of 3', 'Page 3 of 3']);
+    expect(text.filter((s) => s === '₹100.00')).toHaveLength(120);
+    expect(text).toContain('Net amount payable to you');
+    expect(text).toContain('₹5,700.00');
+    expect(text).toContain('Paid on 24-11-2026, reference UPI-778899');
   });
 });
