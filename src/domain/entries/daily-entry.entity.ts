@@ -58,5 +58,14 @@ export const DailyEntry = defineEntity({
     { name: 'daily_entries_commission_rate_check', expression: 'commission_rate >= 0 and commission_rate <= 100' },
     { name: 'daily_entries_void_check', expression: "(status = 'voided') = (voided_at is not null)" },
   ],
+  // A settled entry never changes, whatever code path tries (the settlement feature relies on it).
+  triggers: [
+    {
+      name: 'daily_entries_settled_immutable',
+      timing: 'before',
+      events: ['update'],
+      body: "if old.settlement_id is not null then raise exception 'entry % is settled and cannot change', old.entry_no using errcode = 'check_violation'; end if; return new",
+    },
+  ],
 });
 export type DailyEntry = InferEntity<typeof DailyEntry>;

@@ -19,6 +19,8 @@ export const Settlement = defineEntity({
     totalFees: money(),
     totalAdvances: money(),
     netPayable: money(),
+    // Approved advances still owed after this settlement: the statement shows it, the same figure every time.
+    advancesOutstanding: money().default('0'),
     status: p.enum(SETTLEMENT_STATUSES).default('finalized'),
     paidAt: p.datetime().nullable(),
     paidBy: () => p.manyToOne(User).nullable().deleteRule('restrict'),
@@ -32,6 +34,23 @@ export const Settlement = defineEntity({
     { name: 'settlements_period_check', expression: 'period_end >= period_start' },
     { name: 'settlements_net_payable_check', expression: 'net_payable >= 0' },
     { name: 'settlements_paid_check', expression: "(status = 'paid') = (paid_at is not null)" },
+  ],
+  // A settlement's figures are final once written; payment may only move it from finalized to paid, once.
+  triggers: [
+    {
+      name: 'settlements_figures_immutable',
+      timing: 'before',
+      events: ['update'],
+      body:
+        'if (new.settlement_number, new.farmer_id, new.period_start, new.period_end, new.gross_amount, new.total_commission, ' +
+        'new.total_fees, new.total_advances, new.net_payable, new.advances_outstanding, new.generated_at) is distinct from ' +
+        '(old.settlement_number, old.farmer_id, old.period_start, old.period_end, old.gross_amount, old.total_commission, ' +
+        'old.total_fees, old.total_advances, old.net_payable, old.advances_outstanding, old.generated_at) then ' +
+        "raise exception 'settlement % is final: its figures cannot change', old.settlement_number using errcode = 'check_violation'; end if; " +
+        "if old.status = 'paid' and (new.status, new.paid_at, new.paid_by_id, new.payment_reference) is distinct from " +
+        "(old.status, old.paid_at, old.paid_by_id, old.payment_reference) then " +
+        "raise exception 'settlement % is already paid', old.settlement_number using errcode = 'check_violation'; end if; return new",
+    },
   ],
 });
 export type Settlement = InferEntity<typeof Settlement>;

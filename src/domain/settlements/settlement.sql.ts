@@ -1,0 +1,180 @@
+// The settlement of one batch of farmers in one SQL statement. Every step reads the same snapshot, so the
+// entries that are summed are exactly the entries that are linked and itemised: an entry committed after the
+// statement began is not seen and stays unsettled for the next period (the next run takes every unsettled
+// entry dated up to its end, not only those in its own week). Entries and advances are locked (FOR UPDATE),
+// so a void or an approval racing with the settlement waits and then sees the entry settled.
+import { sql } from 'kysely';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SettlementPeriod } from './period.js';
+
+export interface SettledRow {
+  farmerId: string;
+  farmerCode: string;
+  settlementId: string | null;
+  settlementNumber: string | null;
+  entries: number;
+  grossAmount: string;
+  totalCommission: string;
+  totalFees: string;
+  totalAdvances: string;
+  netPayable: string;
+  advancesOutstanding: string;
+  /** Fees exceed what the entries earned: nothing is settled for this farmer; staff must look. */
+  refused: boolean;
+}
+
+/** Start of the day after the period, in the market's zone: advances given before it count. */
+const periodEndInstant = (period: SettlementPeriod, timeZone: string) =>
+  sql`((${period.end}::date + 1)::timestamp at time zone ${timeZone})`;
+
+/** Farmers with something to settle in the period and no settlement for it yet, by farmer code. */
+export async function findFarmersToSettle(em: EntityManager, period: SettlementPeriod, timeZone: string, farmerCodes?: string[]) {
+  const codes = farmerCodes?.length ? farmerCodes : null;
+  const { rows } = await sql<{ id: string; farmer_code: string }>`
+    select f.id, f.farmer_code from farmers f
+    where (${codes}::text[] is null or f.farmer_code = any(${codes}::text[]))
+      and not exists (select 1 from settlements s where s.farmer_id = f.id and s.period_start = ${period.start} and s.period_end = ${period.end})
+      and (exists (select 1 from daily_entries de where de.farmer_id = f.id and de.settlement_id is null
+                     and de.status = 'active' and de.entry_date <= ${period.end})
+        or exists (select 1 from cash_advances ca where ca.farmer_id = f.id and ca.status = 'approved'
+                     and ca.amount_recovered < ca.amount and ca.created_at < ${periodEndInstant(period, timeZone)}))
+    order by f.farmer_code`.execute(em.getKysely());
+  return rows.map((r) => ({ id: r.id, farmerCode: r.farmer_code }));
+}
+
+/**
+ * Settles the given farmers for the period. Call inside a transaction, after lockFarmers(): a farmer settled
+ * meanwhile by another run is skipped here (fresh snapshot), and the unique (farmer, period) key is the backstop.
+ */
+export async function settleBatch(
+  em: EntityManager,
+  input: { period: SettlementPeriod; timeZone: string; farmerIds: string[]; settlementIds: string[] },
+): Promise<SettledRow[]> {
+  const { period } = input;
+  const { rows } = await sql<Record<string, string | number | boolean | null>>`
+    with batch as (
+      select b.farmer_id, b.settlement_id, f.farmer_code
+      from unnest(${input.farmerIds}::uuid[], ${input.settlementIds}::uuid[]) as b(farmer_id, settlement_id)
+      join farmers f on f.id = b.farmer_id
+      where not exists (select 1 from settlements s where s.farmer_id = b.farmer_id
+                          and s.period_start = ${period.start} and s.period_end = ${period.end})
+    ),
+    claimed as (
+      select de.id, de.entry_no, de.entry_date, de.quantity, de.unit, de.rate_per_unit, de.total_amount,
+             de.commission_amount, de.fee_amount, de.net_amount, ft.name as flower_name, b.settlement_id
+      from daily_entries de
+      join batch b on b.farmer_id = de.farmer_id
+      join flower_types ft on ft.id = de.flower_type_id
+      where de.settlement_id is null and de.status = 'active' and de.entry_date <= ${period.end}
+      for update of de
+    ),
+    entry_totals as (
+      select settlement_id, count(*) as entries, sum(total_amount) as gross, sum(commission_amount) as commission,
+             sum(fee_amount) as fees, sum(total_amount) - sum(commission_amount) - sum(fee_amount) as net
+      from claimed group by settlement_id
+    ),
+    open_advances as (
+      select ca.id, ca.created_at, b.settlement_id, ca.amount - ca.amount_recovered as outstanding
+      from cash_advances ca join batch b on b.farmer_id = ca.farmer_id
+      where ca.status = 'approved' and ca.amount_recovered < ca.amount
+        and ca.created_at < ${periodEndInstant(period, input.timeZone)}
+      for update of ca
+    ),
+    available as (
+      select b.settlement_id, coalesce(t.entries, 0) as entries, coalesce(t.gross, 0) as gross,
+             coalesce(t.commission, 0) as commission, coalesce(t.fees, 0) as fees, coalesce(t.net, 0) as net
+      from batch b left join entry_totals t using (settlement_id)
+    ),
+    -- Oldest first, each advance takes what the older ones left of the net, never more than it still owes.
+    allocation as (
+      select oa.id, oa.settlement_id, oa.outstanding, oa.created_at,
+             greatest(0, least(oa.outstanding,
+               a.net - (sum(oa.outstanding) over (partition by oa.settlement_id order by oa.created_at, oa.id
+                                                   rows between unbounded preceding and current row) - oa.outstanding))) as deducted
+      from open_advances oa join available a using (settlement_id)
+    ),
+    advance_totals as (
+      select settlement_id, sum(deducted) as deducted, sum(outstanding - deducted) as still_outstanding
+      from allocation group by settlement_id
+    ),
+    to_settle as (
+      select b.settlement_id, b.farmer_id, b.farmer_code, a.entries, a.gross, a.commission, a.fees,
+             coalesce(t.deducted, 0) as deducted, coalesce(t.still_outstanding, 0) as still_outstanding
+      from batch b join available a using (settlement_id) left join advance_totals t using (settlement_id)
+      where a.net >= 0 and (a.entries > 0 or t.settlement_id is not null)
+    ),
+    new_settlements as (
+      insert into settlements (id, settlement_number, farmer_id, period_start, period_end, gross_amount,
+                               total_commission, total_fees, total_advances, net_payable, advances_outstanding,
+                               status, generated_at)
+      select settlement_id, 'S-' || ${period.label}::text || '-' || farmer_code, farmer_id, ${period.start}, ${period.end},
+             gross, commission, fees, deducted, gross - commission - fees - deducted, still_outstanding, 'finalized', now()
+      from to_settle
+      returning id
+    ),
+    linked as (
+      update daily_entries de set settlement_id = c.settlement_id, updated_at = now()
+      from claimed c join to_settle ts on ts.settlement_id = c.settlement_id
+      where de.id = c.id
+      returning de.id
+    ),
+    entry_items as (
+      insert into settlement_items (settlement_id, item_type, daily_entry_id, description, quantity, rate, amount)
+      select c.settlement_id, 'entry', c.id,
+             format('Entry #%s %s %s %s %s x %s', c.entry_no, c.entry_date, c.flower_name, c.quantity, c.unit, c.rate_per_unit),
+             c.quantity, c.rate_per_unit, c.total_amount
+      from claimed c join to_settle ts on ts.settlement_id = c.settlement_id
+      returning id
+    ),
+    recovered as (
+      update cash_advances ca set amount_recovered = ca.amount_recovered + al.deducted, updated_at = now()
+      from allocation al join to_settle ts on ts.settlement_id = al.settlement_id
+      where ca.id = al.id and al.deducted > 0
+      returning ca.id
+    ),
+    advance_items as (
+      insert into settlement_items (settlement_id, item_type, cash_advance_id, description, amount)
+      select al.settlement_id, 'advance', al.id, format('Advance of %s recovered', (al.created_at at time zone ${input.timeZone})::date), al.deducted
+      from allocation al join to_settle ts on ts.settlement_id = al.settlement_id
+      where al.deducted > 0
+      returning id
+    ),
+    audit as (
+      insert into security_logs (action, entity, entity_id, details)
+      select 'settlement.created', 'settlement', ts.settlement_id::text,
+             jsonb_build_object('settlementNumber', 'S-' || ${period.label}::text || '-' || ts.farmer_code,
+                                'periodStart', ${period.start}::text, 'periodEnd', ${period.end}::text,
+                                'netPayable', (ts.gross - ts.commission - ts.fees - ts.deducted)::text)
+      from to_settle ts
+      returning id
+    )
+    select b.farmer_id as "farmerId", b.farmer_code as "farmerCode",
+           ts.settlement_id as "settlementId",
+           case when ts.settlement_id is null then null else 'S-' || ${period.label}::text || '-' || b.farmer_code end as "settlementNumber",
+           a.entries::int as entries, a.gross::text as "grossAmount", a.commission::text as "totalCommission",
+           a.fees::text as "totalFees", coalesce(ts.deducted, 0)::text as "totalAdvances",
+           coalesce(a.gross - a.commission - a.fees - ts.deducted, 0)::text as "netPayable",
+           coalesce(ts.still_outstanding, 0)::text as "advancesOutstanding",
+           (a.net < 0) as refused
+    from batch b join available a using (settlement_id) left join to_settle ts using (settlement_id)
+    order by b.farmer_code`.execute(em.getKysely());
+  return rows.map((r) => ({
+    farmerId: String(r.farmerId),
+    farmerCode: String(r.farmerCode),
+    settlementId: (r.settlementId as string | null) ?? null,
+    settlementNumber: (r.settlementNumber as string | null) ?? null,
+    entries: Number(r.entries),
+    grossAmount: String(r.grossAmount),
+    totalCommission: String(r.totalCommission),
+    totalFees: String(r.totalFees),
+    totalAdvances: String(r.totalAdvances),
+    netPayable: String(r.netPayable),
+    advancesOutstanding: String(r.advancesOutstanding),
+    refused: Boolean(r.refused),
+  }));
+}
+
+/** Locks the farmers' rows in a fixed order (no deadlocks between runs); entry and payment paths lock them too. */
+export async function lockFarmers(em: EntityManager, farmerIds: string[]) {
+  await sql`select id from farmers where id = any(${farmerIds}::uuid[]) order by id for update`.execute(em.getKysely());
+}

@@ -1,0 +1,252 @@
+// Statements: the figures of a settlement (or of what is unsettled so far), rendered to PDF and queued for
+// the farmer through the outbox. The outbox stores only a small payload; it calls renderStatementDocument()
+// when it sends, so a statement is rendered from the database's immutable rows, the same figures every time.
+import { sql } from 'kysely';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../../errors.js';
+import { translator } from '../../i18n.js';
+import type { Language } from '../columns.js';
+import { dec, formatRupees, rupees, sum, Big } from '../money.js';
+import { localDate } from '../market-time.js';
+import { enqueueNotification } from '../notifications/outbox.js';
+import { getStringSetting } from '../settings/settings.service.js';
+import { renderStatementPdf } from '../../pdf/statement.js';
+import { displayDate, statementFilename, type StatementData, type StatementLine } from '../../pdf/statement-data.js';
+
+/** What a 'statement' notification carries: a settlement, or a farmer's unsettled entries as of an instant. */
+export type StatementPayload =
+  | { settlementId: string; filename?: string; caption?: string }
+  | { farmerId: string; asOf: string; filename?: string; caption?: string };
+
+export interface StatementDocument {
+  bytes: Buffer;
+  filename: string;
+  mimeType: 'application/pdf';
+  caption: string;
+}
+
+interface FarmerRow {
+  id: string;
+  farmer_code: string;
+  name: string;
+  village: string | null;
+  language_preference: Language;
+  recipient: string | null;
+}
+
+async function market(em: EntityManager) {
+  const [name, nameTa, address, addressTa] = await Promise.all(
+    ['market_name', 'market_name_ta', 'market_address', 'market_address_ta'].map((k) => getStringSetting(em, k)),
+  );
+  return { name: name!, nameTa: nameTa!, address: address!, addressTa: addressTa! };
+}
+
+async function farmerById(em: EntityManager, farmerId: string): Promise<FarmerRow> {
+  const { rows } = await sql<FarmerRow>`
+    select id, farmer_code, name, village, language_preference, coalesce(whatsapp_number, phone) as recipient
+    from farmers where id = ${farmerId}::uuid`.execute(em.getKysely());
+  if (!rows[0]) throw new AppError('FARMER_NOT_FOUND', 'No such farmer', 404);
+  return rows[0];
+}
+
+const LINE_COLUMNS = sql`de.entry_date::text as date, ts.name as slot, ts.name_ta as slot_ta, ft.name as flower, ft.name_ta as flower_ta,
+  de.quantity::text as quantity, de.unit, de.rate_per_unit::text as rate, de.total_amount::text as amount,
+  de.commission_rate::text as commission_rate`;
+
+type LineRow = { date: string; slot: string | null; slot_ta: string | null; flower: string; flower_ta: string | null; quantity: string; unit: 'kg' | 'piece'; rate: string; amount: string; commission_rate: string };
+
+const toLines = (rows: LineRow[]): StatementLine[] =>
+  rows.map((r) => ({ date: r.date, slot: r.slot, slotTa: r.slot_ta, flower: r.flower, flowerTa: r.flower_ta, quantity: r.quantity, unit: r.unit, rate: r.rate, amount: r.amount }));
+
+/** One commission percentage for the statement heading, when every line shares it ('7.5', not '7.50'). */
+const sharedRate = (rows: LineRow[]) => {
+  const rates = new Set(rows.map((r) => dec(r.commission_rate).toString()));
+  return rates.size === 1 ? [...rates][0]! : null;
+};
+
+/** The figures of one settlement, from its immutable rows. */
+export async function settlementStatementData(em: EntityManager, settlementId: string): Promise<StatementData> {
+  const k = em.getKysely();
+  const { rows } = await sql<Record<string, string | null>>`
+    select s.*, s.gross_amount::text as gross, s.total_commission::text as commission, s.total_fees::text as fees,
+           s.total_advances::text as advances, s.net_payable::text as net, s.advances_outstanding::text as outstanding,
+           s.period_start::text as p_start, s.period_end::text as p_end
+    from settlements s where s.id = ${settlementId}::uuid`.execute(k);
+  const s = rows[0];
+  if (!s) throw new AppError('SETTLEMENT_NOT_FOUND', 'No such settlement', 404);
+  const farmer = await farmerById(em, s.farmer_id!);
+  const { rows: lineRows } = await sql<LineRow>`
+    select ${LINE_COLUMNS}
+    from settlement_items si join daily_entries de on de.id = si.daily_entry_id
+    join flower_types ft on ft.id = de.flower_type_id left join time_slots ts on ts.id = de.time_slot_id
+    where si.settlement_id = ${settlementId}::uuid and si.item_type = 'entry'
+    order by de.entry_date, de.entry_time, de.entry_no`.execute(k);
+  return {
+    language: farmer.language_preference,
+    kind: 'settlement',
+    market: await market(em),
+    farmer: { code: farmer.farmer_code, name: farmer.name, village: farmer.village },
+    settlementNumber: s.settlement_number!,
+    periodStart: s.p_start!,
+    periodEnd: s.p_end!,
+    generatedAt: new Date(s.generated_at!).toISOString(),
+    lines: toLines(lineRows),
+    commissionRate: sharedRate(lineRows),
+    grossAmount: s.gross!,
+    totalCommission: s.commission!,
+    totalFees: s.fees!,
+    totalAdvances: s.advances!,
+    advancesOutstanding: s.outstanding!,
+    netPayable: s.net!,
+    status: s.status === 'paid' ? 'paid' : 'finalized',
+    paidAt: s.paid_at ? new Date(s.paid_at).toISOString() : null,
+    paymentReference: s.payment_reference ?? null,
+  };
+}
+
+/**
+ * What a farmer would be settled if the period closed at `asOf`: entries recorded by then and not settled by
+ * then, and advances outstanding then. Reading "as of" an instant keeps the figures fixed after later changes.
+ */
+export async function provisionalStatementData(em: EntityManager, farmerId: string, asOf: Date, timeZone: string): Promise<StatementData> {
+  const k = em.getKysely();
+  const farmer = await farmerById(em, farmerId);
+  const { rows: lineRows } = await sql<LineRow & { net: string; fee: string; commission: string }>`
+    select ${LINE_COLUMNS}, de.net_amount::text as net, de.fee_amount::text as fee, de.commission_amount::text as commission
+    from daily_entries de
+    join flower_types ft on ft.id = de.flower_type_id left join time_slots ts on ts.id = de.time_slot_id
+    left join settlements s on s.id = de.settlement_id
+    where de.farmer_id = ${farmerId}::uuid and de.created_at <= ${asOf}
+      and (de.status = 'active' or de.voided_at > ${asOf})
+      and (de.settlement_id is null or s.generated_at > ${asOf})
+    order by de.entry_date, de.entry_time, de.entry_no`.execute(k);
+  const { rows: adv } = await sql<{ outstanding: string }>`
+    select coalesce(sum(ca.amount - ca.amount_recovered + coalesce((
+      select sum(si.amount) from settlement_items si join settlements s on s.id = si.settlement_id
+      where si.cash_advance_id = ca.id and s.generated_at > ${asOf}), 0)), 0)::text as outstanding
+    from cash_advances ca
+    where ca.farmer_id = ${farmerId}::uuid and ca.status = 'approved' and ca.created_at <= ${asOf}`.execute(k);
+  const gross = sum(lineRows.map((r) => r.amount));
+  const commission = sum(lineRows.map((r) => r.commission));
+  const fees = sum(lineRows.map((r) => r.fee));
+  const available = dec(gross).minus(commission).minus(fees);
+  const owed = dec(adv[0]?.outstanding ?? '0');
+  const deducted = available.lte(0) ? new Big(0) : available.lt(owed) ? available : owed;
+  const today = localDate(asOf, timeZone);
+  return {
+    language: farmer.language_preference,
+    kind: 'provisional',
+    market: await market(em),
+    farmer: { code: farmer.farmer_code, name: farmer.name, village: farmer.village },
+    settlementNumber: null,
+    periodStart: lineRows[0]?.date ?? today,
+    periodEnd: today,
+    generatedAt: asOf.toISOString(),
+    lines: toLines(lineRows),
+    commissionRate: sharedRate(lineRows),
+    grossAmount: gross,
+    totalCommission: commission,
+    totalFees: fees,
+    totalAdvances: rupees(deducted),
+    advancesOutstanding: rupees(owed.minus(deducted)),
+    netPayable: rupees(available.minus(deducted)),
+    status: 'provisional',
+    paidAt: null,
+    paymentReference: null,
+  };
+}
+
+export function statementCaption(data: StatementData): string {
+  const t = translator(data.language);
+  const values = { number: data.settlementNumber, from: displayDate(data.periodStart), to: displayDate(data.periodEnd), net: formatRupees(data.netPayable) };
+  return t(data.kind === 'provisional' ? 'statement.captionProvisional' : 'statement.caption', values);
+}
+
+/**
+ * The contract with the outbox: a 'statement' notification's payload → the document to send.
+ * Pure with respect to the database (reads only), so it can run on any instance at send time.
+ */
+export async function renderStatementDocument(em: EntityManager, payload: StatementPayload, timeZone = 'Asia/Kolkata'): Promise<StatementDocument> {
+  const data =
+    'settlementId' in payload
+      ? await settlementStatementData(em, payload.settlementId)
+      : await provisionalStatementData(em, payload.farmerId, new Date(payload.asOf), timeZone);
+  return {
+    bytes: await renderStatementPdf(data),
+    filename: payload.filename ?? statementFilename(data),
+    mimeType: 'application/pdf',
+    // The caption chosen when it was queued (in the asker's language) wins.
+    caption: payload.caption ?? statementCaption(data),
+  };
+}
+
+/**
+ * Queues the statement of each given settlement for its farmer, once: settlements that already have a
+ * 'statement' notification, or whose farmer has no phone, are skipped. Set-based; call in the settling transaction.
+ */
+export async function enqueueStatementsFor(em: EntityManager, input: { settlementIds: string[] }): Promise<number> {
+  const { rows } = await sql<{ id: string; farmer_id: string; number: string; p_start: string; p_end: string; net: string; lang: Language; recipient: string }>`
+    select s.id, s.farmer_id, s.settlement_number as number, s.period_start::text as p_start, s.period_end::text as p_end,
+           s.net_payable::text as net, f.language_preference as lang, coalesce(f.whatsapp_number, f.phone) as recipient
+    from settlements s join farmers f on f.id = s.farmer_id
+    where s.id = any(${input.settlementIds}::uuid[]) and coalesce(f.whatsapp_number, f.phone) is not null
+      and not exists (select 1 from notifications n where n.type = 'statement' and n.payload ->> 'settlementId' = s.id::text)`.execute(em.getKysely());
+  if (!rows.length) return 0;
+  const records = rows.map((r) => {
+    const caption = translator(r.lang)('statement.caption', { number: r.number, from: displayDate(r.p_start), to: displayDate(r.p_end), net: formatRupees(r.net) });
+    return { recipient_phone: r.recipient, farmer_id: r.farmer_id, language: r.lang, payload: { settlementId: r.id, filename: `${r.number}.pdf`, caption } };
+  });
+  await sql`
+    insert into notifications (recipient_phone, farmer_id, type, language, payload, status, attempts, next_attempt_at)
+    select r.recipient_phone, r.farmer_id, 'statement', r.language, r.payload, 'pending', 0, now()
+    from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r(recipient_phone text, farmer_id uuid, language text, payload jsonb)`.execute(em.getKysely());
+  return rows.length;
+}
+
+/** Catch-up for the scheduled job: queues any statement of the period that was never queued. */
+export async function enqueueStatementsForPeriod(em: EntityManager, period: { start: string; end: string }): Promise<number> {
+  const { rows } = await sql<{ id: string }>`
+    select id from settlements where period_start = ${period.start} and period_end = ${period.end}`.execute(em.getKysely());
+  return rows.length ? enqueueStatementsFor(em, { settlementIds: rows.map((r) => r.id) }) : 0;
+}
+
+/**
+ * `stmt` / `அறிக்கை` and `stmt FAR001`: queues the farmer's latest settlement, or, when everything since it is
+ * still unsettled, what is unsettled so far. Sent to `recipientPhone` (staff asking) or the farmer.
+ */
+export async function requestStatement(
+  em: EntityManager,
+  input: { farmerId: string; now: Date; timeZone: string; recipientPhone?: string; language?: Language; userId?: string | null },
+) {
+  const farmer = await farmerById(em, input.farmerId);
+  const { rows } = await sql<{ id: string }>`
+    select s.id from settlements s where s.farmer_id = ${input.farmerId}::uuid
+    order by s.period_end desc, s.generated_at desc limit 1`.execute(em.getKysely());
+  const { rows: open } = await sql<{ n: number }>`
+    select count(*)::int as n from daily_entries where farmer_id = ${input.farmerId}::uuid and settlement_id is null and status = 'active'`.execute(em.getKysely());
+  const latest = rows[0];
+  const payloadBase: StatementPayload = latest && !(open[0]?.n ?? 0) ? { settlementId: latest.id } : { farmerId: input.farmerId, asOf: input.now.toISOString() };
+  const data =
+    'settlementId' in payloadBase
+      ? await settlementStatementData(em, payloadBase.settlementId)
+      : await provisionalStatementData(em, input.farmerId, input.now, input.timeZone);
+  const language = input.language ?? farmer.language_preference;
+  const recipient = input.recipientPhone ?? farmer.recipient;
+  if (!recipient) throw new AppError('NO_PHONE', `Farmer ${farmer.farmer_code} has no phone number to send the statement to`, 422);
+  const caption = statementCaption({ ...data, language });
+  const payload = { ...payloadBase, filename: statementFilename(data), caption };
+  const notification = enqueueNotification(em, {
+    recipientPhone: recipient,
+    type: 'statement',
+    language,
+    payload,
+    farmerId: input.farmerId,
+    userId: input.userId ?? null,
+  });
+  return { kind: data.kind, payload, notification };
+}
+
+/** The outbox calls this when a settlement's statement has gone out. */
+export async function markStatementSent(em: EntityManager, settlementId: string, at: Date) {
+  await sql`update settlements set sent_at = ${at} where id = ${settlementId}::uuid and sent_at is null`.execute(em.getKysely());
+}

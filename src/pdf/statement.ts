@@ -1,0 +1,236 @@
+// The farmer's statement as a PDF: pure (data in, bytes out), so it runs in a worker thread as well as inline.
+// Every label is in the farmer's language with the other language beneath it; rupees use Indian grouping.
+import PDFDocument from 'pdfkit';
+import type { Language } from '../domain/columns.js';
+import { formatRupees } from '../domain/money.js';
+import { translator } from '../i18n.js';
+import { parsedFonts, scriptRuns, type FontName } from './fonts.js';
+import { displayDate, type StatementData, type StatementLine } from './statement-data.js';
+
+type Doc = PDFKit.PDFDocument;
+interface DrawOptions {
+  size?: number;
+  bold?: boolean;
+  color?: string;
+  /** Right or centre alignment within [x, x + width]. */
+  width?: number;
+  align?: 'left' | 'right' | 'center';
+}
+
+const PAGE = { width: 595.28, height: 841.89, margin: 40 };
+const RIGHT = PAGE.width - PAGE.margin;
+const GREY = '#555555';
+// Totals: labels from TOTALS_X, amounts right-aligned in [VALUE_X, RIGHT]; long Tamil labels need the room.
+const TOTALS_X = 200;
+const VALUE_X = RIGHT - 120;
+const COLUMNS = [
+  { key: 'date', x: 40, width: 68, align: 'left' },
+  { key: 'slot', x: 112, width: 96, align: 'left' },
+  { key: 'flower', x: 212, width: 118, align: 'left' },
+  { key: 'quantity', x: 330, width: 80, align: 'right' },
+  { key: 'rate', x: 414, width: 66, align: 'right' },
+  { key: 'amount', x: 484, width: RIGHT - 484, align: 'right' },
+] as const;
+
+function fontFor(script: 'tamil' | 'latin', bold: boolean): FontName {
+  return script === 'tamil' ? (bold ? 'tamilBold' : 'tamil') : bold ? 'latinBold' : 'latin';
+}
+
+function textWidth(doc: Doc, text: string, o: DrawOptions) {
+  let w = 0;
+  for (const run of scriptRuns(text)) w += doc.font(fontFor(run.script, o.bold ?? false)).fontSize(o.size ?? 10).widthOfString(run.text);
+  return w;
+}
+
+export interface RenderOptions {
+  /** Sees every run of text drawn and its font (tests check each glyph exists in that font). */
+  onRun?: (run: { text: string; font: FontName }) => void;
+}
+let probe: RenderOptions['onRun'];
+
+/** Draws one line of mixed Tamil/Latin text, each run in the font that has its glyphs. */
+function draw(doc: Doc, text: string, x: number, y: number, o: DrawOptions = {}) {
+  if (!text) return;
+  const size = o.size ?? 10;
+  let cx = x;
+  if (o.width !== undefined && o.align && o.align !== 'left') {
+    const w = textWidth(doc, text, o);
+    cx = o.align === 'right' ? x + o.width - w : x + (o.width - w) / 2;
+  }
+  doc.fillColor(o.color ?? '#000000');
+  for (const run of scriptRuns(text)) {
+    const font = fontFor(run.script, o.bold ?? false);
+    probe?.({ text: run.text, font });
+    doc.font(font).fontSize(size);
+    // One baseline for both fonts: their ascents differ, so top-aligned runs would not sit on one line.
+    doc.text(run.text, cx, y + size * 0.95, { lineBreak: false, baseline: 'alphabetic' });
+    cx += doc.widthOfString(run.text);
+  }
+}
+
+/** A label in the reader's language with the other language in small grey beneath; returns its height. */
+function bilingual(doc: Doc, first: string, second: string, x: number, y: number, o: DrawOptions = {}) {
+  const size = o.size ?? 10;
+  draw(doc, first, x, y, { ...o, size });
+  draw(doc, second, x, y + size * 1.45, { ...o, size: size * 0.75, bold: false, color: GREY });
+  return size * 1.45 + size * 0.75 * 1.5;
+}
+
+const quantityText = (line: StatementLine, unitLabel: string) =>
+  `${line.unit === 'piece' ? line.quantity.replace(/\.0+$/, '') : line.quantity} ${unitLabel}`;
+
+export function renderStatementPdf(data: StatementData, options: RenderOptions = {}): Promise<Buffer> {
+  probe = options.onRun;
+  try {
+    return layout(data);
+  } finally {
+    probe = undefined;
+  }
+}
+
+const shown0 = (amount: string, deducted: boolean) => `${deducted ? '- ' : ''}${formatRupees(amount)}`;
+
+function layout(data: StatementData): Promise<Buffer> {
+  const lang: Language = data.language;
+  const other: Language = lang === 'ta' ? 'en' : 'ta';
+  const t1 = translator(lang);
+  const t2 = translator(other);
+  const both = (key: string, opts: Record<string, unknown> = {}) => [t1(`statement.${key}`, opts), t2(`statement.${key}`, opts)] as const;
+
+  const fixedAt = new Date(data.generatedAt);
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: PAGE.margin,
+    bufferPages: true,
+    // A fixed date makes the same settlement render the same bytes.
+    info: { Title: data.settlementNumber ?? `Statement ${data.farmer.code}`, Author: data.market.name, CreationDate: fixedAt, ModDate: fixedAt },
+  });
+  // pdfkit accepts a parsed fontkit font (its types only list paths and buffers).
+  for (const [name, font] of Object.entries(parsedFonts())) doc.registerFont(name, font as unknown as Buffer);
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+
+  // Header: market, address, title, number.
+  const [marketFirst, marketSecond] = lang === 'ta' ? [data.market.nameTa, data.market.name] : [data.market.name, data.market.nameTa];
+  const [addrFirst, addrSecond] = lang === 'ta' ? [data.market.addressTa, data.market.address] : [data.market.address, data.market.addressTa];
+  let y = PAGE.margin;
+  y += bilingual(doc, marketFirst, marketSecond, PAGE.margin, y, { size: 17, bold: true });
+  y += bilingual(doc, addrFirst, addrSecond, PAGE.margin, y + 2, { size: 9.5 }) + 8;
+  doc.moveTo(PAGE.margin, y).lineTo(RIGHT, y).lineWidth(1).strokeColor('#333333').stroke();
+  y += 10;
+  const titleKey = data.kind === 'provisional' ? 'titleProvisional' : 'title';
+  y += bilingual(doc, ...both(titleKey), PAGE.margin, y, { size: 14, bold: true }) + 6;
+
+  // Farmer and period, two columns of label: value.
+  const facts: [readonly [string, string], string][] = [
+    [both('farmer'), data.farmer.name],
+    [both('code'), data.farmer.code],
+    [both('village'), data.farmer.village ?? '—'],
+    [both('period'), `${displayDate(data.periodStart)} – ${displayDate(data.periodEnd)}`],
+    [both('number'), data.settlementNumber ?? '—'],
+    [both('generated'), displayDate(data.generatedAt.slice(0, 10))],
+  ];
+  const factTop = y;
+  facts.forEach(([[a, b], value], i) => {
+    const col = i < 3 ? 0 : 1;
+    const fx = PAGE.margin + col * 262;
+    const fy = factTop + (i % 3) * 30;
+    bilingual(doc, a, b, fx, fy, { size: 9, bold: true });
+    draw(doc, value, fx + 105, fy, { size: 10.5 });
+  });
+  y = factTop + 3 * 30 + 6;
+
+  // Entries table.
+  const header = () => {
+    doc.rect(PAGE.margin, y - 3, RIGHT - PAGE.margin, 30).fillColor('#eeeeee').fill();
+    for (const c of COLUMNS) {
+      const [a, b] = both(c.key);
+      draw(doc, a, c.x, y, { size: 9, bold: true, width: c.width, align: c.align });
+      draw(doc, b, c.x, y + 13, { size: 7, color: GREY, width: c.width, align: c.align });
+    }
+    y += 32;
+  };
+  header();
+  if (!data.lines.length) {
+    draw(doc, t1('statement.noEntries'), PAGE.margin, y, { size: 10 });
+    draw(doc, t2('statement.noEntries'), PAGE.margin, y + 14, { size: 8, color: GREY });
+    y += 32;
+  }
+  const unitLabel = { kg: t1('statement.unit_kg'), piece: t1('statement.unit_piece') };
+  data.lines.forEach((line, i) => {
+    if (y > PAGE.height - PAGE.margin - 40) {
+      doc.addPage();
+      y = PAGE.margin;
+      header();
+    }
+    if (i % 2 === 1) doc.rect(PAGE.margin, y - 3, RIGHT - PAGE.margin, 17).fillColor('#f7f7f7').fill();
+    const cells: Record<(typeof COLUMNS)[number]['key'], string> = {
+      date: displayDate(line.date),
+      slot: (lang === 'ta' ? line.slotTa : line.slot) ?? line.slot ?? '',
+      flower: (lang === 'ta' ? line.flowerTa : line.flower) ?? line.flower,
+      quantity: quantityText(line, unitLabel[line.unit]),
+      rate: formatRupees(line.rate),
+      amount: formatRupees(line.amount),
+    };
+    for (const c of COLUMNS) draw(doc, cells[c.key], c.x, y, { size: 9.5, width: c.width, align: c.align });
+    y += 17;
+  });
+
+  // Totals.
+  // [labels, amount, deducted from the total, the bottom line]
+  const totals: [readonly [string, string], string, boolean, boolean][] = [
+    [both('gross'), data.grossAmount, false, false],
+    [data.commissionRate ? both('commissionAt', { rate: data.commissionRate }) : both('commission'), data.totalCommission, true, false],
+    [both('fees'), data.totalFees, true, false],
+    [both('advancesDeducted'), data.totalAdvances, true, false],
+    [both(data.kind === 'provisional' ? 'netProvisional' : 'netPayable'), data.netPayable, false, true],
+  ];
+  if (y > PAGE.height - PAGE.margin - 230) {
+    doc.addPage();
+    y = PAGE.margin;
+  }
+  y += 8;
+  doc.moveTo(TOTALS_X, y).lineTo(RIGHT, y).lineWidth(0.8).strokeColor('#333333').stroke();
+  y += 8;
+  for (const [[a, b], amount, deducted, strong] of totals) {
+    if (strong) {
+      doc.rect(TOTALS_X - 6, y - 4, RIGHT - TOTALS_X + 6, 34).fillColor('#e6f2e6').fill();
+    }
+    const base = strong ? 10.5 : 9.5;
+    // A long label shrinks rather than run into its amount.
+    const room = RIGHT - 4 - textWidth(doc, shown0(amount, deducted), { size: strong ? 12 : 10, bold: strong }) - 12 - TOTALS_X;
+    const size = Math.min(base, (base * room) / textWidth(doc, a, { size: base, bold: strong }));
+    bilingual(doc, a, b, TOTALS_X, y, { size, bold: strong });
+    const shown = shown0(amount, deducted);
+    draw(doc, shown, VALUE_X, y, { size: strong ? 12 : 10, bold: strong, width: RIGHT - VALUE_X - 4, align: 'right' });
+    y += strong ? 36 : 28;
+  }
+  y += 4;
+  const [oa, ob] = both('advancesOutstanding');
+  bilingual(doc, oa, ob, TOTALS_X, y, { size: 9.5 });
+  draw(doc, formatRupees(data.advancesOutstanding), VALUE_X, y, { size: 10, width: RIGHT - VALUE_X - 4, align: 'right' });
+  y += 36;
+
+  // Paid, unpaid, or provisional.
+  const status =
+    data.status === 'paid'
+      ? both('paid', { date: displayDate((data.paidAt ?? '').slice(0, 10)), ref: data.paymentReference ?? '' })
+      : both(data.status === 'provisional' ? 'provisional' : 'unpaid');
+  doc.rect(PAGE.margin, y - 4, RIGHT - PAGE.margin, 34).lineWidth(1).strokeColor(data.status === 'paid' ? '#2e7d32' : '#b26a00').stroke();
+  bilingual(doc, status[0], status[1], PAGE.margin + 8, y + 1, { size: 10.5, bold: true, color: data.status === 'paid' ? '#2e7d32' : '#8a5200' });
+
+  const range = doc.bufferedPageRange();
+  for (let p = range.start; p < range.start + range.count; p++) {
+    doc.switchToPage(p);
+    const [pa] = both('page', { n: p + 1, total: range.count });
+    // Writing inside the bottom margin would make pdfkit start a new page; lift the margin while drawing.
+    doc.page.margins.bottom = 0;
+    draw(doc, pa, PAGE.margin, PAGE.height - 28, { size: 8, color: GREY, width: RIGHT - PAGE.margin, align: 'center' });
+  }
+  doc.end();
+  return done;
+}
