@@ -12,6 +12,7 @@ const copyOfE106 = (entryNo: number, messageId: string, later: string) =>
      from daily_entries where entry_no = 106`;
 // The copy counts in FAR002's balance, so the stored figure follows: only the duplicate itself is the fault.
 const creditFar002 = `update farmers set current_balance = current_balance + 313.50 where farmer_code = 'FAR002'`;
+// The replica role skips foreign-key checks and triggers (the settled-ledger immutability triggers) for the plant.
 const withoutFkChecks = `set local session_replication_role = replica`;
 
 /** One planted fault per check: [check, SQL that plants it, the example ids it must report]. */
@@ -35,13 +36,13 @@ const FAULTS: [string, string[], string[]][] = [
     [IDS.a2],
   ],
   // S2 is not paid, so no balance moves; 1024.88 − 51.24 − (−1.00) − 0 = 974.64 keeps the arithmetic right.
-  ['negative_settlements', [`update settlements set total_fees = -1.00, net_payable = 974.64 where id = '${IDS.s2}'`], ['S-2026W47-FAR002']],
+  ['negative_settlements', [withoutFkChecks, `update settlements set total_fees = -1.00, net_payable = 974.64 where id = '${IDS.s2}'`], ['S-2026W47-FAR002']],
   ['entry_total_amount', ['update daily_entries set quantity = 41 where entry_no = 106'], ['106']],
   ['entry_commission', ['update daily_entries set commission_rate = 6.00 where entry_no = 106'], ['106']],
   ['entry_net', ['update daily_entries set fee_amount = 1.00 where entry_no = 104'], ['104']],
-  ['settlement_arithmetic', [`update settlements set total_advances = 10.00 where id = '${IDS.s2}'`], ['S-2026W47-FAR002']],
+  ['settlement_arithmetic', [withoutFkChecks, `update settlements set total_advances = 10.00 where id = '${IDS.s2}'`], ['S-2026W47-FAR002']],
   // Gross and commission both one rupee high: their difference, and so net_payable, still add up.
-  ['settlement_totals', [`update settlements set gross_amount = 1025.88, total_commission = 52.24 where id = '${IDS.s2}'`], ['S-2026W47-FAR002']],
+  ['settlement_totals', [withoutFkChecks, `update settlements set gross_amount = 1025.88, total_commission = 52.24 where id = '${IDS.s2}'`], ['S-2026W47-FAR002']],
   ['farmer_figures', [`update farmers set current_balance = 1288.14 where farmer_code = 'FAR002'`], ['FAR002']],
   [
     'negative_balance',
