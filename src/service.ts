@@ -11,9 +11,12 @@ import type { Channel } from './channels/channel.js';
 import { createChannel, type ChannelDeps } from './channels/create-channel.js';
 import { storeInbound, type ProcessInbound } from './domain/inbox/inbound.js';
 import { InboxProcessor, type InboxProcessorOptions } from './inbox/inbox-processor.js';
-import { fileDocumentResolver, OutboxWorker, type DocumentResolver, type OutboxOptions } from './outbox/outbox-worker.js';
+import { OutboxWorker, type DocumentResolver, type OutboxOptions } from './outbox/outbox-worker.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { processInboundMessage } from './chat/pipeline.js';
+import { settlementStatements } from './chat/statements.js';
+import { afterLedgerDocumentSent, ledgerDocumentResolver } from './outbox/documents.js';
+import { settlementJobs } from './jobs/settlement.jobs.js';
 import { maintenanceJobs } from './jobs/maintenance.jobs.js';
 
 export interface RunningService {
@@ -67,10 +70,18 @@ export async function startService(config: Config, logger: Logger, options: Serv
 
   const channel = await createChannel(config, { db, logger, createWebjsClient: options.createWebjsClient });
   const outbox = channel
-    ? new OutboxWorker({ db, logger, channel, resolveDocument: options.resolveDocument ?? fileDocumentResolver(config.dataDir), ...options.outbox })
+    ? new OutboxWorker({
+        db,
+        logger,
+        channel,
+        resolveDocument: options.resolveDocument ?? ledgerDocumentResolver({ orm: db.orm, dataDir: config.dataDir, timeZone: config.marketTimeZone }),
+        onSent: (n) => afterLedgerDocumentSent(db.orm, n),
+        ...options.outbox,
+      })
     : undefined;
   const processInbound: ProcessInbound =
-    options.processInbound ?? ((id) => processInboundMessage({ orm: db.orm, config, logger }, id));
+    options.processInbound ??
+    ((id) => processInboundMessage({ orm: db.orm, config, logger, statements: settlementStatements({ timeZone: config.marketTimeZone }) }, id));
   const inbox = new InboxProcessor({
     db,
     logger,
@@ -106,6 +117,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   outbox?.start();
   const scheduler = new Scheduler({ databaseUrl: db.url, timeZone: config.marketTimeZone, logger });
   for (const job of maintenanceJobs(db, config)) scheduler.add(job);
+  for (const job of await settlementJobs({ orm: db.orm, config, logger })) scheduler.add(job);
   scheduler.start();
 
   let stopping: Promise<void> | undefined;

@@ -30,7 +30,10 @@ export interface DocumentContent {
 export type DocumentResolver = (payload: NotificationPayload) => Promise<DocumentContent>;
 
 export function isDocumentPayload(p: NotificationPayload): boolean {
-  return Boolean(p.settlementId || p.documentPath);
+  // A settlement's statement, an "unsettled so far" statement (farmer as of an instant), or a file. A payload
+  // with text is a text message even when it names a settlement (a payment confirmation does).
+  if (typeof p.text === 'string' && p.text) return false;
+  return Boolean(p.settlementId || (p.farmerId && p.asOf) || p.documentPath);
 }
 
 /** The fallback resolver: a file already written under the data directory. */
@@ -51,6 +54,8 @@ export interface OutboxOptions {
   logger: Logger;
   channel: Channel;
   resolveDocument?: DocumentResolver;
+  /** Called after a notification is recorded as sent (e.g. to stamp a settlement's sent_at); failures are logged. */
+  onSent?: (notification: ClaimedNotification) => Promise<void>;
   maxAttempts?: number;
   baseBackoffMs?: number;
   maxBackoffMs?: number;
@@ -133,6 +138,9 @@ export class OutboxWorker {
       return;
     }
     await recordSent(em, n.id, result);
+    if (this.o.onSent) {
+      await this.o.onSent(n).catch((err: unknown) => this.log.error({ err, notificationId: n.id }, 'after-send step failed'));
+    }
     this.log.debug({ notificationId: n.id, providerMessageId: result.providerMessageId, template: result.template }, 'sent');
   }
 

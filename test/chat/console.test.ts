@@ -9,6 +9,8 @@ import { deliverPending, highestNotificationId } from '../../src/channels/consol
 import { marketInstant } from '../../src/channels/console/market-clock.js';
 import { receiveMessage } from '../../src/chat/pipeline.js';
 import { enqueueNotification } from '../../src/domain/notifications/outbox.js';
+import { ledgerDocumentResolver } from '../../src/outbox/documents.js';
+import { settlementStatements } from '../../src/chat/statements.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sql } from '../support/sql.js';
 import { chatDeps, setTestRates } from './helpers.js';
@@ -20,6 +22,7 @@ beforeAll(async () => {
   await setTestRates(t);
   docs = fs.mkdtempSync(path.join(os.tmpdir(), 'malar-console-'));
 });
+const hooks = () => ({ resolveDocument: ledgerDocumentResolver({ orm: t.db.orm, dataDir: docs, timeZone: 'Asia/Kolkata' }) });
 afterAll(async () => {
   await t?.close();
   fs.rmSync(docs, { recursive: true, force: true });
@@ -45,7 +48,7 @@ it('runs a piped session: one message per line, """ blocks as one message, /from
   let watermark = await highestNotificationId(t.db.orm.em.fork());
   await channel.start(async (message) => {
     await receiveMessage(deps, message);
-    watermark = await deliverPending(t.db.orm.em.fork(), channel, watermark);
+    watermark = await deliverPending(t.db.orm.em.fork(), channel, watermark, hooks());
   });
   input.end(['FAR002 rose 2', '"""', 'FAR003 malli 1', 'FAR003 rose 1', '"""', '/from +919876543212', 'இருப்பு', ''].join('\n'));
   await channel.finished();
@@ -74,10 +77,33 @@ it('saves a document to the folder and prints its path', async () => {
   const before = await highestNotificationId(em);
   enqueueNotification(em, { recipientPhone: '+919876543212', type: 'statement', language: 'ta', payload: { documentPath: source, filename: 'S-2030W09-FAR002.pdf' } });
   await em.flush();
-  await deliverPending(t.db.orm.em.fork(), channel, before);
+  await deliverPending(t.db.orm.em.fork(), channel, before, hooks());
   const saved = /saved to (\S+)/.exec(printed)?.[1];
   expect(saved).toBeDefined();
   expect(path.dirname(saved!)).toBe(path.join(docs, 'out'));
   expect(saved!.endsWith('S-2030W09-FAR002.pdf')).toBe(true);
   expect(fs.readFileSync(saved!, 'utf8')).toBe('%PDF-1.4 test');
+});
+
+it('sends a farmer their statement as a PDF for `stmt`, saved to the folder', async () => {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let printed = '';
+  output.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+  const outDir = path.join(docs, 'stmt');
+  const channel = new ConsoleChannel({ input, output, from: '+919876543210', documentsDir: outDir, clock: () => new Date('2030-03-02T01:00:00Z') });
+  const deps = { ...chatDeps(t), statements: settlementStatements({ timeZone: 'Asia/Kolkata', now: () => new Date('2030-03-02T01:00:00Z') }) };
+  let watermark = await highestNotificationId(t.db.orm.em.fork());
+  await channel.start(async (message) => {
+    await receiveMessage(deps, message);
+    watermark = await deliverPending(t.db.orm.em.fork(), channel, watermark, hooks());
+  });
+  // The admin logs a lot for FAR003, then FAR003 asks for a statement.
+  input.end(['FAR003 rose 3', '/from +919876543213', 'அறிக்கை', ''].join('\n'));
+  await channel.finished();
+  expect(printed).toContain('PDF');
+  const saved = /saved to (\S+\.pdf)/.exec(printed)?.[1];
+  expect(saved, printed).toBeDefined();
+  expect(fs.readFileSync(saved!).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  expect(path.basename(saved!)).toMatch(/FAR003/);
 });

@@ -12,6 +12,9 @@ import { localDate } from '../../domain/market-time.js';
 import { marketInstant } from './market-clock.js';
 import { ConsoleChannel } from './console-channel.js';
 import { deliverPending, highestNotificationId } from './console-delivery.js';
+import { settlementStatements } from '../../chat/statements.js';
+import { afterLedgerDocumentSent, ledgerDocumentResolver } from '../../outbox/documents.js';
+import type { NotificationPayload } from '../../domain/notifications/notification.entity.js';
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -48,12 +51,16 @@ async function main(argv: string[]): Promise<number> {
       channel.print(`Malar Ledger chat (${db.kind} database). Writing as ${channel.sender}. Type help; /quit to leave.`);
       channel.print('A line with only """ starts a multi-line message; another """ line sends it.');
     }
-    const deps = { orm: db.orm, config, logger };
+    const deps = { orm: db.orm, config, logger, statements: settlementStatements({ timeZone: config.marketTimeZone }) };
+    const hooks = {
+      resolveDocument: ledgerDocumentResolver({ orm: db.orm, dataDir: config.dataDir, timeZone: config.marketTimeZone }),
+      onSent: (n: { type: string; payload: NotificationPayload }) => afterLedgerDocumentSent(db.orm, n),
+    };
     let watermark = await highestNotificationId(db.orm.em.fork());
     await channel.start(async (message) => {
       if (!interactive) channel.print(`${message.sender} > ${message.text!.replace(/\n/g, '\n    ')}`);
       await receiveMessage(deps, message);
-      watermark = await deliverPending(db.orm.em.fork(), channel, watermark);
+      watermark = await deliverPending(db.orm.em.fork(), channel, watermark, hooks);
     });
     await channel.finished();
     return 0;

@@ -1,15 +1,20 @@
 // Delivers, through the console channel, what the pipeline wrote to the outbox during this session, so the
 // terminal shows exactly what the bot would send. (The real outbox worker does this for the other channels.)
-import fs from 'node:fs';
-import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Channel } from '../channel.js';
+import type { NotificationPayload } from '../../domain/notifications/notification.entity.js';
+import { isDocumentPayload, type DocumentResolver } from '../../outbox/outbox-worker.js';
+
+export interface ConsoleDeliveryHooks {
+  resolveDocument: DocumentResolver;
+  onSent?: (notification: { type: string; payload: NotificationPayload }) => Promise<void>;
+}
 
 interface PendingRow {
   id: string;
   recipient_phone: string;
   type: string;
-  payload: { text?: string; documentPath?: string; filename?: string; caption?: string; settlementId?: string };
+  payload: NotificationPayload;
 }
 
 export async function highestNotificationId(em: EntityManager): Promise<string> {
@@ -17,31 +22,27 @@ export async function highestNotificationId(em: EntityManager): Promise<string> 
   return rows[0]!.id;
 }
 
-/** Sends pending notifications with id above `afterId`; returns the new high-water mark. */
-export async function deliverPending(em: EntityManager, channel: Channel, afterId: string): Promise<string> {
+/**
+ * Sends pending notifications with id above `afterId`; returns the new high-water mark. One terminal session
+ * sends them, so no claim is needed; documents are rendered outside any transaction (a second connection
+ * waiting on an open transaction would stall the embedded database, which runs one transaction at a time).
+ */
+export async function deliverPending(em: EntityManager, channel: Channel, afterId: string, hooks: ConsoleDeliveryHooks): Promise<string> {
   let last = afterId;
-  await em.transactional(async (tx) => {
-    const rows = await tx.execute<PendingRow[]>(
-      `select id::text as id, recipient_phone, type, payload from notifications
-        where id > ?::bigint and status = 'pending' order by id for update skip locked`,
-      [afterId],
+  const rows = await em.execute<PendingRow[]>(
+    `select id::text as id, recipient_phone, type, payload from notifications where id > ?::bigint and status = 'pending' order by id`,
+    [afterId],
+  );
+  for (const row of rows) {
+    const sent = isDocumentPayload(row.payload)
+      ? await channel.sendDocument({ to: row.recipient_phone, ...(await hooks.resolveDocument(row.payload)) })
+      : await channel.sendText({ to: row.recipient_phone, text: row.payload.text ?? `(${row.type} ${JSON.stringify(row.payload)})` });
+    await em.execute(
+      `update notifications set status = 'sent', attempts = attempts + 1, sent_at = now(), provider_message_id = ?, updated_at = now() where id = ?::bigint`,
+      [sent.providerMessageId, row.id],
     );
-    for (const row of rows) {
-      const sent = row.payload.documentPath
-        ? await channel.sendDocument({
-            to: row.recipient_phone,
-            bytes: fs.readFileSync(row.payload.documentPath),
-            filename: row.payload.filename ?? path.basename(row.payload.documentPath),
-            mimeType: 'application/pdf',
-            caption: row.payload.caption ?? row.payload.text,
-          })
-        : await channel.sendText({ to: row.recipient_phone, text: row.payload.text ?? `(${row.type} ${JSON.stringify(row.payload)})` });
-      await tx.execute(
-        `update notifications set status = 'sent', attempts = attempts + 1, sent_at = now(), provider_message_id = ?, updated_at = now() where id = ?::bigint`,
-        [sent.providerMessageId, row.id],
-      );
-      last = row.id;
-    }
-  });
+    last = row.id;
+    await hooks.onSent?.(row);
+  }
   return last;
 }

@@ -48,7 +48,7 @@ export async function markSettlementPaid(em: EntityManager, input: MarkPaidInput
     if (!target) {
       throw input.settlementId
         ? new AppError('SETTLEMENT_NOT_FOUND', 'No such settlement', 404)
-        : new AppError('NOTHING_TO_PAY', `Farmer ${input.farmerCode} has no unpaid settlement`, 404);
+        : new AppError('NOTHING_TO_PAY', `Farmer ${input.farmerCode} has no unpaid settlement`, 404, { farmerCode: input.farmerCode });
     }
     // The farmer's row is what settling and entry recording lock too: their totals change one at a time.
     await sql`select id from farmers where id = ${target.farmer_id}::uuid for update`.execute(k);
