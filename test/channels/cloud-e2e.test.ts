@@ -1,13 +1,12 @@
 // The whole way through with the real chat pipeline: a signed Cloud API webhook from staff → the entry,
 // the staff reply and the farmer receipt arrive at the (fake) Graph API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startService, type RunningService } from '../../src/service.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { sql } from '../support/sql.js';
-import { ACCESS_TOKEN, APP_SECRET, eventually, fixture, PHONE_NUMBER_ID, sign, VERIFY_TOKEN } from '../support/channels.js';
+import { cloudTestConfig, eventually, fixture, sign } from '../support/channels.js';
 import { settlePeriod } from '../../src/domain/settlements/settlement.service.js';
 import { periodContaining } from '../../src/domain/settlements/period.js';
 import { localDate } from '../../src/domain/market-time.js';
@@ -20,22 +19,7 @@ let service: RunningService;
 beforeAll(async () => {
   t = await createTestDatabase();
   fake = await startFakeGraph();
-  const config: Config = {
-    ...t.config,
-    databaseUrl: t.db.url,
-    dbPoolSize: 4,
-    port: 0,
-    host: '127.0.0.1',
-    whatsapp: {
-      ...t.config.whatsapp,
-      transport: 'cloud',
-      verifyToken: VERIFY_TOKEN,
-      appSecret: APP_SECRET,
-      accessToken: ACCESS_TOKEN,
-      phoneNumberId: PHONE_NUMBER_ID,
-      apiBaseUrl: fake.url,
-    },
-  };
+  const config = cloudTestConfig(t, fake.url);
   service = await startService(config, createLogger({ logLevel: 'silent' }), { outbox: { pollMs: 20 } });
 });
 afterAll(async () => {

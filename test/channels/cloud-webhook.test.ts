@@ -1,13 +1,12 @@
 // The Cloud API webhook through the real HTTP server (startService on port 0), signed like Meta signs,
 // with Meta-shaped payloads from test/fixtures/meta and a fake Graph API receiving the replies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startService, type RunningService } from '../../src/service.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { sql } from '../support/sql.js';
-import { ACCESS_TOKEN, APP_SECRET, eventually, fixture, PHONE_NUMBER_ID, sign, standInProcessor, VERIFY_TOKEN } from '../support/channels.js';
+import { ACCESS_TOKEN, cloudTestConfig, eventually, fixture, PHONE_NUMBER_ID, sign, standInProcessor, VERIFY_TOKEN } from '../support/channels.js';
 
 let t: TestDatabase;
 let fake: FakeGraph;
@@ -15,25 +14,7 @@ let service: RunningService;
 let base: string;
 let processor: ReturnType<typeof standInProcessor>;
 
-function cloudConfig(): Config {
-  return {
-    ...t.config,
-    // The service opens its own pool on the test database, as a second instance would.
-    databaseUrl: t.db.url,
-    dbPoolSize: 4,
-    port: 0,
-    host: '127.0.0.1',
-    whatsapp: {
-      ...t.config.whatsapp,
-      transport: 'cloud',
-      verifyToken: VERIFY_TOKEN,
-      appSecret: APP_SECRET,
-      accessToken: ACCESS_TOKEN,
-      phoneNumberId: PHONE_NUMBER_ID,
-      apiBaseUrl: fake.url,
-    },
-  };
-}
+const cloudConfig = () => cloudTestConfig(t, fake.url);
 
 async function start(withPipeline: boolean) {
   processor = standInProcessor(t.db);

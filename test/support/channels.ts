@@ -3,6 +3,7 @@
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Config } from '../../src/config.js';
 import type { Database } from '../../src/db/orm.js';
 import type { ProcessInbound } from '../../src/domain/inbox/inbound.js';
 import { enqueueNotification } from '../../src/domain/notifications/outbox.js';
@@ -62,4 +63,25 @@ export async function eventually<T>(check: () => Promise<T> | T, what: string, t
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`gave up waiting for: ${what}`);
+}
+
+/** A service configuration for the Cloud API against a test database and a fake Graph API. */
+export function cloudTestConfig(t: { config: Config; db: Database }, graphUrl: string): Config {
+  return {
+    ...t.config,
+    // The service opens its own pool on the test database, as a second instance would.
+    databaseUrl: t.db.url,
+    dbPoolSize: 4,
+    port: 0,
+    host: '127.0.0.1',
+    whatsapp: {
+      ...t.config.whatsapp,
+      transport: 'cloud',
+      verifyToken: VERIFY_TOKEN,
+      appSecret: APP_SECRET,
+      accessToken: ACCESS_TOKEN,
+      phoneNumberId: PHONE_NUMBER_ID,
+      apiBaseUrl: graphUrl,
+    },
+  };
 }
