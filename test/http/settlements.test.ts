@@ -92,7 +92,12 @@ describe('/api/settlements', () => {
       period: { frequency: 'weekly', start: '2026-03-02', end: '2026-03-08', label: '2026W10' },
       totals: { farmers: 1, entries: 2, gross: '5875.00', commission: '293.75', fees: '0.00', advances: '1000.00', net: '4581.25' },
     });
-    expect(summary.settled[0]).toMatchObject({ farmerCode: f.code, settlementNumber: `S-2026W10-${f.code}`, netPayable: '4581.25' });
+    expect(summary.settled).toEqual([
+      {
+        farmerCode: f.code, settlementId: expect.any(String), settlementNumber: `S-2026W10-${f.code}`, entries: 2, grossAmount: '5875.00',
+        totalCommission: '293.75', totalFees: '0.00', totalAdvances: '1000.00', netPayable: '4581.25', advancesOutstanding: '0.00',
+      },
+    ]);
     expect((await sql(h.t.db, 'select 1 from settlements where farmer_id = ?', [f.id])).length).toBe(0);
     expect((await sql(h.t.db, "select 1 from security_logs where action = 'settlement.run' and details::text like ?", [`%${f.code}%`])).length).toBe(0);
   });
@@ -200,7 +205,11 @@ describe('/api/settlements', () => {
     await run([a.code, b.code]);
     // One more week for a: 2 kg at 100.00 = 200.00, 5% = 10.00, net 190.00 (Tue 10 Mar, week 11).
     await addEntry(h.t.db, { farmerCode: a.code, date: '2026-03-10', quantity: '2', rate: '100.00' });
-    await h.call('POST', '/api/settlements/run', { token: admin, body: { period: '2026-W11', farmerCodes: [a.code] } });
+    const w11 = await body(await h.call('POST', '/api/settlements/run', { token: admin, body: { period: '2026-W11', farmerCodes: [a.code] } }));
+    // Nothing recovered and no fees still read "0.00", not the database's "0".
+    expect(w11.settled.map((r: any) => [r.grossAmount, r.totalCommission, r.totalFees, r.totalAdvances, r.netPayable, r.advancesOutstanding])).toEqual([
+      ['200.00', '10.00', '0.00', '0.00', '190.00', '0.00'],
+    ]);
     const list = async (q: string) => body(await h.call('GET', `/api/settlements?${q}`, { token: admin }));
     const ofA = await list(`farmerId=${a.id}`);
     expect(ofA.items.map((s: any) => [s.settlementNumber, s.netPayable])).toEqual([

@@ -165,7 +165,16 @@ export const settlementsResource: ApiResource = {
           now,
           audit: { actorUserId: actor.userId, ipAddress: actor.ipAddress, userAgent: actor.userAgent },
         });
-        const row = ({ farmerId: _f, refused: _r, ...rest }: (typeof result.settled)[number]) => rest;
+        // The batch SQL gives numerics as Postgres prints them ('0', '12.5'); money goes out with two decimals.
+        const row = ({ farmerId: _f, refused: _r, ...r }: (typeof result.settled)[number]) => ({
+          ...r,
+          grossAmount: rupees(r.grossAmount),
+          totalCommission: rupees(r.totalCommission),
+          totalFees: rupees(r.totalFees),
+          totalAdvances: rupees(r.totalAdvances),
+          netPayable: rupees(r.netPayable),
+          advancesOutstanding: rupees(r.advancesOutstanding),
+        });
         return c.json({ ...result, settled: result.settled.map(row), refused: result.refused.map(row) }, 200);
       },
     );
