@@ -6,6 +6,7 @@ import { translator } from '../../i18n.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import { applyBalanceChange, getBalance } from '../balances/balances.service.js';
 import type { Actor } from '../entries/entries.service.js';
+import type { OfficeActor } from '../entries/office-entries.service.js';
 import { Farmer } from '../farmers/farmer.entity.js';
 import { dec, formatRupees, rupees } from '../money.js';
 import { enqueueNotification } from '../notifications/outbox.js';
@@ -56,13 +57,6 @@ export async function recordAdvance(em: EntityManager, input: NewAdvance): Promi
 }
 
 // ---- The office's side: recording over the web, approving and rejecting pending advances. ----
-
-export interface OfficeActor {
-  userId: string;
-  role: 'admin' | 'staff';
-  ipAddress: string | null;
-  userAgent: string | null;
-}
 
 export interface AdvanceView {
   id: string;

@@ -17,6 +17,7 @@ import type { DailyEntry } from './daily-entry.entity.js';
 import { recordEntry, voidEntry, type Actor } from './entries.service.js';
 import { getEntryRow, type EntryRow } from './entry.queries.js';
 
+/** A signed-in office user and where the request came from (the audit row's actor, address and agent). */
 export interface OfficeActor {
   userId: string;
   role: UserRole;
