@@ -25,3 +25,10 @@ export function actorOf(c: Context<AppEnv>, deps: AppDeps): Actor {
     userAgent: c.req.header('user-agent')?.slice(0, 500) ?? null,
   };
 }
+
+/** The signed-in user as the ledger services see them (role decides what they may do). Only behind requireRole. */
+export function officeActor(c: Context<AppEnv>, deps: AppDeps) {
+  const user = c.get('user');
+  if (!user) throw new Error('officeActor() used on a route without requireRole()');
+  return { ...actorOf(c, deps), userId: user.id, role: user.role };
+}

@@ -21,6 +21,30 @@ describe('OpenAPI and docs', () => {
     expect(doc.paths['/rates/{date}'].put.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/SetRates');
   });
 
+  it('describes advances, settlements and entry recording, money as 2-decimal strings', async () => {
+    const doc = await body(await h.call('GET', '/api/openapi.json'));
+    const ops = [
+      ['get', '/advances'], ['post', '/advances'], ['get', '/advances/{id}'], ['post', '/advances/{id}/approve'], ['post', '/advances/{id}/reject'],
+      ['get', '/settlements'], ['get', '/settlements/{id}'], ['post', '/settlements/run'], ['get', '/settlements/{id}/statement.pdf'],
+      ['post', '/settlements/{id}/paid'], ['post', '/entries'], ['post', '/entries/{id}/void'],
+    ];
+    for (const [method, path] of ops) {
+      const op = doc.paths[path!]?.[method!];
+      expect(op, `${method} ${path}`).toBeDefined();
+      expect(op.summary, `${method} ${path}`).toBeTruthy();
+      expect(Object.keys(op.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['401', '403', '422']));
+    }
+    for (const [schema, field] of [['Advance', 'amount'], ['Settlement', 'netPayable'], ['SettlementItem', 'amount'], ['Entry', 'netAmount']]) {
+      const prop = doc.components.schemas[schema!].properties[field!];
+      expect(prop.type, `${schema}.${field}`).toBe('string');
+      expect(prop.pattern, `${schema}.${field}`).toBe('^-?\\d+\\.\\d{2}$');
+    }
+    expect(Object.keys(doc.paths['/settlements/{id}/statement.pdf'].get.responses['200'].content)).toEqual(['application/pdf']);
+    const page = await (await h.call('GET', '/api/docs')).text();
+    expect(page).toContain('<code>/api/settlements/{id}/statement.pdf</code>');
+    expect(page).toContain('<code>/api/advances/{id}/approve</code>');
+  });
+
   it('a docs page listing the operations, with no outside resources', async () => {
     const res = await h.call('GET', '/api/docs');
     expect(res.status).toBe(200);

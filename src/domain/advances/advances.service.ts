@@ -1,13 +1,21 @@
 // Cash advances: approved at once up to the auto-approve limit (or when an admin records them), pending above it.
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
+import { translator } from '../../i18n.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
-import { applyBalanceChange } from '../balances/balances.service.js';
+import { applyBalanceChange, getBalance } from '../balances/balances.service.js';
 import type { Actor } from '../entries/entries.service.js';
-import type { Farmer } from '../farmers/farmer.entity.js';
-import { dec, rupees } from '../money.js';
+import type { OfficeActor } from '../entries/office-entries.service.js';
+import { Farmer } from '../farmers/farmer.entity.js';
+import { dec, formatRupees, rupees } from '../money.js';
+import { enqueueNotification } from '../notifications/outbox.js';
+import { offsetOf, type Page, type PageRequest } from '../paging.js';
 import { getDecimalSetting } from '../settings/settings.service.js';
-import { CashAdvance } from './cash-advance.entity.js';
+import { User } from '../users/user.entity.js';
+import { CashAdvance, ADVANCE_STATUSES } from './cash-advance.entity.js';
+
+export type AdvanceStatus = (typeof ADVANCE_STATUSES)[number];
 
 export interface NewAdvance {
   farmer: Farmer;
@@ -39,9 +47,186 @@ export async function recordAdvance(em: EntityManager, input: NewAdvance): Promi
     action: 'advance.create',
     actorUserId: input.actor.userId,
     actorPhone: input.actor.phone,
+    ipAddress: input.actor.ipAddress ?? null,
+    userAgent: input.actor.userAgent ?? null,
     entity: 'cash_advance',
     entityId: advance.id,
     details: { farmer: input.farmer.farmerCode, amount, status: advance.status, limit },
   });
   return advance;
+}
+
+// ---- The office's side: recording over the web, approving and rejecting pending advances. ----
+
+export interface AdvanceView {
+  id: string;
+  farmer: { id: string; code: string; name: string };
+  amount: string;
+  reason: string | null;
+  status: AdvanceStatus;
+  recordedBy: string | null;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  rejectionReason: string | null;
+  amountRecovered: string;
+  createdAt: string;
+}
+
+/** Records an advance (approved at once for admins and up to the limit for staff) and tells the farmer when approved. */
+export async function recordOfficeAdvance(
+  em: EntityManager,
+  input: { farmerId: string; amount: string; reason: string | null; at: Date },
+  actor: OfficeActor,
+): Promise<AdvanceView> {
+  const id = await em.transactional(async (tx) => {
+    const farmer = await tx.findOne(Farmer, input.farmerId);
+    if (!farmer) throw new AppError('FARMER_NOT_FOUND', 'No such farmer', 404);
+    if (!farmer.isActive) throw new AppError('FARMER_INACTIVE', `Farmer ${farmer.farmerCode} is not active`, 409, { farmerCode: farmer.farmerCode });
+    const user = await tx.findOneOrFail(User, actor.userId);
+    const advance = await recordAdvance(tx, {
+      farmer,
+      amount: input.amount,
+      reason: input.reason,
+      actor: { userId: user.id, role: actor.role, phone: user.phone, ipAddress: actor.ipAddress, userAgent: actor.userAgent },
+      at: input.at,
+      sourceMessageId: null,
+    });
+    if (advance.status === 'approved') await tellFarmer(tx, farmer, 'approved', advance);
+    return advance.id;
+  });
+  return getAdvance(em, id);
+}
+
+/** A pending advance becomes approved: the farmer's totals move, the audit row and the farmer's notice go with it. */
+export async function approveAdvance(em: EntityManager, input: { advanceId: string; at: Date }, actor: OfficeActor): Promise<AdvanceView> {
+  await em.transactional(async (tx) => {
+    const advance = await pendingAdvance(tx, input.advanceId);
+    advance.status = 'approved';
+    advance.approvedBy = tx.getReference(User, actor.userId);
+    advance.approvedAt = input.at;
+    await tx.flush();
+    const farmer = advance.farmer as Farmer;
+    await applyBalanceChange(tx, farmer.id, { advances: advance.amount });
+    audit(tx, 'advance.approve', advance, actor, { status: 'pending' }, { status: 'approved', approvedAt: input.at.toISOString() });
+    await tellFarmer(tx, farmer, 'approved', advance);
+  });
+  return getAdvance(em, input.advanceId);
+}
+
+/** A pending advance is turned down with a reason; nothing moves but the status. */
+export async function rejectAdvance(
+  em: EntityManager,
+  input: { advanceId: string; reason: string; at: Date },
+  actor: OfficeActor,
+): Promise<AdvanceView> {
+  const reason = input.reason.trim();
+  if (!reason) throw new AppError('REASON_REQUIRED', 'Say why the advance is rejected', 422);
+  await em.transactional(async (tx) => {
+    const advance = await pendingAdvance(tx, input.advanceId);
+    advance.status = 'rejected';
+    advance.rejectionReason = reason;
+    await tx.flush();
+    audit(tx, 'advance.reject', advance, actor, { status: 'pending' }, { status: 'rejected', rejectionReason: reason });
+    await tellFarmer(tx, advance.farmer as Farmer, 'rejected', advance);
+  });
+  return getAdvance(em, input.advanceId);
+}
+
+/** Locked, so two admins deciding at once cannot both move the farmer's totals. */
+async function pendingAdvance(tx: EntityManager, id: string): Promise<CashAdvance> {
+  const advance = await tx.findOne(CashAdvance, id, { populate: ['farmer'], lockMode: LockMode.PESSIMISTIC_WRITE });
+  if (!advance) throw new AppError('ADVANCE_NOT_FOUND', 'No such advance', 404);
+  if (advance.status !== 'pending') {
+    throw new AppError('ADVANCE_NOT_PENDING', `This advance is already ${advance.status}`, 409, { status: advance.status });
+  }
+  return advance;
+}
+
+function audit(tx: EntityManager, action: string, advance: CashAdvance, actor: OfficeActor, old: object, now: object) {
+  recordSecurityEvent(tx, {
+    action,
+    actorUserId: actor.userId,
+    ipAddress: actor.ipAddress,
+    userAgent: actor.userAgent,
+    entity: 'cash_advance',
+    entityId: advance.id,
+    details: { farmer: (advance.farmer as Farmer).farmerCode, amount: rupees(advance.amount), old, new: now },
+  });
+}
+
+async function tellFarmer(tx: EntityManager, farmer: Farmer, outcome: 'approved' | 'rejected', advance: CashAdvance) {
+  const to = farmer.whatsappNumber ?? farmer.phone;
+  if (!to) return;
+  const lang = farmer.languagePreference;
+  const t = translator(lang);
+  const balance = await getBalance(tx, farmer.id);
+  const text = t(`advances.${outcome}`, {
+    amount: formatRupees(advance.amount),
+    reason: advance.rejectionReason ?? '',
+    balance: formatRupees(balance.currentBalance),
+  });
+  enqueueNotification(tx, { recipientPhone: to, type: 'notice', language: lang, payload: { text, advanceId: advance.id }, farmerId: farmer.id });
+}
+
+export async function getAdvance(em: EntityManager, id: string): Promise<AdvanceView> {
+  const page = await listAdvances(em, { id, page: 1, pageSize: 1 });
+  if (!page.items[0]) throw new AppError('ADVANCE_NOT_FOUND', 'No such advance', 404);
+  return page.items[0];
+}
+
+export interface AdvanceFilter {
+  id?: string | undefined;
+  status?: AdvanceStatus | undefined;
+  farmerId?: string | undefined;
+  /** Market dates the advance was recorded on, both inclusive. */
+  from?: string | undefined;
+  to?: string | undefined;
+  timeZone?: string | undefined;
+}
+
+/** Newest first. */
+export async function listAdvances(em: EntityManager, filter: AdvanceFilter & PageRequest): Promise<Page<AdvanceView>> {
+  if (filter.from && filter.to && filter.from > filter.to) {
+    throw new AppError('DATE_RANGE', 'The start date is after the end date', 422, { from: filter.from, to: filter.to });
+  }
+  const tz = filter.timeZone ?? 'Asia/Kolkata';
+  const conds: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, ...v: unknown[]) => (conds.push(sql), params.push(...v));
+  if (filter.id) add('a.id = ?', filter.id);
+  if (filter.status) add('a.status = ?', filter.status);
+  if (filter.farmerId) add('a.farmer_id = ?', filter.farmerId);
+  if (filter.from) add('a.created_at >= (?::date)::timestamp at time zone ?', filter.from, tz);
+  if (filter.to) add('a.created_at < (?::date + 1)::timestamp at time zone ?', filter.to, tz);
+  const where = conds.length ? `where ${conds.join(' and ')}` : '';
+  const total = await em.execute<{ n: string }[]>(`select count(*)::text as n from cash_advances a ${where}`, params);
+  const rows = await em.execute<Record<string, unknown>[]>(
+    `select a.id, f.id as farmer_id, f.farmer_code, f.name as farmer_name, a.amount::text as amount, a.reason, a.status,
+            r.email as recorded_by, ap.email as approved_by, a.approved_at, a.rejection_reason,
+            a.amount_recovered::text as amount_recovered, a.created_at
+       from cash_advances a join farmers f on f.id = a.farmer_id
+       left join users r on r.id = a.recorded_by_id left join users ap on ap.id = a.approved_by_id
+       ${where} order by a.created_at desc, a.id limit ? offset ?`,
+    [...params, filter.pageSize, offsetOf(filter)],
+  );
+  const s = (v: unknown) => (v == null ? null : String(v));
+  const iso = (v: unknown) => (v == null ? null : new Date(v as string).toISOString());
+  return {
+    items: rows.map((r) => ({
+      id: String(r.id),
+      farmer: { id: String(r.farmer_id), code: String(r.farmer_code), name: String(r.farmer_name) },
+      amount: rupees(String(r.amount)),
+      reason: s(r.reason),
+      status: r.status as AdvanceStatus,
+      recordedBy: s(r.recorded_by),
+      approvedBy: s(r.approved_by),
+      approvedAt: iso(r.approved_at),
+      rejectionReason: s(r.rejection_reason),
+      amountRecovered: rupees(String(r.amount_recovered)),
+      createdAt: iso(r.created_at)!,
+    })),
+    page: filter.page,
+    pageSize: filter.pageSize,
+    total: Number(total[0]!.n),
+  };
 }

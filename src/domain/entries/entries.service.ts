@@ -19,7 +19,12 @@ export interface Actor {
   userId: string;
   role: UserRole;
   phone: string;
+  /** Where the change came from, for the audit row (web requests). */
+  ipAddress?: string | null;
+  userAgent?: string | null;
 }
+
+const from = (actor: Actor) => ({ ipAddress: actor.ipAddress ?? null, userAgent: actor.userAgent ?? null });
 
 export interface NewEntry {
   farmer: Farmer;
@@ -34,6 +39,8 @@ export interface NewEntry {
   recordedBy: Actor;
   sourceMessageId: string | null;
   sourceLine: number;
+  /** Default 'whatsapp' (the chat); the office's web form says 'web'. */
+  source?: 'whatsapp' | 'web';
 }
 
 /** The fee for one line: fee_per_entry + fee_per_unit × quantity, rounded to the paisa. */
@@ -80,7 +87,7 @@ export async function recordEntry(em: EntityManager, input: NewEntry): Promise<D
     commissionRate,
     ...amounts,
     recordedBy: input.recordedBy.userId,
-    source: 'whatsapp',
+    source: input.source ?? 'whatsapp',
     sourceMessageId: input.sourceMessageId,
     sourceLine: input.sourceLine,
   });
@@ -90,6 +97,7 @@ export async function recordEntry(em: EntityManager, input: NewEntry): Promise<D
     action: 'entry.create',
     actorUserId: input.recordedBy.userId,
     actorPhone: input.recordedBy.phone,
+    ...from(input.recordedBy),
     entity: 'daily_entry',
     entityId: entry.id,
     details: { entryNo: entry.entryNo, farmer: input.farmer.farmerCode, flower: flower.code, quantity: input.quantity, rate, rateGiven: input.rate !== null, ...amounts },
@@ -106,7 +114,7 @@ export async function voidEntry(em: EntityManager, input: { entryNo: string; act
   if (!entry) throw new AppError('ENTRY_NOT_FOUND', `No entry #${input.entryNo}`, 404, { entryNo: input.entryNo });
   if (entry.status === 'voided') throw new AppError('ALREADY_VOIDED', `Entry #${input.entryNo} is already void`, 409, { entryNo: input.entryNo });
   if (entry.settlement) {
-    throw new AppError('ENTRY_SETTLED', `Entry #${input.entryNo} is in a settlement`, 403, { entryNo: input.entryNo, refusal: true });
+    throw new AppError('ENTRY_SETTLED', `Entry #${input.entryNo} is in a settlement`, 409, { entryNo: input.entryNo, refusal: true });
   }
   if (input.actor.role !== 'admin') {
     if (entry.recordedBy?.id !== input.actor.userId) {
@@ -131,6 +139,7 @@ export async function voidEntry(em: EntityManager, input: { entryNo: string; act
     action: 'entry.void',
     actorUserId: input.actor.userId,
     actorPhone: input.actor.phone,
+    ...from(input.actor),
     entity: 'daily_entry',
     entityId: entry.id,
     details: { entryNo: entry.entryNo, farmer: entry.farmer.farmerCode, reason: input.reason, netAmount: entry.netAmount },

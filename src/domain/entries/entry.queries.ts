@@ -149,3 +149,10 @@ export async function exportEntries(em: EntityManager, filter: EntryFilter): Pro
   const rows = await em.execute<Record<string, unknown>[]>(`${SELECT} ${where} order by e.entry_date, e.entry_no`, params);
   return rows.map(toRow);
 }
+
+/** One entry as the lists show it. */
+export async function getEntryRow(em: EntityManager, id: string): Promise<EntryRow> {
+  const rows = await em.execute<Record<string, unknown>[]>(`${SELECT} where e.id = ?`, [id]);
+  if (!rows[0]) throw new AppError('ENTRY_NOT_FOUND', 'No such entry', 404);
+  return toRow(rows[0]);
+}

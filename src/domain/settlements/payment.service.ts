@@ -19,6 +19,7 @@ export interface MarkPaidInput {
   paidByUserId?: string | null;
   actorPhone?: string | null;
   ipAddress?: string | null;
+  userAgent?: string | null;
 }
 
 export interface PaidSettlement {
@@ -74,6 +75,7 @@ export async function markSettlementPaid(em: EntityManager, input: MarkPaidInput
       entityId: target.id,
       details: { settlementNumber: updated[0].number, netPayable: net, reference, paidAt: paidAt.toISOString() },
       ipAddress: input.ipAddress ?? null,
+      userAgent: input.userAgent ?? null,
     });
     if (farmer.recipient) {
       enqueueNotification(tx, {

@@ -1,10 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { exportEntries, listEntries, type EntryRow } from '../../domain/entries/entry.queries.js';
+import { addOfficeEntry, voidOfficeEntry } from '../../domain/entries/office-entries.service.js';
 import { localTime } from '../../domain/market-time.js';
 import { allow } from '../auth/session.js';
-import { emFor } from '../request.js';
+import { emFor, officeActor } from '../request.js';
 import { toCsv } from './csv.js';
-import { errorResponses, IsoDate, json, Money, newRouter, pageOf, PageQuery, type ApiResource } from './router.js';
+import {
+  conflictResponse, errorResponses, IdParam, IsoDate, json, jsonBody, Money, MoneyInput, newRouter, notFoundResponse, pageOf, PageQuery, type ApiResource,
+} from './router.js';
 
 const EntrySchema = z
   .object({
@@ -92,13 +95,28 @@ export function entriesCsv(rows: EntryRow[], timeZone: string): string {
   );
 }
 
+const NewEntry = z
+  .object({
+    farmerId: z.uuid(),
+    flowerTypeId: z.uuid(),
+    quantity: z
+      .union([z.string(), z.number()])
+      .transform((v) => String(v).trim())
+      .pipe(z.string().regex(/^\d{1,7}(\.\d{1,3})?$/, 'must be a quantity with at most 3 decimals'))
+      .openapi({ type: 'string', example: '12.5', description: 'kg or pieces, as the flower is counted' }),
+    timeSlotId: z.uuid().optional().openapi({ description: 'Default: the slot of the entry\u2019s time (now)' }),
+    rate: MoneyInput.optional().openapi({ description: 'Rupees per unit; default: the rate in force for the flower, slot and day' }),
+  })
+  .strict();
+const VoidRequest = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+
 const tags = ['Entries'];
 
 export const entriesResource: ApiResource = {
   path: '/entries',
   routes(deps) {
     const app = newRouter();
-    // Staff also create entries, through the chat ledger's service (its routes join here).
+    // Staff also create entries and void their own, through the chat ledger's entry service.
     app.use('*', allow({ read: ['admin', 'staff'], write: ['admin', 'staff'] }));
     app.openapi(
       createRoute({
@@ -125,6 +143,43 @@ export const entriesResource: ApiResource = {
         const csv = entriesCsv(await exportEntries(emFor(deps), filter), deps.config.marketTimeZone);
         const name = `entries_${filter.from ?? 'start'}_${filter.to ?? 'now'}.csv`;
         return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` });
+      },
+    );
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: '/',
+        tags,
+        summary:
+          'Record a weighed lot (admin or staff) at the rate in force or a given rate, in the slot of now or a named one; ' +
+          'the farmer gets a receipt when farmer_receipts is on',
+        request: { body: jsonBody(NewEntry) },
+        responses: { 201: json(EntrySchema), ...errorResponses, ...notFoundResponse, ...conflictResponse },
+      }),
+      async (c) => {
+        const body = c.req.valid('json');
+        const entry = await addOfficeEntry(emFor(deps), { ...body, at: new Date(), timeZone: deps.config.marketTimeZone }, officeActor(c, deps));
+        return c.json(entry, 201);
+      },
+    );
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: '/{id}/void',
+        tags,
+        summary:
+          'Void an entry with a reason: admins any unsettled entry, staff their own within edit_window_minutes; ' +
+          'a settled entry → 409 ENTRY_SETTLED',
+        request: { params: IdParam, body: jsonBody(VoidRequest) },
+        responses: { 200: json(EntrySchema), ...errorResponses, ...notFoundResponse, ...conflictResponse },
+      }),
+      async (c) => {
+        const entry = await voidOfficeEntry(
+          emFor(deps),
+          { entryId: c.req.valid('param').id, reason: c.req.valid('json').reason, at: new Date() },
+          officeActor(c, deps),
+        );
+        return c.json(entry, 200);
       },
     );
     return app;

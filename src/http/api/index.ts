@@ -5,6 +5,7 @@ import type { AppDeps } from '../../app.js';
 import { authResource } from '../auth/auth.routes.js';
 import type { Sessions } from '../auth/session.js';
 import type { AppEnv } from '../types.js';
+import { advancesResource } from './advances.routes.js';
 import { entriesResource } from './entries.routes.js';
 import { farmersResource } from './farmers.routes.js';
 import { flowerTypesResource } from './flower-types.routes.js';
@@ -12,10 +13,11 @@ import { ratesResource } from './rates.routes.js';
 import { newRouter, type ApiResource } from './router.js';
 import { securityLogsResource } from './security-logs.routes.js';
 import { settingsResource } from './settings.routes.js';
+import { settlementsResource } from './settlements.routes.js';
 import { timeSlotsResource } from './time-slots.routes.js';
 import { usersResource } from './users.routes.js';
 
-/** Add a resource here (e.g. advances, settlements) and it is routed and documented. */
+/** Add a resource here and it is routed and documented. */
 export const API_RESOURCES: ApiResource[] = [
   authResource,
   ratesResource,
@@ -24,6 +26,8 @@ export const API_RESOURCES: ApiResource[] = [
   timeSlotsResource,
   settingsResource,
   entriesResource,
+  advancesResource,
+  settlementsResource,
   securityLogsResource,
   usersResource,
 ];
