@@ -2,12 +2,15 @@
 import { loadConfig, loadDotEnv } from '../config.js';
 import { openDatabase, type Database } from '../db/orm.js';
 import { migrateDown, migrateUp, migrationStatus, schemaDrift } from '../db/schema.js';
-import { seedReference } from '../../seeds/ReferenceSeeder.js';
+import { seedDemo, seedReference } from '../../seeds/ReferenceSeeder.js';
 import type { Config } from '../config.js';
 import { runCli } from './cli.js';
+import { AppError } from '../errors.js';
 import { formatDryRun, pendingMigrationSql } from './migrate-dry-run.js';
 
 async function printSeed(db: Database, config: Config) {
+  const { pending } = await migrationStatus(db.orm);
+  if (pending.length) throw new AppError('MIGRATIONS_PENDING', `${pending.length} migration(s) are pending: run npm run db:migrate first.`);
   const report = await seedReference(db.orm, config);
   for (const line of report.lines) console.log(line);
   for (const c of report.createdCredentials) console.log(`New account ${c.email}, password: ${c.password} (shown once; change it after logging in)`);
@@ -62,8 +65,9 @@ const commands: Record<string, (db: Database, args: string[], config: Config) =>
     console.log('No changes: the migrated schema matches the entities.');
     return 0;
   },
-  async seed(db, _args, config) {
+  async seed(db, args, config) {
     await printSeed(db, config);
+    if (args.includes('--demo')) for (const line of await seedDemo(db.orm, config)) console.log(line);
     return 0;
   },
   async reset(db, args, config) {
