@@ -13,7 +13,7 @@ const STAFF = 200;
 const FARMERS = 2_000;
 
 export async function ingest(o: { quick: boolean; log: (s: string) => void; cpuProf?: string }): Promise<{ figures: Figure[]; details: unknown }> {
-  const stages = o.quick ? [{ connections: 16, amount: 1_000 }] : [8, 32, 128].map((connections) => ({ connections, amount: 4_000 }));
+  const stages = o.quick ? [{ connections: 16, amount: 1_000 }] : [8, 32, 128].map((connections) => ({ connections, amount: 3_000 }));
   const scratch = await createScratch('ingest');
   const graph = await startFakeGraph();
   const service = { current: undefined as Awaited<ReturnType<typeof startBenchService>> | undefined };

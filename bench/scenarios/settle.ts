@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { lastCompletePeriod, addDays } from '../../src/domain/settlements/period.js';
 import type { Figure } from '../lib/report.js';
 import { createScratch } from '../lib/scratch.js';
-import { bulkEntries, recomputeFarmerFigures, seedAdvances, seedFarmers, seedStaff } from '../lib/seed.js';
+import { withoutEntryIndexes, bulkEntries, recomputeFarmerFigures, seedAdvances, seedFarmers, seedStaff } from '../lib/seed.js';
 import { ROOT } from '../lib/service.js';
 
 const FARMERS = 10_000;
@@ -28,10 +28,10 @@ export async function settle(o: { quick: boolean; log: (s: string) => void }): P
     await seedStaff(scratch.pool, 5);
     await seedFarmers(scratch.pool, farmers);
     const t0 = Date.now();
-    await bulkEntries(scratch.pool, { farmers, perFarmer: PER_FARMER, days: 21, lastDay: period.end });
+    await withoutEntryIndexes(scratch.pool, () => bulkEntries(scratch.pool, { farmers, perFarmer: PER_FARMER, days: 21, lastDay: period.end, chunkFarmers: 1_000 }));
     await seedAdvances(scratch.pool, { every: 3, day: addDays(period.end, -3) });
     await recomputeFarmerFigures(scratch.pool);
-    await scratch.pool.query('vacuum analyze');
+    await scratch.pool.query('analyze');
     o.log(`  settle: loaded ${farmers * PER_FARMER} entries in ${((Date.now() - t0) / 1000).toFixed(0)} s; settling ${period.label}`);
     const r = await child({ url: scratch.url, period: period.label, statements: o.quick ? 100 : 600 });
     o.log(`  settle: ${r.farmers} settlements, ${r.entries} entries in ${(r.settleMs! / 1000).toFixed(1)} s; ${r.statements} statements at ${r.statementsPerSec!.toFixed(0)}/s on ${r.workers} workers`);
