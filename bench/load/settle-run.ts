@@ -14,7 +14,7 @@ const db = await openDatabase(config, { url: spec.url });
 const period = parsePeriod('weekly', spec.period);
 
 let t = performance.now();
-const result = await settlePeriod(db.orm, { period, timeZone: config.marketTimeZone });
+const result = await settlePeriod(db.orm, { period, timeZone: config.marketTimeZone, concurrency: 2 });
 const settleMs = performance.now() - t;
 
 const pool = new StatementRenderPool();
