@@ -61,18 +61,22 @@ export async function ingest(o: { quick: boolean; log: (s: string) => void; cpuP
     const c = check!;
     const exact = c.messages === c.done && c.entries === c.messages && c.distinct_messages === c.messages && c.replies === c.messages && c.receipts === c.messages;
     o.log(`  ingest check: ${JSON.stringify(c)} → ${exact ? 'exactly one entry, reply and receipt per message' : 'MISMATCH'}`);
-    const best = results.reduce((a, b) => (b.sustained > a.sustained ? b : a));
     await svc.stop();
     const rss = svc.peakRssMb();
     service.current = undefined;
-    const note = `c=${best.connections}, ${best.stored} msgs`;
-    const figures: Figure[] = [
-      { scenario: 'ingest', figure: 'sustained, fully processed', value: best.sustained, unit: 'msg/s', target: 2000, better: 'higher', note },
-      { scenario: 'ingest', figure: 'ack p50', value: best.load.latency.p50, unit: 'ms', target: null, better: 'lower', note },
-      { scenario: 'ingest', figure: 'ack p99', value: best.load.latency.p99, unit: 'ms', target: 50, better: 'lower', note },
+    // Every stage: the issue's target is both figures at once (≥ 2,000 msg/s while ack p99 ≤ 50 ms).
+    const figures: Figure[] = results.flatMap((r) => {
+      const note = `c=${r.connections}, ${r.stored} msgs`;
+      return [
+        { scenario: 'ingest', figure: `sustained, fully processed c=${r.connections}`, value: r.sustained, unit: 'msg/s', target: 2000, better: 'higher' as const, note: `acks ${r.load.requestsPerSec.toFixed(0)}/s` },
+        { scenario: 'ingest', figure: `ack p50 c=${r.connections}`, value: r.load.latency.p50, unit: 'ms', target: null, better: 'lower' as const, note },
+        { scenario: 'ingest', figure: `ack p99 c=${r.connections}`, value: r.load.latency.p99, unit: 'ms', target: 50, better: 'lower' as const, note },
+      ];
+    });
+    figures.push(
       { scenario: 'ingest', figure: 'one entry per message', value: exact ? 1 : 0, unit: 'ok', target: 1, better: 'higher', note: `${c.entries} entries / ${c.messages} msgs` },
       { scenario: 'ingest', figure: 'service peak RSS', value: rss, unit: 'MB', target: 300, better: 'lower' },
-    ];
+    );
     return { figures, details: { stages: results, check: c } };
   } finally {
     await service.current?.stop();

@@ -108,7 +108,7 @@ export class InboxProcessor {
   }
 
   private async splitByLane(ids: string[], lanes: number): Promise<string[][]> {
-    if (lanes === 1) return [ids];
+    if (lanes === 1 || ids.length === 1) return [ids];
     let senders: Map<string, string>;
     try {
       senders = await this.o.senderOf!(ids);
