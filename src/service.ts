@@ -9,11 +9,11 @@ import type { Logger } from './logger.js';
 import { seedReference } from '../seeds/ReferenceSeeder.js';
 import type { Channel } from './channels/channel.js';
 import { createChannel, type ChannelDeps } from './channels/create-channel.js';
-import { storeInbound, type ProcessInbound } from './domain/inbox/inbound.js';
+import { inboundSenders, storeInbound, type ProcessInbound } from './domain/inbox/inbound.js';
 import { InboxProcessor, type InboxProcessorOptions } from './inbox/inbox-processor.js';
 import { OutboxWorker, type DocumentResolver, type OutboxOptions } from './outbox/outbox-worker.js';
 import { Scheduler } from './jobs/scheduler.js';
-import { processInboundMessage } from './chat/pipeline.js';
+import { processInboundBatch, processInboundMessage } from './chat/pipeline.js';
 import { settlementStatements } from './chat/statements.js';
 import { afterLedgerDocumentSent, ledgerDocumentResolver } from './outbox/documents.js';
 import { settlementJobs } from './jobs/settlement.jobs.js';
@@ -79,9 +79,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
         ...options.outbox,
       })
     : undefined;
-  const processInbound: ProcessInbound =
-    options.processInbound ??
-    ((id) => processInboundMessage({ orm: db.orm, config, logger, statements: settlementStatements({ timeZone: config.marketTimeZone }) }, id));
+  const chat = { orm: db.orm, config, logger, statements: settlementStatements({ timeZone: config.marketTimeZone }) };
+  const processInbound: ProcessInbound = options.processInbound ?? ((id) => processInboundMessage(chat, id));
   const inbox = new InboxProcessor({
     db,
     logger,
@@ -91,6 +90,18 @@ export async function startService(config: Config, logger: Logger, options: Serv
       await processInbound(id);
       outbox?.wake();
     },
+    // Many messages per commit; a custom per-message processor (tests) is used as it is.
+    ...(options.processInbound
+      ? {}
+      : {
+          processBatch: async (ids: string[]) => {
+            await processInboundBatch(chat, ids);
+            outbox?.wake();
+          },
+          // Two lanes keep the database and this process busy at the same time.
+          lanes: 2,
+          senderOf: (ids: string[]) => inboundSenders(db.orm.em.fork(), ids),
+        }),
   });
   if (!channel) logger.info({ transport: config.whatsapp.transport }, 'no WhatsApp channel started for this transport');
 

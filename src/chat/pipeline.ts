@@ -10,7 +10,8 @@
 // processInboundMessage(deps, id) is safe to call twice and from several workers at once: the row is claimed with
 // FOR UPDATE SKIP LOCKED and only while outcome is null. An unexpected failure rolls the work back, then marks
 // the row outcome='error' and sends a short apology in a second transaction; the message text is never lost.
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
+import { ConnectionException, DeadlockException, LockWaitTimeoutException, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Language } from '../domain/columns.js';
@@ -21,6 +22,7 @@ import { storeInbound, type InboundMessage } from '../domain/inbox/inbound.js';
 import { localDate } from '../domain/market-time.js';
 import { enqueueNotification } from '../domain/notifications/outbox.js';
 import { normalizePhone } from '../domain/phone.js';
+import { withReferenceCache } from '../domain/reference-cache.js';
 import { getBooleanSetting, getStringSetting } from '../domain/settings/settings.service.js';
 import { activeSlots } from '../domain/slots/slots.service.js';
 import { translator } from '../i18n.js';
@@ -75,22 +77,70 @@ export async function processInboundMessage(deps: ChatDeps, inboundMessageId: st
   }
 }
 
+/**
+ * Processes several stored messages in ONE transaction (one commit for the lot), each message in its own
+ * savepoint with a fresh identity map: a message that fails is rolled back alone, gets its error recorded and
+ * an apology, and the others keep their work. Messages run in arrival (id) order, so one sender's `undo` still
+ * follows the entry it undoes. Rows already processed, or held by another worker, are skipped. If the batch as
+ * a whole cannot commit, nothing of it is kept and the rows stay unprocessed; the caller then retries them one
+ * by one with processInboundMessage().
+ */
+export async function processInboundBatch(deps: ChatDeps, inboundMessageIds: string[]): Promise<void> {
+  if (inboundMessageIds.length === 0) return;
+  await withReferenceCache(() => deps.orm.em.fork().transactional(async (em) => {
+    const rows = await em.execute<InboundRow[]>(
+      `select id::text as id, provider_message_id, sender, sender_phone, text, media_kind, received_at
+         from inbound_messages where id in (${inboundMessageIds.map(() => '?').join(', ')}) and outcome is null
+         order by id for update skip locked`,
+      inboundMessageIds,
+    );
+    const outcomes: { id: string; outcome: ChatOutcome }[] = [];
+    for (const row of rows) {
+      try {
+        const outcome = await em.transactional(
+          async (tx) => {
+            const o = await handleMessage(tx, deps, row);
+            await tx.flush();
+            return o;
+          },
+          { clear: true },
+        );
+        outcomes.push({ id: row.id, outcome });
+      } catch (err) {
+        // Waiting on another batch's locks says nothing about this message: give the batch up and retry it.
+        if (err instanceof DeadlockException || err instanceof LockWaitTimeoutException || err instanceof ConnectionException) throw err;
+        deps.logger.error({ err, inboundMessageId: row.id }, 'chat message failed; recording the error and apologising');
+        await em.transactional((tx) => failAndApologise(tx, row, err), { clear: true });
+      }
+    }
+    // One statement marks every message that went through.
+    if (outcomes.length) {
+      await sql`update inbound_messages m set outcome = v.outcome, processed_at = now(), error = null
+        from unnest(${outcomes.map((o) => o.id)}::bigint[], ${outcomes.map((o) => o.outcome)}::text[]) as v(id, outcome)
+        where m.id = v.id`.execute(em.getKysely());
+    }
+  }));
+}
+
+/** Marks the row 'error' and queues the short apology; call inside a transaction. */
+async function failAndApologise(em: EntityManager, row: Pick<InboundRow, 'id'>, err: unknown): Promise<void> {
+  const rows = await em.execute<InboundRow[]>(
+    `update inbound_messages set outcome = 'error', processed_at = now(), error = ?
+      where id = ? and outcome is null
+      returning id::text as id, provider_message_id, sender, sender_phone, text, media_kind, received_at`,
+    [String(err instanceof Error ? (err.stack ?? err.message) : err).slice(0, 4000), row.id],
+  );
+  const stored = rows[0];
+  const phone = stored && (stored.sender_phone ?? normalizePhone(stored.sender));
+  if (!phone) return;
+  const sender = await identifySender(em, phone);
+  if (!sender.user && !sender.farmer) return;
+  reply(em, sender, translator(sender.language)('chat.apology'));
+}
+
 async function recordFailure(deps: ChatDeps, inboundMessageId: string, err: unknown): Promise<void> {
   try {
-    await deps.orm.em.fork().transactional(async (em) => {
-      const rows = await em.execute<InboundRow[]>(
-        `update inbound_messages set outcome = 'error', processed_at = now(), error = ?
-          where id = ? and outcome is null
-          returning id::text as id, provider_message_id, sender, sender_phone, text, media_kind, received_at`,
-        [String(err instanceof Error ? (err.stack ?? err.message) : err).slice(0, 4000), inboundMessageId],
-      );
-      const row = rows[0];
-      const phone = row && (row.sender_phone ?? normalizePhone(row.sender));
-      if (!phone) return;
-      const sender = await identifySender(em, phone);
-      if (!sender.user && !sender.farmer) return;
-      reply(em, sender, translator(sender.language)('chat.apology'));
-    });
+    await deps.orm.em.fork().transactional((em) => failAndApologise(em, { id: inboundMessageId }, err));
   } catch (second) {
     // The row keeps outcome null, so the start-up sweep will try it again.
     deps.logger.error({ err: second, inboundMessageId }, 'could not record the chat failure');

@@ -1,5 +1,6 @@
-// Hands stored inbound messages to the chat pipeline, one at a time and in arrival order (an `undo` must
-// follow the entry it undoes). Fresh rows come from the channel right after storing; a sweep at start-up
+// Hands stored inbound messages to the chat pipeline in arrival order (an `undo` must follow the entry it
+// undoes): in batches of several messages per transaction when a batch processor is given (one commit for
+// many messages), else one at a time. A batch that fails as a whole is retried message by message. Fresh rows come from the channel right after storing; a sweep at start-up
 // and every few seconds picks up whatever a crash or another instance left unprocessed.
 import type { Database } from '../db/orm.js';
 import type { Logger } from '../logger.js';
@@ -9,6 +10,16 @@ export interface InboxProcessorOptions {
   db: Database;
   logger: Logger;
   process: ProcessInbound;
+  /** Handles several stored messages in one transaction, each isolated (see processInboundBatch). */
+  processBatch?: (ids: string[]) => Promise<void>;
+  /** Most messages handed to processBatch at once. */
+  maxBatch?: number;
+  /**
+   * Batches run side by side on this many connections (default 1). Messages are split by `senderOf`, so one
+   * sender's messages always share a lane and keep their order.
+   */
+  lanes?: number;
+  senderOf?: (ids: string[]) => Promise<Map<string, string>>;
   sweepIntervalMs?: number;
   /** Periodic sweeps leave rows this young alone: they are probably being processed right now. */
   sweepGraceMs?: number;
@@ -83,23 +94,82 @@ export class InboxProcessor {
   }
 
   private async pump(): Promise<void> {
-    for (let id = this.queue.shift(); id !== undefined; id = this.queue.shift()) {
-      try {
-        await this.o.process(id);
-        this.failures.delete(id);
-      } catch (err) {
-        const n = (this.failures.get(id) ?? 0) + 1;
-        this.failures.set(id, n);
-        this.log.error({ err, inboundMessageId: id, attempt: n }, 'processing an inbound message failed');
-        if (n >= (this.o.maxAttempts ?? 5)) {
-          this.failures.delete(id);
-          await markInboundFailed(this.o.db.orm.em.fork(), id, err instanceof Error ? err.message : String(err)).catch(
-            (e: unknown) => this.log.error({ err: e, inboundMessageId: id }, 'could not mark the message failed'),
-          );
+    while (this.queue.length) {
+      if (!this.o.processBatch) {
+        await this.processOne(this.queue.shift()!);
+        continue;
+      }
+      const maxBatch = this.o.maxBatch ?? 64;
+      const lanes = this.o.senderOf ? Math.max(1, this.o.lanes ?? 1) : 1;
+      const taken = this.queue.splice(0, maxBatch * lanes);
+      // Every lane finishes before the next ids are taken, so order holds across rounds as well.
+      await Promise.all((await this.splitByLane(taken, lanes)).map((ids) => this.runLane(ids, maxBatch)));
+    }
+  }
+
+  private async splitByLane(ids: string[], lanes: number): Promise<string[][]> {
+    if (lanes === 1 || ids.length === 1) return [ids];
+    let senders: Map<string, string>;
+    try {
+      senders = await this.o.senderOf!(ids);
+    } catch (err) {
+      this.log.warn({ err }, 'could not read the senders of a batch; running it in one lane');
+      return [ids];
+    }
+    const out: string[][] = Array.from({ length: lanes }, () => []);
+    for (const id of ids) out[laneOf(senders.get(id) ?? '', lanes)]!.push(id);
+    return out.filter((l) => l.length);
+  }
+
+  private async runLane(ids: string[], maxBatch: number): Promise<void> {
+    for (let i = 0; i < ids.length; i += maxBatch) {
+      const batch = ids.slice(i, i + maxBatch);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.o.processBatch!(batch);
+          for (const id of batch) {
+            this.failures.delete(id);
+            this.queued.delete(id);
+          }
+          break;
+        } catch (err) {
+          // Nothing of the batch was kept. A deadlock with the other lane passes on a second try; past that,
+          // each message gets its own transaction and its own failure count.
+          if (attempt < 3) {
+            this.log.info({ err, count: batch.length, attempt }, 'an inbound batch failed as a whole; trying it again');
+            continue;
+          }
+          this.log.warn({ err, count: batch.length }, 'an inbound batch failed as a whole; retrying its messages one by one');
+          for (const id of batch) await this.processOne(id);
+          break;
         }
-      } finally {
-        this.queued.delete(id);
       }
     }
   }
+
+  private async processOne(id: string): Promise<void> {
+    try {
+      await this.o.process(id);
+      this.failures.delete(id);
+    } catch (err) {
+      const n = (this.failures.get(id) ?? 0) + 1;
+      this.failures.set(id, n);
+      this.log.error({ err, inboundMessageId: id, attempt: n }, 'processing an inbound message failed');
+      if (n >= (this.o.maxAttempts ?? 5)) {
+        this.failures.delete(id);
+        await markInboundFailed(this.o.db.orm.em.fork(), id, err instanceof Error ? err.message : String(err)).catch(
+          (e: unknown) => this.log.error({ err: e, inboundMessageId: id }, 'could not mark the message failed'),
+        );
+      }
+    } finally {
+      this.queued.delete(id);
+    }
+  }
+}
+
+/** A stable lane for a sender (FNV-1a of its id). */
+function laneOf(sender: string, lanes: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < sender.length; i++) h = Math.imul(h ^ sender.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % lanes;
 }

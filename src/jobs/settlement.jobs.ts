@@ -40,7 +40,7 @@ export async function settlementJobs(deps: { orm: MikroORM; config: Pick<Config,
       schedule: settlementCron(frequency, day, hour),
       async run({ scheduledFor }) {
         const period = await defaultPeriod(deps.orm.em.fork(), scheduledFor, timeZone);
-        const result = await settlePeriod(deps.orm, { period, timeZone, now: scheduledFor });
+        const result = await settlePeriod(deps.orm, { period, timeZone, now: scheduledFor, concurrency: 2 });
         return { period: period.label, ...result.totals, refused: result.refused.map((r) => r.farmerCode) };
       },
     },

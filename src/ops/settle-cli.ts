@@ -55,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
       dryRun: args['dry-run'],
       sendStatements: !args['no-statements'],
       allowOpenPeriod: args['allow-open'],
+      concurrency: 2,
       onProgress: ({ done, total }) => {
         if (tty) process.stderr.write(`\r  ${done}/${total} farmers${done === total ? '\n' : ''}`);
       },

@@ -34,9 +34,51 @@ let parsed: Record<FontName, fontkit.Font> | undefined;
  */
 export function parsedFonts(): Record<FontName, fontkit.Font> {
   parsed ??= Object.fromEntries(
-    Object.entries(fontBytes()).map(([name, bytes]) => [name, fontkit.create(bytes) as fontkit.Font]),
+    Object.entries(fontBytes()).map(([name, bytes]) => [name, rememberShaping(fontkit.create(bytes) as fontkit.Font)]),
   ) as Record<FontName, fontkit.Font>;
   return parsed;
+}
+
+type Position = { xAdvance: number } & Record<string, number>;
+
+/** The parts of fontkit's GlyphRun pdfkit reads; advanceWidth is summed when asked, after pdfkit has scaled. */
+class Run {
+  constructor(
+    readonly glyphs: fontkit.Glyph[],
+    readonly positions: Position[],
+  ) {}
+  get advanceWidth(): number {
+    let w = 0;
+    for (const p of this.positions) w += p.xAdvance;
+    return w;
+  }
+  copy(): Run {
+    return new Run([...this.glyphs], this.positions.map((p) => ({ ...p })));
+  }
+}
+const SHAPED_LIMIT = 20_000;
+
+/**
+ * Shaping text (Tamil above all) is the costliest part of a statement, and pdfkit forgets what it shaped with
+ * every new document, while labels, dates and flower names repeat from statement to statement. The font
+ * remembers runs it has shaped; each caller gets fresh position objects because pdfkit scales them in place.
+ */
+function rememberShaping(font: fontkit.Font): fontkit.Font {
+  const shaped = new Map<string, Run>();
+  type Shaped = { glyphs: fontkit.Glyph[]; positions: Position[] };
+  const layout = font.layout.bind(font) as unknown as (text: string, features?: unknown) => Shaped;
+  (font as unknown as { layout: (text: string, features?: unknown) => Shaped }).layout = (text, features) => {
+    if (features !== undefined) return layout(text, features);
+    let run = shaped.get(text);
+    if (!run) {
+      const fresh = layout(text);
+      run = new Run(fresh.glyphs, fresh.positions).copy();
+      if (shaped.size >= SHAPED_LIMIT) shaped.clear();
+      shaped.set(text, run);
+    }
+    return run.copy();
+  };
+  return font;
 }
 
 const tamilHas = (cp: number) => parsedFonts().tamil.hasGlyphForCodePoint(cp);

@@ -8,7 +8,8 @@ import type { Config } from '../../config.js';
 import type { Database } from '../../db/orm.js';
 import type { Logger } from '../../logger.js';
 import { recordSecurityEvent } from '../../domain/audit/audit.service.js';
-import { storeInbound } from '../../domain/inbox/inbound.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { storeInboundMany } from '../../domain/inbox/inbound.js';
 import { applyProviderStatus } from '../../domain/notifications/delivery.js';
 import { errorBody } from '../../http/errors.js';
 import type { AppEnv } from '../../http/types.js';
@@ -103,13 +104,13 @@ export function whatsappWebhookRoutes(deps: WebhookDeps) {
 
       const fresh: string[] = [];
       try {
-        // One transaction: either every message of the delivery is stored (then we say 200) or none is
-        // (then Meta delivers again). The unique provider id makes the retry harmless.
-        await db.orm.em.fork().transactional(async (em) => {
-          for (const m of parsed.messages) {
-            const stored = await storeInbound(em, m);
-            if (!stored.duplicate) fresh.push(stored.id);
-          }
+        // All or nothing: either every message of the delivery is stored (then we say 200) or none is (then
+        // Meta delivers again). The unique provider id makes the retry harmless.
+        const store = async (em: EntityManager) => fresh.push(...(await storeInboundMany(em, parsed.messages)));
+        // Messages alone: one INSERT, atomic by itself, is one round trip and one commit.
+        if (!parsed.statuses.length) await store(db.orm.em.fork());
+        else await db.orm.em.fork().transactional(async (em) => {
+          await store(em);
           for (const s of parsed.statuses) {
             const result = await applyProviderStatus(em, s);
             if (result === 'unknown') log.info({ providerMessageId: s.providerMessageId, status: s.status }, 'status for a message we do not know');

@@ -1,3 +1,4 @@
+import { cachedReference } from '../reference-cache.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { FlowerType } from './flower-type.entity.js';
 
@@ -12,6 +13,10 @@ export interface FlowerInfo {
 
 /** Active flowers with every word staff may use for them (code, names, aliases). */
 export async function activeFlowers(em: EntityManager): Promise<FlowerInfo[]> {
+  return cachedReference('active-flowers', () => loadActiveFlowers(em));
+}
+
+async function loadActiveFlowers(em: EntityManager): Promise<FlowerInfo[]> {
   const flowers = await em.find(FlowerType, { isActive: true }, { orderBy: { code: 'asc' } });
   return flowers.map((f) => ({ id: f.id, code: f.code, name: f.name, nameTa: f.nameTa, unit: f.unit, aliases: [...(f.aliases as string[])] }));
 }

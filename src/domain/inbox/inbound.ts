@@ -62,6 +62,32 @@ export async function storeInbound(em: EntityManager, message: InboundMessage): 
 }
 
 /**
+ * Stores the messages of one delivery with ONE statement (atomic on its own, so no transaction is needed):
+ * ids of the newly stored ones, in the delivery's order. Messages already stored are left out.
+ */
+export async function storeInboundMany(em: EntityManager, messages: InboundMessage[]): Promise<string[]> {
+  if (!messages.length) return [];
+  const rows = await em.execute<{ id: string }[]>(
+    `insert into inbound_messages (channel, provider_message_id, sender, sender_phone, text, media_kind, received_at, raw)
+     values ${messages.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+     on conflict (provider_message_id) do nothing
+     returning id::text as id`,
+    messages.flatMap((m) => [
+      m.channel,
+      m.providerMessageId,
+      m.sender,
+      m.senderPhone,
+      m.text,
+      m.mediaKind,
+      m.receivedAt,
+      m.raw === undefined ? null : JSON.stringify(m.raw),
+    ]),
+  );
+  // Ids come from one sequence in insertion order; sorting restores it whatever order RETURNING gives.
+  return rows.map((r) => r.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+}
+
+/**
  * Handles one stored inbound_messages row in one transaction (the chat pipeline provides it). Idempotent:
  * a row that already has an outcome is skipped. Replies go to the notifications outbox.
  */
@@ -76,6 +102,16 @@ export async function unprocessedInboundIds(em: EntityManager, limit: number, st
     [storedBefore ?? new Date(), limit],
   );
   return rows.map((r) => r.id);
+}
+
+/** Who sent each stored message (the provider's sender id), to keep one sender's messages in one lane. */
+export async function inboundSenders(em: EntityManager, ids: string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const rows = await em.execute<{ id: string; sender: string }[]>(
+    `select id::text as id, sender from inbound_messages where id in (${ids.map(() => '?').join(', ')})`,
+    ids,
+  );
+  return new Map(rows.map((r) => [r.id, r.sender]));
 }
 
 /** Gives up on a row the pipeline keeps failing on, so it stops being retried; the error stays visible. */

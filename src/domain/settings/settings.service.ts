@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
+import { cachedReference } from '../reference-cache.js';
 import { SETTINGS_CATALOG } from './catalog.js';
 import { SystemSetting } from './system-setting.entity.js';
 
@@ -20,7 +21,10 @@ export function decodeSetting(valueType: string, value: string): SettingValue {
 }
 
 async function raw(em: EntityManager, key: string): Promise<{ value: string; valueType: string }> {
-  const row = await em.findOne(SystemSetting, { key });
+  const row = await cachedReference(`setting:${key}`, async () => {
+    const r = await em.findOne(SystemSetting, { key });
+    return r ? { value: r.value, valueType: r.valueType } : null;
+  });
   if (row) return row;
   const def = SETTINGS_CATALOG.find((s) => s.key === key);
   if (!def) throw new AppError('UNKNOWN_SETTING', `No setting named ${key}`, 404);

@@ -24,6 +24,8 @@ export interface SettleOptions {
   /** Queue each new settlement's PDF statement for the farmer in the same transaction (default true). */
   sendStatements?: boolean;
   batchSize?: number;
+  /** Batches settled at the same time, each on its own connection (default 1; the job and CLI use 2). */
+  concurrency?: number;
   /** Settling a period that has not ended is refused unless allowOpenPeriod (late entries would miss it). */
   now?: Date;
   allowOpenPeriod?: boolean;
@@ -77,11 +79,15 @@ export async function settlePeriod(orm: MikroORM, options: SettleOptions): Promi
     if (missing.length) throw new AppError('FARMER_NOT_FOUND', `No farmer with code ${missing.join(', ')}`, 404);
   }
 
-  const rows: SettledRow[] = [];
-  options.onProgress?.({ done: 0, total: candidates.length });
+  const batches: { index: number; farmerIds: string[] }[] = [];
   for (let index = 0; index * batchSize < candidates.length; index++) {
-    const batch = candidates.slice(index * batchSize, (index + 1) * batchSize);
-    const farmerIds = batch.map((f) => f.id);
+    batches.push({ index, farmerIds: candidates.slice(index * batchSize, (index + 1) * batchSize).map((f) => f.id) });
+  }
+  const results: SettledRow[][] = [];
+  let done = 0;
+  let failed = false;
+  options.onProgress?.({ done: 0, total: candidates.length });
+  const runBatch = async ({ index, farmerIds }: (typeof batches)[number]) => {
     const run = async (tx: EntityManager) => {
       await lockFarmers(tx, farmerIds);
       const settled = await settleBatch(tx, { period, timeZone, farmerIds, settlementIds: farmerIds.map(() => randomUUID()) });
@@ -102,13 +108,30 @@ export async function settlePeriod(orm: MikroORM, options: SettleOptions): Promi
       return settled;
     };
     try {
-      rows.push(...(await orm.em.fork().transactional(run)));
+      results[index] = await orm.em.fork().transactional(run);
     } catch (err) {
       if (!(err instanceof DryRunRollback)) throw err;
-      rows.push(...err.rows);
+      results[index] = err.rows;
     }
-    options.onProgress?.({ done: Math.min(candidates.length, (index + 1) * batchSize), total: candidates.length });
-  }
+    done += farmerIds.length;
+    options.onProgress?.({ done, total: candidates.length });
+  };
+  // Batches hold disjoint farmers, so several can run at once (one per core); after a failure no new batch starts.
+  const queue = [...batches];
+  const worker = async () => {
+    for (let b = queue.shift(); b && !failed; b = queue.shift()) {
+      try {
+        await runBatch(b);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, worker));
+  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failure) throw failure.reason;
+  const rows = results.flat();
 
   const settled = rows.filter((r) => r.settlementId);
   return {

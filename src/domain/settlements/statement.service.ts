@@ -10,7 +10,7 @@ import { dec, formatRupees, rupees, sum, Big } from '../money.js';
 import { localDate } from '../market-time.js';
 import { enqueueNotification } from '../notifications/outbox.js';
 import { getStringSetting } from '../settings/settings.service.js';
-import { renderStatementPdf } from '../../pdf/statement.js';
+import { inlineRenderer, type StatementRenderer } from '../../pdf/render-pool.js';
 import { displayDate, statementFilename, type StatementData, type StatementLine } from '../../pdf/statement-data.js';
 
 /** What a 'statement' notification carries: a settlement, or a farmer's unsettled entries as of an instant. */
@@ -166,13 +166,19 @@ export function statementCaption(data: StatementData): string {
  * The contract with the outbox: a 'statement' notification's payload → the document to send.
  * Pure with respect to the database (reads only), so it can run on any instance at send time.
  */
-export async function renderStatementDocument(em: EntityManager, payload: StatementPayload, timeZone = 'Asia/Kolkata'): Promise<StatementDocument> {
+export async function renderStatementDocument(
+  em: EntityManager,
+  payload: StatementPayload,
+  timeZone = 'Asia/Kolkata',
+  // The service passes a StatementRenderPool so PDFs are drawn on worker threads.
+  renderer: StatementRenderer = inlineRenderer,
+): Promise<StatementDocument> {
   const data =
     'settlementId' in payload
       ? await settlementStatementData(em, payload.settlementId)
       : await provisionalStatementData(em, payload.farmerId, new Date(payload.asOf), timeZone);
   return {
-    bytes: await renderStatementPdf(data),
+    bytes: await renderer.render(data),
     filename: payload.filename ?? statementFilename(data),
     mimeType: 'application/pdf',
     // The caption chosen when it was queued (in the asker's language) wins.

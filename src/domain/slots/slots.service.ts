@@ -1,3 +1,4 @@
+import { cachedReference } from '../reference-cache.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { TimeSlot } from './time-slot.entity.js';
 
@@ -11,6 +12,10 @@ export interface SlotInfo {
 }
 
 export async function activeSlots(em: EntityManager): Promise<SlotInfo[]> {
+  return cachedReference('active-slots', () => loadActiveSlots(em));
+}
+
+async function loadActiveSlots(em: EntityManager): Promise<SlotInfo[]> {
   const slots = await em.find(TimeSlot, { isActive: true }, { orderBy: { startTime: 'asc' } });
   return slots.map((s) => ({
     id: s.id,

@@ -1,0 +1,95 @@
+// The real service (src/main.ts) in a child process on a loopback port, talking to a local fake Graph API.
+// Peak RSS comes from the kernel's high-water mark (VmHWM) of that process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const APP_SECRET = 'bench-app-secret-0123456789abcdef';
+export const PHONE_NUMBER_ID = '106540352242922';
+
+export interface BenchService {
+  url: string;
+  pid: number;
+  peakRssMb(): number;
+  /** --cpu-prof writes here when profiling was asked for. */
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function readHwmMb(pid: number): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return kb / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+export async function startBenchService(opts: { databaseUrl: string; graphUrl: string; env?: Record<string, string>; cpuProf?: string }): Promise<BenchService> {
+  const port = await freePort();
+  const args = ['--import', 'tsx', ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : []), 'src/main.ts'];
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: opts.databaseUrl,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATA_DIR: path.join(ROOT, 'bench', '.data'),
+      WHATSAPP_TRANSPORT: 'cloud',
+      WHATSAPP_VERIFY_TOKEN: 'bench-verify',
+      WHATSAPP_APP_SECRET: APP_SECRET,
+      WHATSAPP_ACCESS_TOKEN: 'bench-token',
+      WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
+      WHATSAPP_API_BASE_URL: opts.graphUrl,
+      ...opts.env,
+    },
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, readHwmMb(child.pid!))), 250);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`service exited during start:\n${stderr}`);
+    const ok = await fetch(`${url}/ready`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`service not ready after 60 s:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    pid: child.pid!,
+    peakRssMb: () => (peak = Math.max(peak, readHwmMb(child.pid!))),
+    async stop() {
+      peak = Math.max(peak, readHwmMb(child.pid!));
+      clearInterval(sampler);
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      if (stderr.trim()) process.stderr.write(`[service stderr tail]\n${stderr.slice(-1500)}\n`);
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// The settle scenario's timed part, in its own process (as `npm run settle` would be): one weekly settlement
+// run over every farmer, then statements rendered through the worker-thread pool.
+//   node --import tsx bench/load/settle-run.ts '{"url":…,"period":"2026-W47","statements":400}'
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/orm.js';
+import { parsePeriod } from '../../src/domain/settlements/period.js';
+import { settlePeriod } from '../../src/domain/settlements/settlement.service.js';
+import { settlementStatementData } from '../../src/domain/settlements/statement.service.js';
+import { StatementRenderPool } from '../../src/pdf/render-pool.js';
+
+const spec = JSON.parse(process.argv[2]!) as { url: string; period: string; statements: number };
+const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: spec.url });
+const db = await openDatabase(config, { url: spec.url });
+const period = parsePeriod('weekly', spec.period);
+
+let t = performance.now();
+const result = await settlePeriod(db.orm, { period, timeZone: config.marketTimeZone, concurrency: 2 });
+const settleMs = performance.now() - t;
+
+const pool = new StatementRenderPool();
+// Warm the workers (fonts parsed once each) before timing.
+const ids = result.settled.slice(0, spec.statements).map((r) => r.settlementId!);
+await Promise.all(Array.from({ length: pool.size }, async () => pool.render(await settlementStatementData(db.orm.em.fork(), ids[0]!))));
+t = performance.now();
+let bytes = 0;
+let next = 0;
+// A few statements' data in flight per worker, so the database reads overlap the drawing.
+await Promise.all(
+  Array.from({ length: pool.size * 3 }, async () => {
+    for (let i = next++; i < ids.length; i = next++) {
+      const data = await settlementStatementData(db.orm.em.fork(), ids[i]!);
+      bytes += (await pool.render(data)).length;
+    }
+  }),
+);
+const renderMs = performance.now() - t;
+await pool.close();
+await db.close();
+process.stdout.write(
+  JSON.stringify({
+    settleMs,
+    farmers: result.totals.farmers,
+    entries: result.totals.entries,
+    refused: result.refused.length,
+    statements: ids.length,
+    renderMs,
+    statementsPerSec: ids.length / (renderMs / 1000),
+    meanBytes: bytes / Math.max(1, ids.length),
+    workers: pool.size,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  }),
+);
