@@ -110,7 +110,10 @@ export async function recordEntry(em: EntityManager, input: NewEntry): Promise<D
  * the entry's time. Admins: any unsettled entry. Nobody: a settled entry.
  */
 export async function voidEntry(em: EntityManager, input: { entryNo: string; actor: Actor; reason: string; at: Date }): Promise<DailyEntry> {
-  const entry = await em.findOne(DailyEntry, { entryNo: input.entryNo }, { populate: ['farmer', 'flowerType'] });
+  // Lock the row first: two voids (or a void and a settlement) of one entry must not both see it active,
+  // or the farmer's balance would move twice. refresh: the identity map may hold an older copy.
+  await em.execute('select 1 from daily_entries where entry_no = ? for update', [input.entryNo]);
+  const entry = await em.findOne(DailyEntry, { entryNo: input.entryNo }, { populate: ['farmer', 'flowerType'], refresh: true });
   if (!entry) throw new AppError('ENTRY_NOT_FOUND', `No entry #${input.entryNo}`, 404, { entryNo: input.entryNo });
   if (entry.status === 'voided') throw new AppError('ALREADY_VOIDED', `Entry #${input.entryNo} is already void`, 409, { entryNo: input.entryNo });
   if (entry.settlement) {
