@@ -1,6 +1,7 @@
 // Runs one parsed line for one sender: permission check, the domain service, and the verdict text.
-// Each line runs in its own savepoint, so a refused or failing line leaves nothing behind and never blocks
-// the good lines of the same message. Farmer receipts are collected here and sent once per farmer.
+// Each line runs in its own savepoint with its own identity map, so a refused or failing line leaves nothing
+// behind (not even an in-memory change) and never blocks the good lines of the same message.
+// Farmer receipts are collected here and sent once per farmer.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { TFunction } from 'i18next';
 import { AppError } from '../errors.js';
@@ -12,11 +13,12 @@ import { getBalance } from '../domain/balances/balances.service.js';
 import { dayTotals, recordEntry, undoLastEntry, voidEntry, type Actor } from '../domain/entries/entries.service.js';
 import type { DailyEntry } from '../domain/entries/daily-entry.entity.js';
 import { findActiveFarmer } from '../domain/farmers/farmers.service.js';
-import type { Farmer } from '../domain/farmers/farmer.entity.js';
+import { Farmer } from '../domain/farmers/farmer.entity.js';
 import { FlowerType } from '../domain/flowers/flower-type.entity.js';
 import { dec, sum } from '../domain/money.js';
 import { ratesInForce } from '../domain/rates/rates.service.js';
 import { getDecimalSetting } from '../domain/settings/settings.service.js';
+import { User } from '../domain/users/user.entity.js';
 import type { Sender } from './identify.js';
 import { flowerHint, type Command, type ParseResult, type Vocabulary } from './parse.js';
 import { marketDate, money, nameIn, quantity, unitWord } from './render.js';
@@ -94,7 +96,15 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
     return { ok: false, text: parsed.error === 'unknown_command' && ctx.singleLine ? `${text}\n\n${helpText(ctx, t)}` : text };
   }
   try {
-    const text = await ctx.em.transactional((em) => execute({ ...ctx, em }, parsed.command, lineNo, t));
+    // A fresh identity map per line: an entity the line changed before failing must not be flushed later by the
+    // message's transaction. What the line committed is merged back into the message's map; its receipts too.
+    const receipts: ReceiptBook = new Map();
+    const text = await ctx.em.transactional((em) => execute({ ...ctx, em, receipts }, parsed.command, lineNo, t), { clear: true });
+    for (const [farmerId, { farmer, lines }] of receipts) {
+      const book = ctx.receipts.get(farmerId) ?? { farmer, lines: [] };
+      book.lines.push(...lines);
+      ctx.receipts.set(farmerId, book);
+    }
     return { ok: true, text };
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
@@ -207,8 +217,9 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
     case 'help':
       return helpText(ctx, t);
     case 'lang': {
-      if (ctx.sender.user) ctx.sender.user.languagePreference = command.language;
-      if (ctx.sender.farmer) ctx.sender.farmer.languagePreference = command.language;
+      // Changed through the line's own map, so the change is part of this line's savepoint.
+      if (ctx.sender.user) (await em.findOneOrFail(User, ctx.sender.user.id)).languagePreference = command.language;
+      if (ctx.sender.farmer) (await em.findOneOrFail(Farmer, ctx.sender.farmer.id)).languagePreference = command.language;
       ctx.sender.language = command.language;
       return translator(command.language)('chat.langSet');
     }
