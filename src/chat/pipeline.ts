@@ -59,7 +59,8 @@ export async function receiveMessage(deps: ChatDeps, message: InboundMessage): P
 
 export async function processInboundMessage(deps: ChatDeps, inboundMessageId: string): Promise<void> {
   try {
-    await deps.orm.em.fork().transactional(async (em) => {
+    // Settings, slots and flowers are read once for the whole message, as in a batch.
+    await withReferenceCache(() => deps.orm.em.fork().transactional(async (em) => {
       const rows = await em.execute<InboundRow[]>(
         `select id::text as id, provider_message_id, sender, sender_phone, text, media_kind, received_at
            from inbound_messages where id = ? and outcome is null for update skip locked`,
@@ -70,7 +71,7 @@ export async function processInboundMessage(deps: ChatDeps, inboundMessageId: st
       const outcome = await handleMessage(em, deps, row);
       await em.flush();
       await em.execute(`update inbound_messages set outcome = ?, processed_at = now(), error = null where id = ?`, [outcome, row.id]);
-    });
+    }));
   } catch (err) {
     deps.logger.error({ err, inboundMessageId }, 'chat message failed; recording the error and apologising');
     await recordFailure(deps, inboundMessageId, err);

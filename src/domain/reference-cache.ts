@@ -11,6 +11,11 @@ export function withReferenceCache<T>(fn: () => Promise<T>): Promise<T> {
   return store.run(new Map(), fn);
 }
 
+/** True inside withReferenceCache(): reading a whole small table once beats one query per key. */
+export function referenceCacheActive(): boolean {
+  return store.getStore() !== undefined;
+}
+
 /** The value of `load()` for `key`, shared by everything in the current withReferenceCache() scope. */
 export function cachedReference<T>(key: string, load: () => Promise<T>): Promise<T> {
   const cache = store.getStore();

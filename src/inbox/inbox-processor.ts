@@ -124,6 +124,12 @@ export class InboxProcessor {
   private async runLane(ids: string[], maxBatch: number): Promise<void> {
     for (let i = 0; i < ids.length; i += maxBatch) {
       const batch = ids.slice(i, i + maxBatch);
+      // A lone message gains nothing from a batch (one commit either way), and its savepoint costs two more
+      // round trips: it takes the one-message path, with its own failure counting.
+      if (batch.length === 1) {
+        await this.processOne(batch[0]!);
+        continue;
+      }
       for (let attempt = 1; ; attempt++) {
         try {
           await this.o.processBatch!(batch);

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
-import { cachedReference } from '../reference-cache.js';
+import { cachedReference, referenceCacheActive } from '../reference-cache.js';
 import { SETTINGS_CATALOG } from './catalog.js';
 import { SystemSetting } from './system-setting.entity.js';
 
@@ -20,11 +20,16 @@ export function decodeSetting(valueType: string, value: string): SettingValue {
   }
 }
 
-async function raw(em: EntityManager, key: string): Promise<{ value: string; valueType: string }> {
-  const row = await cachedReference(`setting:${key}`, async () => {
-    const r = await em.findOne(SystemSetting, { key });
-    return r ? { value: r.value, valueType: r.valueType } : null;
-  });
+type StoredSetting = { value: string; valueType: string };
+
+async function raw(em: EntityManager, key: string): Promise<StoredSetting> {
+  // A chat message reads several settings: inside a reference-cache scope they all come in one query.
+  const row = referenceCacheActive()
+    ? ((await cachedReference('settings', async () => {
+        const all = await em.find(SystemSetting, {});
+        return new Map<string, StoredSetting>(all.map((r) => [r.key, { value: r.value, valueType: r.valueType }]));
+      })).get(key) ?? null)
+    : await em.findOne(SystemSetting, { key }).then((r) => (r ? { value: r.value, valueType: r.valueType } : null));
   if (row) return row;
   const def = SETTINGS_CATALOG.find((s) => s.key === key);
   if (!def) throw new AppError('UNKNOWN_SETTING', `No setting named ${key}`, 404);
