@@ -243,14 +243,3 @@ async function unknownSender(em: EntityManager, phone: string, row: InboundRow, 
   return 'unknown_sender';
 }
 
-/**
- * Processes stored messages that have no outcome yet (the service stopped between storing and processing, or a
- * failure could not even be recorded). Safe beside live workers: each row is claimed as above. Returns how many it tried.
- */
-export async function processPendingInbound(deps: ChatDeps, limit = 100): Promise<number> {
-  const rows = await deps.orm.em
-    .fork()
-    .execute<{ id: string }[]>(`select id::text as id from inbound_messages where outcome is null order by stored_at, id limit ?`, [limit]);
-  for (const row of rows) await processInboundMessage(deps, row.id);
-  return rows.length;
-}

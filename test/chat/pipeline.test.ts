@@ -1,7 +1,9 @@
 // End to end through the pipeline on a real database: stored message → replies, receipts and ledger rows.
 // Message time 2030-03-02 06:10 IST (Morning Peak); test rates: rose 180.35, jasmine 412.50 at peak (helpers.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processInboundMessage, processPendingInbound } from '../../src/chat/pipeline.js';
+import { processInboundMessage } from '../../src/chat/pipeline.js';
+import { InboxProcessor } from '../../src/inbox/inbox-processor.js';
+import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sql } from '../support/sql.js';
 import {
@@ -336,7 +338,12 @@ describe('start-up sweep', () => {
        values ('cloud', 'wamid.left-behind', ?, ?, ?, '2030-03-02T00:40:00Z')`,
       [STAFF, STAFF, `${f.code} malli 1`],
     );
-    expect(await processPendingInbound(chatDeps(t))).toBeGreaterThanOrEqual(1);
+    // The service's inbox processor sweeps at start-up.
+    const deps = chatDeps(t);
+    const inbox = new InboxProcessor({ db: t.db, logger: createLogger({ logLevel: 'silent' }), process: (id) => processInboundMessage(deps, id) });
+    await inbox.start();
+    await inbox.idle();
+    await inbox.stop();
     expect(await count('inbound_messages', 'outcome is null')).toBe(0);
     // 1 × 412.50; commission 20.63 (20.625 half-up); fee 2.10; net 389.77
     expect(await balanceOf(f.id)).toBe('389.77');
