@@ -33,7 +33,8 @@ export function benchConfig(url: string, extra: Record<string, string> = {}): Co
 
 /** A fresh database with every migration applied and the reference data seeded. */
 export async function createScratch(label: string): Promise<Scratch> {
-  const name = `malar_bench_${label}_${randomBytes(3).toString('hex')}`;
+  // The creator's pid is in the name, so a second bench running at the same time leaves this one alone.
+  const name = `malar_bench_${label}_p${process.pid}_${randomBytes(3).toString('hex')}`;
   if (!/^malar_bench_[a-z0-9_]+$/.test(name)) throw new Error(`bad scratch name ${name}`);
   await admin((c) => c.query(`create database "${name}"`));
   const url = `${SERVER}/${name}`;
@@ -56,11 +57,24 @@ export async function createScratch(label: string): Promise<Scratch> {
   };
 }
 
-/** Leftovers of an interrupted run (only malar_bench_* databases). */
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Leftovers of an interrupted run: malar_bench_* databases whose creating process is gone. */
 export async function dropStaleScratch(): Promise<string[]> {
   return admin(async (c) => {
     const { rows } = await c.query<{ datname: string }>(`select datname from pg_database where datname like 'malar\\_bench\\_%'`);
-    for (const r of rows) await c.query(`drop database if exists "${r.datname}" with (force)`);
-    return rows.map((r) => r.datname);
+    const stale = rows.map((r) => r.datname).filter((name) => {
+      const pid = /_p(\d+)_[0-9a-f]+$/.exec(name)?.[1];
+      return !pid || !alive(Number(pid));
+    });
+    for (const name of stale) await c.query(`drop database if exists "${name}" with (force)`);
+    return stale;
   });
 }
