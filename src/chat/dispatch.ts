@@ -243,7 +243,13 @@ function helpText(ctx: LineContext, t: TFunction): string {
   return [ctx.sender.user ? t('chat.help.staff') : null, ctx.sender.farmer ? t('chat.help.farmer') : null].filter(Boolean).join('\n\n');
 }
 
-function entryFigures(entry: DailyEntry, t: TFunction, lang: Language, flower: FlowerType) {
+/** The figures of an entry as the reply and the receipt show them. */
+export function entryFigures(
+  entry: Pick<DailyEntry, 'entryNo' | 'quantity' | 'unit' | 'ratePerUnit' | 'totalAmount' | 'commissionAmount' | 'netAmount'>,
+  t: TFunction,
+  lang: Language,
+  flower: { name: string; nameTa: string },
+) {
   return {
     no: entry.entryNo,
     flower: nameIn(lang, flower),
@@ -256,4 +262,4 @@ function entryFigures(entry: DailyEntry, t: TFunction, lang: Language, flower: F
   };
 }
 
-const feeText = (t: TFunction, key: string, fee: string) => (dec(fee).gt(0) ? t(key, { fee: money(fee) }) : '');
+export const feeText = (t: TFunction, key: string, fee: string) => (dec(fee).gt(0) ? t(key, { fee: money(fee) }) : '');

@@ -28,6 +28,7 @@ import { activeSlots } from '../domain/slots/slots.service.js';
 import { translator } from '../i18n.js';
 import { runLine, type LineContext, type ReceiptBook, type StatementsPort } from './dispatch.js';
 import { identifySender, type Sender } from './identify.js';
+import { applyPlain, plainPlan, resolvePlain, type PlainWork } from './bulk.js';
 import { parseLine, type Vocabulary } from './parse.js';
 import { joinVerdicts, money } from './render.js';
 
@@ -36,6 +37,8 @@ export interface ChatDeps {
   config: Pick<Config, 'marketTimeZone'>;
   logger: Logger;
   statements?: StatementsPort;
+  /** false: every message takes the full one-by-one path (tests compare the two). Default true. */
+  plainInBulk?: boolean;
 }
 
 export type ChatOutcome = 'done' | 'partial' | 'rejected' | 'empty' | 'non_text' | 'unknown_sender' | 'no_phone' | 'error';
@@ -68,7 +71,11 @@ export async function processInboundMessage(deps: ChatDeps, inboundMessageId: st
       );
       const row = rows[0];
       if (!row) return; // processed already, or another worker holds it
-      const outcome = await handleMessage(em, deps, row);
+      // A plain entry or `bal` takes the set-based path (a few statements); anything else the full one.
+      const vocab = await vocabulary(em);
+      const plan = deps.plainInBulk === false ? null : plainPlan(row, vocab);
+      const work = plan && (await resolvePlain(em, deps.config.marketTimeZone, vocab, [{ row, plan }]))[0];
+      const outcome = work ? (await applyPlain(em, [work]))[0]!.outcome : await handleMessage(em, deps, row);
       await em.flush();
       await em.execute(`update inbound_messages set outcome = ?, processed_at = now(), error = null where id = ?`, [outcome, row.id]);
     }));
@@ -77,6 +84,10 @@ export async function processInboundMessage(deps: ChatDeps, inboundMessageId: st
     await recordFailure(deps, inboundMessageId, err);
   }
 }
+
+const vocabulary = async (em: EntityManager) => ({ flowers: await activeFlowers(em), slots: await activeSlots(em) });
+
+const isLockTrouble = (err: unknown) => err instanceof DeadlockException || err instanceof LockWaitTimeoutException || err instanceof ConnectionException;
 
 /**
  * Processes several stored messages in ONE transaction (one commit for the lot), each message in its own
@@ -92,11 +103,11 @@ export async function processInboundBatch(deps: ChatDeps, inboundMessageIds: str
     const rows = await em.execute<InboundRow[]>(
       `select id::text as id, provider_message_id, sender, sender_phone, text, media_kind, received_at
          from inbound_messages where id in (${inboundMessageIds.map(() => '?').join(', ')}) and outcome is null
-         order by id for update skip locked`,
+         order by inbound_messages.id for update skip locked`,
       inboundMessageIds,
     );
     const outcomes: { id: string; outcome: ChatOutcome }[] = [];
-    for (const row of rows) {
+    const oneByOne = async (row: InboundRow) => {
       try {
         const outcome = await em.transactional(
           async (tx) => {
@@ -109,10 +120,43 @@ export async function processInboundBatch(deps: ChatDeps, inboundMessageIds: str
         outcomes.push({ id: row.id, outcome });
       } catch (err) {
         // Waiting on another batch's locks says nothing about this message: give the batch up and retry it.
-        if (err instanceof DeadlockException || err instanceof LockWaitTimeoutException || err instanceof ConnectionException) throw err;
+        if (isLockTrouble(err)) throw err;
         deps.logger.error({ err, inboundMessageId: row.id }, 'chat message failed; recording the error and apologising');
         await em.transactional((tx) => failAndApologise(tx, row, err), { clear: true });
       }
+    };
+    // Runs of plain messages (entries only, or a lone `bal`) go in bulk; the rest one by one, all in arrival order.
+    const vocab = await vocabulary(em);
+    const plans = rows.map((row) => (deps.plainInBulk === false ? null : plainPlan(row, vocab)));
+    for (let i = 0; i < rows.length; ) {
+      const kind = plans[i]?.kind;
+      if (!kind) {
+        await oneByOne(rows[i++]!);
+        continue;
+      }
+      let end = i;
+      while (end < rows.length && plans[end]?.kind === kind) end++;
+      const planned = rows.slice(i, end).map((row, k) => ({ row, plan: plans[i + k]! }));
+      const works = await resolvePlain(em, deps.config.marketTimeZone, vocab, planned);
+      for (let a = 0; a < works.length; ) {
+        if (!works[a]) {
+          await oneByOne(planned[a++]!.row);
+          continue;
+        }
+        let b = a;
+        while (b < works.length && works[b]) b++;
+        const run = works.slice(a, b) as PlainWork[];
+        try {
+          outcomes.push(...(await em.transactional((tx) => applyPlain(tx, run), { clear: true })));
+        } catch (err) {
+          if (isLockTrouble(err)) throw err;
+          // Rolled back to before the run: the one-by-one path gives each message its own verdict.
+          deps.logger.warn({ err, count: run.length }, 'a run of plain messages failed in bulk; doing them one by one');
+          for (const w of run) await oneByOne(w.row);
+        }
+        a = b;
+      }
+      i = end;
     }
     // One statement marks every message that went through.
     if (outcomes.length) {
@@ -178,7 +222,7 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
     reply(em, sender, translator(sender.language)('chat.emptyMessage'));
     return 'empty';
   }
-  const vocab: Vocabulary = { flowers: await activeFlowers(em), slots: await activeSlots(em) };
+  const vocab = await vocabulary(em);
   const ctx: LineContext = {
     em,
     sender,

@@ -41,7 +41,7 @@ export interface OutboxRow {
 export async function outboxSince(t: TestDatabase, afterId = '0'): Promise<OutboxRow[]> {
   return sql<OutboxRow>(
     t.db,
-    `select id::text, recipient_phone, type, language, payload->>'text' as text from notifications where id > ?::bigint order by id`,
+    `select id::text, recipient_phone, type, language, payload->>'text' as text from notifications where id > ?::bigint order by notifications.id`,
     [afterId],
   );
 }

@@ -29,7 +29,7 @@ const store = async (from: string, text: string) => (await storeInbound(t.db.orm
 const balanceOf = async (farmerId: string) =>
   (await sql<{ b: string }>(t.db, `select current_balance::text as b from farmers where id = ?`, [farmerId]))[0]!.b;
 const outcomes = async (ids: string[]) =>
-  (await sql<{ id: string; outcome: string | null }>(t.db, `select id::text, outcome from inbound_messages where id in (${ids.map(() => '?').join(',')}) order by id`, ids)).map(
+  (await sql<{ id: string; outcome: string | null }>(t.db, `select id::text, outcome from inbound_messages where id in (${ids.map(() => '?').join(',')}) order by inbound_messages.id`, ids)).map(
     (r) => r.outcome,
   );
 const entriesOf = async (farmerId: string) =>
@@ -83,6 +83,25 @@ describe('processInboundBatch', () => {
       { flower: 'FLW002', status: 'voided', net: '783.75' },
     ]);
     expect(await balanceOf(d.id)).toBe('342.66');
+  });
+
+  it('orders by the number, not its text, when the ids cross a power of ten (99 → 100)', async () => {
+    const staff = await createStaff(t, '+919810000009');
+    const d = await createFarmer(t);
+    // The next ids are …98, …99, …100: as text "…100" would sort before "…99" and the undo would come first.
+    const max = (await sql<{ max: string }>(t.db, `select coalesce(max(id), 1)::text as max from inbound_messages`))[0]!.max;
+    const next = 10 ** String(Number(max) + 3).length;
+    await sql(t.db, `select setval('inbound_messages_id_seq', ?)`, [next - 3]);
+    const ids = [await store(staff.phone, `${d.code} rose 2`), await store(staff.phone, `${d.code} malli 2`), await store(staff.phone, 'undo')];
+    expect(ids.map(Number)).toEqual([next - 2, next - 1, next]);
+
+    await processInboundBatch(chatDeps(t), ids);
+
+    expect(await outcomes(ids)).toEqual(['done', 'done', 'done']);
+    expect(await entriesOf(d.id)).toEqual([
+      { flower: 'FLW001', status: 'active', net: '342.66' },
+      { flower: 'FLW002', status: 'voided', net: '783.75' },
+    ]);
   });
 
   it('processing the same messages again, or twice at once, adds nothing', async () => {

@@ -30,7 +30,7 @@ export async function highestNotificationId(em: EntityManager): Promise<string> 
 export async function deliverPending(em: EntityManager, channel: Channel, afterId: string, hooks: ConsoleDeliveryHooks): Promise<string> {
   let last = afterId;
   const rows = await em.execute<PendingRow[]>(
-    `select id::text as id, recipient_phone, type, payload from notifications where id > ?::bigint and status = 'pending' order by id`,
+    `select id::text as id, recipient_phone, type, payload from notifications where id > ?::bigint and status = 'pending' order by notifications.id`,
     [afterId],
   );
   for (const row of rows) {

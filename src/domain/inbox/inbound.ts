@@ -98,7 +98,7 @@ export async function unprocessedInboundIds(em: EntityManager, limit: number, st
   const rows = await em.execute<{ id: string }[]>(
     `select id::text as id from inbound_messages
       where outcome is null and stored_at <= ?
-      order by stored_at, id limit ?`,
+      order by stored_at, inbound_messages.id limit ?`,
     [storedBefore ?? new Date(), limit],
   );
   return rows.map((r) => r.id);
