@@ -100,6 +100,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
           },
           // Two lanes keep the database and this process busy at the same time.
           lanes: 2,
+          // Plain messages cost a few statements per batch, not per message: big batches are cheap.
+          maxBatch: 256,
           senderOf: (ids: string[]) => inboundSenders(db.orm.em.fork(), ids),
         }),
   });

@@ -10,6 +10,7 @@ import type { Logger } from '../../logger.js';
 import { recordSecurityEvent } from '../../domain/audit/audit.service.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { storeInboundMany } from '../../domain/inbox/inbound.js';
+import { InboundWriter } from '../../domain/inbox/inbound-writer.js';
 import { applyProviderStatus } from '../../domain/notifications/delivery.js';
 import { errorBody } from '../../http/errors.js';
 import type { AppEnv } from '../../http/types.js';
@@ -50,6 +51,7 @@ function clientIp(c: Context): string | null {
 
 export function whatsappWebhookRoutes(deps: WebhookDeps) {
   const { config, db } = deps;
+  const writer = new InboundWriter(db.orm);
   const log = deps.logger.child({ component: 'cloud-webhook' });
   const app = new Hono<AppEnv>();
 
@@ -106,11 +108,10 @@ export function whatsappWebhookRoutes(deps: WebhookDeps) {
       try {
         // All or nothing: either every message of the delivery is stored (then we say 200) or none is (then
         // Meta delivers again). The unique provider id makes the retry harmless.
-        const store = async (em: EntityManager) => fresh.push(...(await storeInboundMany(em, parsed.messages)));
-        // Messages alone: one INSERT, atomic by itself, is one round trip and one commit.
-        if (!parsed.statuses.length) await store(db.orm.em.fork());
+        // Messages alone: one INSERT, atomic by itself, shared with the deliveries arriving at the same moment.
+        if (!parsed.statuses.length) fresh.push(...(await writer.store(parsed.messages)));
         else await db.orm.em.fork().transactional(async (em) => {
-          await store(em);
+          fresh.push(...(await storeInboundMany(em, parsed.messages)));
           for (const s of parsed.statuses) {
             const result = await applyProviderStatus(em, s);
             if (result === 'unknown') log.info({ providerMessageId: s.providerMessageId, status: s.status }, 'status for a message we do not know');

@@ -66,12 +66,21 @@ export async function storeInbound(em: EntityManager, message: InboundMessage): 
  * ids of the newly stored ones, in the delivery's order. Messages already stored are left out.
  */
 export async function storeInboundMany(em: EntityManager, messages: InboundMessage[]): Promise<string[]> {
-  if (!messages.length) return [];
-  const rows = await em.execute<{ id: string }[]>(
+  return (await storeInboundGroups(em, [messages]))[0]!;
+}
+
+/**
+ * Stores several deliveries with ONE statement: for each delivery, the ids of its newly stored messages in
+ * order. All or nothing for the lot (one statement); a provider id twice keeps its first copy.
+ */
+export async function storeInboundGroups(em: EntityManager, groups: InboundMessage[][]): Promise<string[][]> {
+  const messages = groups.flat();
+  if (!messages.length) return groups.map(() => []);
+  const rows = await em.execute<{ id: string; provider_message_id: string }[]>(
     `insert into inbound_messages (channel, provider_message_id, sender, sender_phone, text, media_kind, received_at, raw)
      values ${messages.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
      on conflict (provider_message_id) do nothing
-     returning id::text as id`,
+     returning id::text as id, provider_message_id`,
     messages.flatMap((m) => [
       m.channel,
       m.providerMessageId,
@@ -83,8 +92,19 @@ export async function storeInboundMany(em: EntityManager, messages: InboundMessa
       m.raw === undefined ? null : JSON.stringify(m.raw),
     ]),
   );
-  // Ids come from one sequence in insertion order; sorting restores it whatever order RETURNING gives.
-  return rows.map((r) => r.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  const byProviderId = new Map(rows.map((r) => [r.provider_message_id, r.id]));
+  // Each new row belongs to the first delivery that carried its provider id. Ids come from one sequence in
+  // insertion order; sorting restores it whatever order RETURNING gives.
+  return groups.map((group) => {
+    const ids: string[] = [];
+    for (const m of group) {
+      const id = byProviderId.get(m.providerMessageId);
+      if (id === undefined) continue;
+      byProviderId.delete(m.providerMessageId);
+      ids.push(id);
+    }
+    return ids.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  });
 }
 
 /**
