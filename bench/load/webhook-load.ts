@@ -92,7 +92,8 @@ async function main() {
       errors: result.errors,
       timeouts: result.timeouts,
       durationS: result.duration,
-      requestsPerSec: result.requests.average,
+      // autocannon's requests.average is a mean of whole-second samples; count over the real duration instead.
+      requestsPerSec: result['2xx'] / result.duration,
       latency: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, mean: result.latency.average },
     }),
   );

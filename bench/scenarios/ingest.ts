@@ -1,6 +1,7 @@
 // ingest: signed webhook deliveries of staff entry messages at rising concurrency, from a separate process.
 // A stage counts as done only when every message has its entry, staff reply and farmer receipt in the outbox.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { startFakeGraph } from '../../test/support/fake-graph.js';
 import { localDate } from '../../src/domain/market-time.js';
 import { runLoad } from '../lib/load.js';
@@ -10,6 +11,12 @@ import { seedFarmers, seedStaff } from '../lib/seed.js';
 import { APP_SECRET, PHONE_NUMBER_ID, startBenchService } from '../lib/service.js';
 
 const STAFF = 200;
+
+/** CPU seconds (user + system) a process has used: how much work the service did, whatever else the box ran. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 const FARMERS = 2_000;
 
 export async function ingest(o: { quick: boolean; log: (s: string) => void; cpuProf?: string }): Promise<{ figures: Figure[]; details: unknown }> {
@@ -28,6 +35,7 @@ export async function ingest(o: { quick: boolean; log: (s: string) => void; cpuP
     const results = [];
     for (const stage of stages) {
       const runId = `${stage.connections}c${randomBytes(3).toString('hex')}`;
+      const cpuBefore = cpuSeconds(svc.pid);
       const load = await runLoad({
         url: svc.url, appSecret: APP_SECRET, phoneNumberId: PHONE_NUMBER_ID, connections: stage.connections, amount: stage.amount,
         runId, timestamp, kind: 'entry', senders: STAFF, farmers: FARMERS,
@@ -43,12 +51,13 @@ export async function ingest(o: { quick: boolean; log: (s: string) => void; cpuP
         await new Promise((r) => setTimeout(r, 25));
       }
       const doneAt = Date.now();
+      const cpuMsPerMessage = ((cpuSeconds(svc.pid) - cpuBefore) * 1000) / stage.amount;
       const { rows: [span] } = await scratch.pool.query<{ first: Date; stored: number }>(
         `select min(stored_at) as first, count(*)::int as stored from inbound_messages where provider_message_id like $1`, [like]);
       const seconds = (doneAt - span!.first.getTime()) / 1000;
       const sustained = span!.stored / seconds;
-      results.push({ ...stage, load, stored: span!.stored, pending, seconds, sustained });
-      o.log(`  ingest c=${stage.connections}: acked ${load.ok}/${load.sent} at ${load.requestsPerSec.toFixed(0)}/s (p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms), all processed after ${seconds.toFixed(1)} s → ${sustained.toFixed(0)} msg/s`);
+      results.push({ ...stage, load, stored: span!.stored, pending, seconds, sustained, cpuMsPerMessage });
+      o.log(`  ingest c=${stage.connections}: acked ${load.ok}/${load.sent} at ${load.requestsPerSec.toFixed(0)}/s (p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms), all processed after ${seconds.toFixed(1)} s → ${sustained.toFixed(0)} msg/s; service CPU ${cpuMsPerMessage.toFixed(2)} ms/msg`);
     }
     // Exactly one entry, one reply and one receipt per message, and every message ended 'done'.
     const { rows: [check] } = await scratch.pool.query<Record<string, number>>(`

@@ -98,7 +98,18 @@ interface Phrase<T> {
   value: T;
 }
 
+// The phrase lists of a vocabulary, built once per list: a batch parses hundreds of lines with the same one.
+const phraseCache = new WeakMap<object, Phrase<unknown>[]>();
+
 function phrases<T>(entries: readonly T[], wordsOf: (e: T) => string[]): Phrase<T>[] {
+  const cached = phraseCache.get(entries) as Phrase<T>[] | undefined;
+  if (cached) return cached;
+  const built = buildPhrases(entries, wordsOf);
+  phraseCache.set(entries, built);
+  return built;
+}
+
+function buildPhrases<T>(entries: readonly T[], wordsOf: (e: T) => string[]): Phrase<T>[] {
   const list: Phrase<T>[] = [];
   for (const e of entries) for (const w of wordsOf(e)) if (w.trim()) list.push({ words: normalizeLine(w).split(' '), value: e });
   // Longest first, so 'காலை உச்சம்' wins over 'காலை'.
