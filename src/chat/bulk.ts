@@ -4,6 +4,7 @@
 // would refuse, warn about or treat specially (unknown sender or farmer, no rate, fees above the amount, another
 // farmer's balance, …) is left to it: resolvePlain() answers null for that message.
 import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Language } from '../domain/columns.js';
@@ -30,6 +31,9 @@ export interface PlainRow {
 }
 
 type EntryCommand = Extract<Command, { kind: 'entry' }>;
+
+/** Long loops give the event loop back this often, so webhook acks are not held behind a big batch. */
+export const YIELD_EVERY = 32;
 
 /** What a message looks like before anything is read from the database. */
 export type PlainPlan =
@@ -160,6 +164,7 @@ export async function resolvePlain(
 
   const works: (PlainWork | null)[] = [];
   for (const [i, { row, plan }] of planned.entries()) {
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
     const sender = senderOf(plan.phone);
     if (!sender || (!sender.user && !sender.farmer)) {
       works.push(null);
@@ -211,7 +216,8 @@ export async function applyPlain(em: EntityManager, works: PlainWork[]): Promise
   const entryWorks = works.filter((w): w is Extract<PlainWork, { kind: 'entries' }> => w.kind === 'entries');
   const written = entryWorks.length ? await writeEntries(em, entryWorks) : undefined;
   const receipts = await getBooleanSetting(em, 'farmer_receipts');
-  for (const w of works) {
+  for (const [i, w] of works.entries()) {
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
     if (w.kind === 'balance') {
       const t = translator(w.sender.language);
       const f = w.farmer;

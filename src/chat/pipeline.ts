@@ -10,6 +10,7 @@
 // processInboundMessage(deps, id) is safe to call twice and from several workers at once: the row is claimed with
 // FOR UPDATE SKIP LOCKED and only while outcome is null. An unexpected failure rolls the work back, then marks
 // the row outcome='error' and sends a short apology in a second transaction; the message text is never lost.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { ConnectionException, DeadlockException, LockWaitTimeoutException, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
@@ -23,12 +24,13 @@ import { localDate } from '../domain/market-time.js';
 import { enqueueNotification } from '../domain/notifications/outbox.js';
 import { normalizePhone } from '../domain/phone.js';
 import { withReferenceCache } from '../domain/reference-cache.js';
+import { primeReferenceData } from '../domain/reference-data.js';
 import { getBooleanSetting, getStringSetting } from '../domain/settings/settings.service.js';
 import { activeSlots } from '../domain/slots/slots.service.js';
 import { translator } from '../i18n.js';
 import { runLine, type LineContext, type ReceiptBook, type StatementsPort } from './dispatch.js';
 import { identifySender, type Sender } from './identify.js';
-import { applyPlain, plainPlan, resolvePlain, type PlainWork } from './bulk.js';
+import { applyPlain, plainPlan, resolvePlain, YIELD_EVERY, type PlainPlan, type PlainWork } from './bulk.js';
 import { parseLine, type Vocabulary } from './parse.js';
 import { joinVerdicts, money } from './render.js';
 
@@ -71,6 +73,7 @@ export async function processInboundMessage(deps: ChatDeps, inboundMessageId: st
       );
       const row = rows[0];
       if (!row) return; // processed already, or another worker holds it
+      await primeReferenceData(em);
       // A plain entry or `bal` takes the set-based path (a few statements); anything else the full one.
       const vocab = await vocabulary(em);
       const plan = deps.plainInBulk === false ? null : plainPlan(row, vocab);
@@ -106,6 +109,8 @@ export async function processInboundBatch(deps: ChatDeps, inboundMessageIds: str
          order by inbound_messages.id for update skip locked`,
       inboundMessageIds,
     );
+    if (!rows.length) return;
+    await primeReferenceData(em);
     const outcomes: { id: string; outcome: ChatOutcome }[] = [];
     const oneByOne = async (row: InboundRow) => {
       try {
@@ -127,7 +132,11 @@ export async function processInboundBatch(deps: ChatDeps, inboundMessageIds: str
     };
     // Runs of plain messages (entries only, or a lone `bal`) go in bulk; the rest one by one, all in arrival order.
     const vocab = await vocabulary(em);
-    const plans = rows.map((row) => (deps.plainInBulk === false ? null : plainPlan(row, vocab)));
+    const plans: (PlainPlan | null)[] = [];
+    for (const row of rows) {
+      if (plans.length % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
+      plans.push(deps.plainInBulk === false ? null : plainPlan(row, vocab));
+    }
     for (let i = 0; i < rows.length; ) {
       const kind = plans[i]?.kind;
       if (!kind) {

@@ -29,3 +29,8 @@ export function cachedReference<T>(key: string, load: () => Promise<T>): Promise
   }
   return hit;
 }
+
+/** Puts a value read some other way (several tables in one query) into the current scope's cache. */
+export function primeReference<T>(key: string, value: T): void {
+  store.getStore()?.set(key, Promise.resolve(value));
+}

@@ -2,6 +2,8 @@ import { cachedReference } from '../reference-cache.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { FlowerType } from './flower-type.entity.js';
 
+export const ACTIVE_FLOWERS_KEY = 'active-flowers';
+
 export interface FlowerInfo {
   id: string;
   code: string;
@@ -13,7 +15,7 @@ export interface FlowerInfo {
 
 /** Active flowers with every word staff may use for them (code, names, aliases). */
 export async function activeFlowers(em: EntityManager): Promise<FlowerInfo[]> {
-  return cachedReference('active-flowers', () => loadActiveFlowers(em));
+  return cachedReference(ACTIVE_FLOWERS_KEY, () => loadActiveFlowers(em));
 }
 
 async function loadActiveFlowers(em: EntityManager): Promise<FlowerInfo[]> {

@@ -20,12 +20,13 @@ export function decodeSetting(valueType: string, value: string): SettingValue {
   }
 }
 
-type StoredSetting = { value: string; valueType: string };
+export type StoredSetting = { value: string; valueType: string };
+export const SETTINGS_KEY = 'settings';
 
 async function raw(em: EntityManager, key: string): Promise<StoredSetting> {
   // A chat message reads several settings: inside a reference-cache scope they all come in one query.
   const row = referenceCacheActive()
-    ? ((await cachedReference('settings', async () => {
+    ? ((await cachedReference(SETTINGS_KEY, async () => {
         const all = await em.find(SystemSetting, {});
         return new Map<string, StoredSetting>(all.map((r) => [r.key, { value: r.value, valueType: r.valueType }]));
       })).get(key) ?? null)

@@ -2,6 +2,8 @@ import { cachedReference } from '../reference-cache.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { TimeSlot } from './time-slot.entity.js';
 
+export const ACTIVE_SLOTS_KEY = 'active-slots';
+
 export interface SlotInfo {
   id: string;
   name: string;
@@ -12,7 +14,7 @@ export interface SlotInfo {
 }
 
 export async function activeSlots(em: EntityManager): Promise<SlotInfo[]> {
-  return cachedReference('active-slots', () => loadActiveSlots(em));
+  return cachedReference(ACTIVE_SLOTS_KEY, () => loadActiveSlots(em));
 }
 
 async function loadActiveSlots(em: EntityManager): Promise<SlotInfo[]> {
@@ -27,7 +29,7 @@ async function loadActiveSlots(em: EntityManager): Promise<SlotInfo[]> {
   }));
 }
 
-const normalizeTime = (t: string) => (t.length === 5 ? `${t}:00` : t.slice(0, 8));
+export const normalizeTime = (t: string) => (t.length === 5 ? `${t}:00` : t.slice(0, 8));
 
 /**
  * The slot whose [start, end) holds a local time 'HH:MM:SS'; before the first slot it is the first, after the last
