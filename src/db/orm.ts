@@ -3,7 +3,7 @@ import path from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ormOptions } from '../../mikro-orm.config.js';
 import type { Config } from '../config.js';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.js';
+import type { EmbeddedDatabase } from './embedded.js';
 
 /** Socket-server slots kept free of the pool, for lock sessions and the like. */
 export const EMBEDDED_RESERVED_CONNECTIONS = 4;
@@ -34,6 +34,8 @@ export async function openDatabase(
   let ownsEmbedded = false;
   if (!url && !embedded) {
     // A few slots beyond the pool: advisory-lock sessions and operator commands hold their own connections.
+    // Loaded only here: PGlite's module is ~10 MB of memory a server-backed service never uses.
+    const { startEmbeddedDatabase } = await import('./embedded.js');
     embedded = await startEmbeddedDatabase({ dataDir: path.join(config.dataDir, 'db'), maxConnections: poolSize + EMBEDDED_RESERVED_CONNECTIONS });
     ownsEmbedded = true;
   }
