@@ -1,4 +1,5 @@
 // npm start: read the configuration, start the service, stop cleanly on SIGTERM/SIGINT.
+import './heap.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { AppError } from './errors.js';
 import { createLogger } from './logger.js';

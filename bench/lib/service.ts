@@ -41,7 +41,9 @@ function readHwmMb(pid: number): number {
 
 export async function startBenchService(opts: { databaseUrl: string; graphUrl: string; env?: Record<string, string>; cpuProf?: string }): Promise<BenchService> {
   const port = await freePort();
-  const args = ['--import', 'tsx', ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : []), 'src/main.ts'];
+  // Experiments only: BENCH_NODE_ARGS adds flags for the service's node.
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...extra, '--import', 'tsx', ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : []), 'src/main.ts'];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -67,7 +69,17 @@ export async function startBenchService(opts: { databaseUrl: string; graphUrl: s
     stderr = (stderr + d.toString()).slice(-4000);
   });
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, readHwmMb(child.pid!))), 250);
+  const trace = process.env.BENCH_MEM_TRACE;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, readHwmMb(child.pid!));
+    if (trace) {
+      try {
+        const st = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        const f = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)?.[1] ?? 0) >> 10;
+        fs.appendFileSync(trace, `${Date.now()} rss=${f('VmRSS')} hwm=${f('VmHWM')} anon=${f('RssAnon')} file=${f('RssFile')}\n`);
+      } catch {}
+    }
+  }, 250);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -3,7 +3,10 @@ import path from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ormOptions } from '../../mikro-orm.config.js';
 import type { Config } from '../config.js';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.js';
+import type { EmbeddedDatabase } from './embedded.js';
+
+/** How long the pool keeps an idle connection open. */
+export const POOL_IDLE_MS = 60_000;
 
 /** Socket-server slots kept free of the pool, for lock sessions and the like. */
 export const EMBEDDED_RESERVED_CONNECTIONS = 4;
@@ -34,6 +37,8 @@ export async function openDatabase(
   let ownsEmbedded = false;
   if (!url && !embedded) {
     // A few slots beyond the pool: advisory-lock sessions and operator commands hold their own connections.
+    // Loaded only here: PGlite's module is ~10 MB of memory a server-backed service never uses.
+    const { startEmbeddedDatabase } = await import('./embedded.js');
     embedded = await startEmbeddedDatabase({ dataDir: path.join(config.dataDir, 'db'), maxConnections: poolSize + EMBEDDED_RESERVED_CONNECTIONS });
     ownsEmbedded = true;
   }
@@ -43,7 +48,11 @@ export async function openDatabase(
     poolSize = Math.max(1, Math.min(poolSize, embedded.maxConnections - EMBEDDED_RESERVED_CONNECTIONS));
   }
   try {
-    const orm = await MikroORM.init(ormOptions({ clientUrl: url!, poolSize, debug: options.debug }));
+    const base = ormOptions({ clientUrl: url!, poolSize, debug: options.debug });
+    // pg closes a connection idle for 10 s by default, and the next burst (a message while the outbox and the
+    // inbox sweep hold the warm ones) pays for a new one: a backend start and authentication, 5–25 ms on the
+    // request that needed it. Idle connections are kept a minute instead (never more than poolSize of them).
+    const orm = await MikroORM.init({ ...base, pool: { ...base.pool, idleTimeoutMillis: POOL_IDLE_MS } });
     return {
       orm,
       kind: embedded ? 'embedded' : 'server',

@@ -16,6 +16,7 @@ import {
   type ClaimedNotification,
 } from '../domain/notifications/delivery.js';
 import type { NotificationPayload } from '../domain/notifications/notification.entity.js';
+import { withReferenceCache } from '../domain/reference-cache.js';
 import { getBooleanSetting, getNumberSetting } from '../domain/settings/settings.service.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -61,6 +62,8 @@ export interface OutboxOptions {
   maxBackoffMs?: number;
   /** A claim older than this is taken to be lost in a crash and the row is sent again. */
   leaseMs?: number;
+  /** Expired claims are looked for at the first round and then at most this often (default 10 s). */
+  reclaimEveryMs?: number;
   recipientGapMs?: number;
   pollMs?: number;
   batchSize?: number;
@@ -74,6 +77,9 @@ export class OutboxWorker {
   private running = false;
   private loopDone: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
+  /** wake() came while a round was running: the rows it announced may not have been seen by that round. */
+  private woken = false;
+  private lastReclaim = -Infinity;
   readonly maxAttempts: number;
 
   constructor(private readonly o: OutboxOptions) {
@@ -96,17 +102,26 @@ export class OutboxWorker {
 
   /** New rows were written: look now instead of at the next poll. */
   wake(): void {
+    this.woken = true;
     this.wakeUp?.();
   }
 
   /** One round: recover expired claims, claim a batch, send it. Returns how many rows were handled. */
   async runOnce(): Promise<number> {
     const em = this.o.db.orm.em.fork();
+    // Both settings in one query (a round per reply used to cost 4 queries before the claim).
+    const [enabled, ratePerSecond] = await withReferenceCache(() =>
+      Promise.all([getBooleanSetting(em, 'whatsapp_enabled'), getNumberSetting(em, 'outbox_rate_per_second')]),
+    );
     // Switched off by an admin: rows wait (nothing is dropped) until it is switched on again.
-    if (!(await getBooleanSetting(em, 'whatsapp_enabled'))) return 0;
-    const reclaimed = await reclaimExpiredClaims(em, this.maxAttempts);
-    if (reclaimed) this.log.warn({ reclaimed }, 'notifications whose send was interrupted are queued again');
-    const rate = Math.max(1, Math.floor(await getNumberSetting(em, 'outbox_rate_per_second')) || 1);
+    if (!enabled) return 0;
+    // A claim expires after leaseMs (2 min): looking for expired ones every round only cost a query per reply.
+    if (Date.now() - this.lastReclaim >= (this.o.reclaimEveryMs ?? 10_000)) {
+      const reclaimed = await reclaimExpiredClaims(em, this.maxAttempts);
+      this.lastReclaim = Date.now();
+      if (reclaimed) this.log.warn({ reclaimed }, 'notifications whose send was interrupted are queued again');
+    }
+    const rate = Math.max(1, Math.floor(ratePerSecond) || 1);
     this.limiter.setRate(rate);
     const claimed = await claimDueNotifications(em, {
       limit: Math.min(this.o.batchSize ?? 50, rate),
@@ -164,12 +179,16 @@ export class OutboxWorker {
   private async loop(): Promise<void> {
     while (this.running) {
       let handled = 0;
+      this.woken = false;
       try {
         if (this.o.channel.status().ok) handled = await this.runOnce();
       } catch (err) {
         this.log.error({ err }, 'outbox round failed; trying again shortly');
       }
-      if (!handled && this.running) {
+      // Go again at once after a round that sent something (a recipient's next row is due only now), or when
+      // rows were announced while the round ran (that wake-up found no one waiting and was lost before).
+      const more = handled > 0 || this.woken;
+      if (!more && this.running) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.o.pollMs ?? 1_000);
           this.wakeUp = () => {

@@ -2,7 +2,6 @@
 // service's event loop free for webhooks. Each worker parses the fonts once and then renders job after job.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { renderStatementPdf } from './statement.js';
 import type { StatementData } from './statement-data.js';
 
 type Job = { id: number; data: StatementData; resolve: (b: Buffer) => void; reject: (e: Error) => void };
@@ -12,8 +11,14 @@ export interface StatementRenderer {
   close(): Promise<void>;
 }
 
-/** Renders on the calling thread (tests, one-off CLI use). */
-export const inlineRenderer: StatementRenderer = { render: (data) => renderStatementPdf(data), close: async () => undefined };
+/**
+ * Renders on the calling thread (tests, one-off CLI use, the service). pdfkit and fontkit (~25 MB) are loaded at
+ * the first statement, not when the service starts.
+ */
+export const inlineRenderer: StatementRenderer = {
+  render: async (data) => (await import('./statement.js')).renderStatementPdf(data),
+  close: async () => undefined,
+};
 
 const workerUrl = () => {
   const ts = import.meta.url.endsWith('.ts');

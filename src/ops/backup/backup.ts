@@ -6,7 +6,6 @@ import { AppError } from '../../errors.js';
 import { getNumberSetting } from '../../domain/settings/settings.service.js';
 import { backupFileName, pruneBackups, sha256File, writeChecksum, type BackupFormat } from './files.js';
 import { assertDumpable, pgDump, pgRestoreList } from './pg-tools.js';
-import { dumpEmbedded, inspectEmbeddedDump } from './pglite-tools.js';
 
 export interface BackupResult {
   file: string;
@@ -39,6 +38,8 @@ export async function backupDatabase(db: Database, backupDir: string, now = new 
       verified = `pg_restore --list read ${entries.length} entries (${data} tables of data)`;
     } else {
       if (!db.embedded) throw new AppError('BACKUP_NO_EMBEDDED', 'the embedded database handle is not available');
+      // PGlite's tools are loaded only for an embedded database (the service's backup job imports this file).
+      const { dumpEmbedded, inspectEmbeddedDump } = await import('./pglite-tools.js');
       await dumpEmbedded(db.embedded.db, partial);
       const counts = await inspectEmbeddedDump(partial);
       verified = `opened in memory: ${Object.keys(counts).length} tables, ${Object.values(counts).reduce((a, b) => a + b, 0)} rows`;
