@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as fontkit from 'fontkit';
+import { rememberSubsets } from './font-subset.js';
 
 export const FONT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates', 'pdf', 'fonts');
 
@@ -30,11 +31,12 @@ let parsed: Record<FontName, fontkit.Font> | undefined;
 
 /**
  * The parsed fonts, once per process (or worker). pdfkit takes a fontkit font as well as bytes; parsing the
- * files again for every statement would cost more than drawing it.
+ * files again for every statement would cost more than drawing it. Each font also remembers what it shaped
+ * and the glyphs it subset, across documents.
  */
 export function parsedFonts(): Record<FontName, fontkit.Font> {
   parsed ??= Object.fromEntries(
-    Object.entries(fontBytes()).map(([name, bytes]) => [name, rememberShaping(fontkit.create(bytes) as fontkit.Font)]),
+    Object.entries(fontBytes()).map(([name, bytes]) => [name, rememberSubsets(rememberShaping(fontkit.create(bytes) as fontkit.Font))]),
   ) as Record<FontName, fontkit.Font>;
   return parsed;
 }
