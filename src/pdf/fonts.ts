@@ -41,7 +41,7 @@ export function parsedFonts(): Record<FontName, fontkit.Font> {
   return parsed;
 }
 
-const LAYOUT_LIMIT = 20_000;
+const LAYOUT_LIMIT = 4_000;
 
 /** Words pdfkit has shaped and scaled, shared by every document drawn with one font. */
 interface SharedLayouts {
@@ -98,15 +98,23 @@ export interface TextRun {
  */
 export function scriptRuns(text: string): TextRun[] {
   const runs: TextRun[] = [];
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
+  // Each run is sliced out once at its end (adding character by character made a string per character).
+  let start = 0;
+  let current: TextRun['script'] | undefined;
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i)!;
+    const width = cp > 0xffff ? 2 : 1;
     let script: TextRun['script'];
     if (isTamil(cp)) script = 'tamil';
-    else if (isNeutral(ch) && runs.length && runs[runs.length - 1]!.script === 'tamil' && tamilHas(cp)) script = 'tamil';
+    else if (current === 'tamil' && isNeutral(text.slice(i, i + width)) && tamilHas(cp)) script = 'tamil';
     else script = 'latin';
-    const last = runs[runs.length - 1];
-    if (last && last.script === script) last.text += ch;
-    else runs.push({ text: ch, script });
+    if (current !== undefined && script !== current) {
+      runs.push({ text: text.slice(start, i), script: current });
+      start = i;
+    }
+    current = script;
+    i += width;
   }
+  if (current !== undefined) runs.push({ text: text.slice(start), script: current });
   return runs;
 }
