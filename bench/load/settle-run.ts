@@ -29,7 +29,9 @@ await Promise.all(
   Array.from({ length: pool.size * 3 }, async () => {
     for (let i = next++; i < ids.length; i = next++) {
       const data = await settlementStatementData(db.orm.em.fork(), ids[i]!);
-      bytes += (await pool.render(data)).length;
+      // Awaited first: `bytes += await …` reads bytes before the await, so concurrent loops lost each other's sums.
+      const pdf = await pool.render(data);
+      bytes += pdf.length;
     }
   }),
 );

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as fontkit from 'fontkit';
+import { rememberSubsets } from './font-subset.js';
 
 export const FONT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates', 'pdf', 'fonts');
 
@@ -30,55 +31,55 @@ let parsed: Record<FontName, fontkit.Font> | undefined;
 
 /**
  * The parsed fonts, once per process (or worker). pdfkit takes a fontkit font as well as bytes; parsing the
- * files again for every statement would cost more than drawing it.
+ * files again for every statement would cost more than drawing it. Each font also remembers what it shaped
+ * and the glyphs it subset, across documents.
  */
 export function parsedFonts(): Record<FontName, fontkit.Font> {
   parsed ??= Object.fromEntries(
-    Object.entries(fontBytes()).map(([name, bytes]) => [name, rememberShaping(fontkit.create(bytes) as fontkit.Font)]),
+    Object.entries(fontBytes()).map(([name, bytes]) => [name, rememberSubsets(rememberShaping(fontkit.create(bytes) as fontkit.Font))]),
   ) as Record<FontName, fontkit.Font>;
   return parsed;
 }
 
-type Position = { xAdvance: number } & Record<string, number>;
+const LAYOUT_LIMIT = 4_000;
 
-/** The parts of fontkit's GlyphRun pdfkit reads; advanceWidth is summed when asked, after pdfkit has scaled. */
-class Run {
-  constructor(
-    readonly glyphs: fontkit.Glyph[],
-    readonly positions: Position[],
-  ) {}
-  get advanceWidth(): number {
-    let w = 0;
-    for (const p of this.positions) w += p.xAdvance;
-    return w;
-  }
-  copy(): Run {
-    return new Run([...this.glyphs], this.positions.map((p) => ({ ...p })));
-  }
+/** Words pdfkit has shaped and scaled, shared by every document drawn with one font. */
+interface SharedLayouts {
+  cache: Record<string, unknown>;
+  size: number;
 }
-const SHAPED_LIMIT = 20_000;
+const layouts = new WeakMap<fontkit.Font, SharedLayouts>();
 
 /**
- * Shaping text (Tamil above all) is the costliest part of a statement, and pdfkit forgets what it shaped with
- * every new document, while labels, dates and flower names repeat from statement to statement. The font
- * remembers runs it has shaped; each caller gets fresh position objects because pdfkit scales them in place.
+ * Shaping text (Tamil above all) is costly, and pdfkit keeps what it shaped only for one document (each
+ * EmbeddedFont's layoutCache: word → run, positions already scaled to 1000 units per em), while labels, dates
+ * and flower names repeat from statement to statement. So each font has one such cache for every document
+ * (see shareLayouts). pdfkit only reads cached runs: it copies a position before changing it. pdfkit asks
+ * fontkit to shape a word only when its cache lacks it, so counting those calls bounds the cache: when full it
+ * is replaced by an empty one.
  */
 function rememberShaping(font: fontkit.Font): fontkit.Font {
-  const shaped = new Map<string, Run>();
-  type Shaped = { glyphs: fontkit.Glyph[]; positions: Position[] };
-  const layout = font.layout.bind(font) as unknown as (text: string, features?: unknown) => Shaped;
-  (font as unknown as { layout: (text: string, features?: unknown) => Shaped }).layout = (text, features) => {
-    if (features !== undefined) return layout(text, features);
-    let run = shaped.get(text);
-    if (!run) {
-      const fresh = layout(text);
-      run = new Run(fresh.glyphs, fresh.positions).copy();
-      if (shaped.size >= SHAPED_LIMIT) shaped.clear();
-      shaped.set(text, run);
+  const shared: SharedLayouts = { cache: Object.create(null) as Record<string, unknown>, size: 0 };
+  layouts.set(font, shared);
+  const layout = font.layout.bind(font);
+  (font as unknown as { layout: typeof layout }).layout = (text, ...rest) => {
+    if (++shared.size > LAYOUT_LIMIT) {
+      shared.cache = Object.create(null) as Record<string, unknown>;
+      shared.size = 1;
     }
-    return run.copy();
+    return layout(text, ...rest);
   };
   return font;
+}
+
+/**
+ * Gives pdfkit's font object for one document (`doc._font` after `doc.font(name)`) the cache its fontkit font
+ * shares with every other document. Anything that is not pdfkit's EmbeddedFont as we know it is left alone.
+ */
+export function shareLayouts(embedded: unknown): void {
+  const e = embedded as { font?: fontkit.Font; layoutCache?: unknown } | null;
+  const shared = e?.font && layouts.get(e.font);
+  if (shared && e.layoutCache !== shared.cache && typeof e.layoutCache === 'object') e.layoutCache = shared.cache;
 }
 
 const tamilHas = (cp: number) => parsedFonts().tamil.hasGlyphForCodePoint(cp);
@@ -97,15 +98,23 @@ export interface TextRun {
  */
 export function scriptRuns(text: string): TextRun[] {
   const runs: TextRun[] = [];
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
+  // Each run is sliced out once at its end (adding character by character made a string per character).
+  let start = 0;
+  let current: TextRun['script'] | undefined;
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i)!;
+    const width = cp > 0xffff ? 2 : 1;
     let script: TextRun['script'];
     if (isTamil(cp)) script = 'tamil';
-    else if (isNeutral(ch) && runs.length && runs[runs.length - 1]!.script === 'tamil' && tamilHas(cp)) script = 'tamil';
+    else if (current === 'tamil' && isNeutral(text.slice(i, i + width)) && tamilHas(cp)) script = 'tamil';
     else script = 'latin';
-    const last = runs[runs.length - 1];
-    if (last && last.script === script) last.text += ch;
-    else runs.push({ text: ch, script });
+    if (current !== undefined && script !== current) {
+      runs.push({ text: text.slice(start, i), script: current });
+      start = i;
+    }
+    current = script;
+    i += width;
   }
+  if (current !== undefined) runs.push({ text: text.slice(start), script: current });
   return runs;
 }

@@ -1,7 +1,7 @@
 // Statements rendered on worker threads: drawing a PDF is pure CPU, so a pool uses every core and keeps the
 // service's event loop free for webhooks. Each worker parses the fonts once and then renders job after job.
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { StatementData } from './statement-data.js';
 
 type Job = { id: number; data: StatementData; resolve: (b: Buffer) => void; reject: (e: Error) => void };
@@ -25,6 +25,13 @@ const workerUrl = () => {
   return { url: new URL(ts ? './statement-worker.ts' : './statement-worker.js', import.meta.url), ts };
 };
 
+/**
+ * Each worker is its own V8 heap. A statement leaves little behind (the fonts, their shaped words and glyphs:
+ * ~35 MB live), but V8's default young generation and heap growth let an idle-looking worker hold ~100 MB.
+ * Smaller limits make it collect sooner; a worker that still ran out would fail its job, not the service.
+ */
+export const WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 64 };
+
 export class StatementRenderPool implements StatementRenderer {
   private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
@@ -33,14 +40,16 @@ export class StatementRenderPool implements StatementRenderer {
   private next = 0;
   private closed = false;
 
-  constructor(size = Math.max(1, os.availableParallelism())) {
+  constructor(size = Math.max(1, os.availableParallelism()), resourceLimits: ResourceLimits = WORKER_LIMITS) {
     const { url, ts } = workerUrl();
     // Running from TypeScript sources (tsx): the worker needs the same loader.
     const execArgv = ts && !process.execArgv.some((a) => a.includes('tsx')) ? [...process.execArgv, '--import', 'tsx'] : undefined;
     for (let i = 0; i < size; i++) {
-      const w = new Worker(url, execArgv ? { execArgv } : {});
+      const w = new Worker(url, { resourceLimits, ...(execArgv ? { execArgv } : {}) });
       w.on('message', (m: { id: number; bytes?: Uint8Array; error?: string }) => this.done(w, m));
       w.on('error', (err) => this.fail(w, err));
+      // An idle worker does not keep the process alive; a busy one does (see dispatch), or a script whose only
+      // pending work is a render would exit before it is drawn.
       w.unref();
       this.all.push(w);
       this.idle.push(w);
@@ -70,6 +79,7 @@ export class StatementRenderPool implements StatementRenderer {
       const w = this.idle.pop()!;
       const job = this.queue.shift()!;
       this.busy.set(w, job);
+      w.ref();
       w.postMessage({ id: job.id, data: job.data });
     }
   }
@@ -77,6 +87,7 @@ export class StatementRenderPool implements StatementRenderer {
   private done(w: Worker, m: { id: number; bytes?: Uint8Array; error?: string }) {
     const job = this.busy.get(w);
     this.busy.delete(w);
+    w.unref();
     this.idle.push(w);
     if (job) {
       if (m.bytes) job.resolve(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength));

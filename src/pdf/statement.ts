@@ -4,7 +4,7 @@ import PDFDocument from 'pdfkit';
 import type { Language } from '../domain/columns.js';
 import { formatRupees } from '../domain/money.js';
 import { translator } from '../i18n.js';
-import { parsedFonts, scriptRuns, type FontName } from './fonts.js';
+import { parsedFonts, scriptRuns, shareLayouts, type FontName } from './fonts.js';
 import { displayDate, type StatementData, type StatementLine } from './statement-data.js';
 
 type Doc = PDFKit.PDFDocument;
@@ -36,9 +36,26 @@ function fontFor(script: 'tamil' | 'latin', bold: boolean): FontName {
   return script === 'tamil' ? (bold ? 'tamilBold' : 'tamil') : bold ? 'latinBold' : 'latin';
 }
 
+/** Selects a font (and its shaped words, kept across documents). */
+function useFont(doc: Doc, font: FontName, size: number) {
+  doc.font(font).fontSize(size);
+  shareLayouts((doc as unknown as { _font: unknown })._font);
+  return doc;
+}
+
+/** Each run of the text with its font and width at the given size. */
+function measure(doc: Doc, text: string, o: DrawOptions) {
+  const bold = o.bold ?? false;
+  const size = o.size ?? 10;
+  return scriptRuns(text).map((run) => {
+    const font = fontFor(run.script, bold);
+    return { text: run.text, font, width: useFont(doc, font, size).widthOfString(run.text) };
+  });
+}
+
 function textWidth(doc: Doc, text: string, o: DrawOptions) {
   let w = 0;
-  for (const run of scriptRuns(text)) w += doc.font(fontFor(run.script, o.bold ?? false)).fontSize(o.size ?? 10).widthOfString(run.text);
+  for (const run of measure(doc, text, o)) w += run.width;
   return w;
 }
 
@@ -52,19 +69,22 @@ let probe: RenderOptions['onRun'];
 function draw(doc: Doc, text: string, x: number, y: number, o: DrawOptions = {}) {
   if (!text) return;
   const size = o.size ?? 10;
+  // Each run is measured once: the widths place the runs after it and, summed, align the whole.
+  const runs = measure(doc, text, o);
   let cx = x;
   if (o.width !== undefined && o.align && o.align !== 'left') {
-    const w = textWidth(doc, text, o);
+    let w = 0;
+    for (const run of runs) w += run.width;
     cx = o.align === 'right' ? x + o.width - w : x + (o.width - w) / 2;
   }
   doc.fillColor(o.color ?? '#000000');
-  for (const run of scriptRuns(text)) {
-    const font = fontFor(run.script, o.bold ?? false);
-    probe?.({ text: run.text, font });
-    doc.font(font).fontSize(size);
+  for (const run of runs) {
+    probe?.({ text: run.text, font: run.font });
+    useFont(doc, run.font, size);
     // One baseline for both fonts: their ascents differ, so top-aligned runs would not sit on one line.
-    doc.text(run.text, cx, y + size * 0.95, { lineBreak: false, baseline: 'alphabetic' });
-    cx += doc.widthOfString(run.text);
+    // textWidth: pdfkit would measure the run again only to underline or link it.
+    doc.text(run.text, cx, y + size * 0.95, { lineBreak: false, baseline: 'alphabetic', textWidth: run.width } as PDFKit.Mixins.TextOptions);
+    cx += run.width;
   }
 }
 
