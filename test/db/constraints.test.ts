@@ -48,7 +48,6 @@ const EXPECTED_UNIQUES = [
   'flower_types(name_ta)',
   'inbound_messages(provider_message_id)',
   'market_rates(flower_type_id,time_slot_id,effective_date)',
-  'settlement_items(daily_entry_id)',
   'settlements(farmer_id,period_start,period_end)',
   'settlements(settlement_number)',
   'system_settings(key)',

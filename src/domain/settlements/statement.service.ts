@@ -64,22 +64,38 @@ const sharedRate = (rows: LineRow[]) => {
   return rates.size === 1 ? [...rates][0]! : null;
 };
 
+export interface SettlementBounds {
+  id: string;
+  farmer_id: string;
+  p_end: string;
+  first_entry_date: string | null;
+}
+
+/**
+ * The entries of a settlement (alias `de`): its farmer's, dated from its first entry to its period's end, linked
+ * to it. daily_entries.settlement_id has no index (settling stays a HOT update), so the dates bound the
+ * (farmer, date) index range; a settlement without first_entry_date (written by hand) reads the farmer's history.
+ */
+export const settledEntriesOf = (s: SettlementBounds) =>
+  sql`de.farmer_id = ${s.farmer_id}::uuid and de.entry_date <= ${s.p_end}::date
+      and de.entry_date >= coalesce(${s.first_entry_date}::date, '-infinity'::date) and de.settlement_id = ${s.id}::uuid`;
+
 /** The figures of one settlement, from its immutable rows. */
 export async function settlementStatementData(em: EntityManager, settlementId: string): Promise<StatementData> {
   const k = em.getKysely();
   const { rows } = await sql<Record<string, string | null>>`
     select s.*, s.gross_amount::text as gross, s.total_commission::text as commission, s.total_fees::text as fees,
            s.total_advances::text as advances, s.net_payable::text as net, s.advances_outstanding::text as outstanding,
-           s.period_start::text as p_start, s.period_end::text as p_end
+           s.period_start::text as p_start, s.period_end::text as p_end, s.first_entry_date::text as first_entry_date
     from settlements s where s.id = ${settlementId}::uuid`.execute(k);
   const s = rows[0];
   if (!s) throw new AppError('SETTLEMENT_NOT_FOUND', 'No such settlement', 404);
   const farmer = await farmerById(em, s.farmer_id!);
   const { rows: lineRows } = await sql<LineRow>`
     select ${LINE_COLUMNS}
-    from settlement_items si join daily_entries de on de.id = si.daily_entry_id
+    from daily_entries de
     join flower_types ft on ft.id = de.flower_type_id left join time_slots ts on ts.id = de.time_slot_id
-    where si.settlement_id = ${settlementId}::uuid and si.item_type = 'entry'
+    where ${settledEntriesOf({ id: s.id!, farmer_id: s.farmer_id!, p_end: s.p_end!, first_entry_date: s.first_entry_date ?? null })}
     order by de.entry_date, de.entry_time, de.entry_no`.execute(k);
   return {
     language: farmer.language_preference,
