@@ -13,7 +13,8 @@ export class Migration20261125171745_settlement_lines_from_entries extends Migra
   override name = 'Migration20261125171745_settlement_lines_from_entries';
 
   override up(): void | Promise<void> {
-    // Nothing is dropped unless every entry line says what its entry says.
+    // Nothing is dropped unless every entry line says what its entry says. (A settled entry that had no line gets
+    // one: its entry; the settlement's gross already counted it, which the settlement_totals check verifies.)
     this.addSql(`do $$ declare bad int; begin
       select count(*) into bad from (
         select i.id from settlement_items i left join daily_entries e on e.id = i.daily_entry_id
@@ -22,10 +23,7 @@ export class Migration20261125171745_settlement_lines_from_entries extends Migra
         union all
         select i.id from settlement_items_archive i left join daily_entries_archive e on e.id = i.daily_entry_id
          where i.item_type = 'entry' and (e.id is null or e.settlement_id is distinct from i.settlement_id
-               or i.amount <> e.total_amount or i.quantity is distinct from e.quantity or i.rate is distinct from e.rate_per_unit)
-        union all
-        select e.id from daily_entries e where e.settlement_id is not null
-           and not exists (select 1 from settlement_items i where i.daily_entry_id = e.id and i.item_type = 'entry')) x;
+               or i.amount <> e.total_amount or i.quantity is distinct from e.quantity or i.rate is distinct from e.rate_per_unit)) x;
       if bad > 0 then
         raise exception '% settlement entry lines differ from their entries; run db:validate and fix them first', bad;
       end if; end $$;`);

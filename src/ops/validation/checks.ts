@@ -13,9 +13,9 @@ export interface Check {
 }
 
 /** Every entry of the ledger, live or archived, with the columns the sums need. */
-const LEDGER_ENTRIES = `(select id, entry_no, farmer_id, status, total_amount, commission_amount, net_amount, settlement_id from daily_entries
+const LEDGER_ENTRIES = `(select id, entry_no, farmer_id, entry_date, status, total_amount, commission_amount, net_amount, settlement_id from daily_entries
    union all
-   select id, entry_no, farmer_id, status, total_amount, commission_amount, net_amount, settlement_id from daily_entries_archive)`;
+   select id, entry_no, farmer_id, entry_date, status, total_amount, commission_amount, net_amount, settlement_id from daily_entries_archive)`;
 
 const missing = (column: string, table: string) =>
   `(${column} is not null and not exists (select 1 from ${table} r where r.id = ${column}))`;
