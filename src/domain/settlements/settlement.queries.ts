@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
 import { qty, rupees } from '../money.js';
 import { offsetOf, type Page, type PageRequest } from '../paging.js';
-import { settledEntriesOf, type SettlementBounds } from './statement.service.js';
+import { settledEntriesOf, type SettlementBounds } from './settlement.sql.js';
 
 export interface SettlementFilter {
   /** Settlements whose period overlaps these market dates (both inclusive). */

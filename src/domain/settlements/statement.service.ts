@@ -9,6 +9,7 @@ import type { Language } from '../columns.js';
 import { dec, formatRupees, rupees, sum, Big } from '../money.js';
 import { localDate } from '../market-time.js';
 import { enqueueNotification } from '../notifications/outbox.js';
+import { settledEntriesOf } from './settlement.sql.js';
 import { getStringSetting } from '../settings/settings.service.js';
 import { inlineRenderer, type StatementRenderer } from '../../pdf/render-pool.js';
 import { displayDate, statementFilename, type StatementData, type StatementLine } from '../../pdf/statement-data.js';
@@ -63,22 +64,6 @@ const sharedRate = (rows: LineRow[]) => {
   const rates = new Set(rows.map((r) => dec(r.commission_rate).toString()));
   return rates.size === 1 ? [...rates][0]! : null;
 };
-
-export interface SettlementBounds {
-  id: string;
-  farmer_id: string;
-  p_end: string;
-  first_entry_date: string | null;
-}
-
-/**
- * The entries of a settlement (alias `de`): its farmer's, dated from its first entry to its period's end, linked
- * to it. daily_entries.settlement_id has no index (settling stays a HOT update), so the dates bound the
- * (farmer, date) index range; a settlement without first_entry_date (written by hand) reads the farmer's history.
- */
-export const settledEntriesOf = (s: SettlementBounds) =>
-  sql`de.farmer_id = ${s.farmer_id}::uuid and de.entry_date <= ${s.p_end}::date
-      and de.entry_date >= coalesce(${s.first_entry_date}::date, '-infinity'::date) and de.settlement_id = ${s.id}::uuid`;
 
 /** The figures of one settlement, from its immutable rows. */
 export async function settlementStatementData(em: EntityManager, settlementId: string): Promise<StatementData> {
