@@ -79,7 +79,6 @@ describe("the guide's referential integrity check", () => {
       'notifications->users.id',
       'security_logs->users.id',
       'settlement_items->cash_advances.id',
-      'settlement_items->daily_entries.id',
       'settlement_items->settlements.id',
       'settlements->farmers.id',
       'settlements->users.id',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sql } from '../support/sql.js';
-import { migrateDown } from '../../src/db/schema.js';
+import { migrateDown, migrateUp } from '../../src/db/schema.js';
 import { seedReference } from '../../seeds/ReferenceSeeder.js';
 import { pendingMigrationSql } from '../../src/ops/migrate-dry-run.js';
 import { expectedForeignKeys, ormSql, validateLedger } from '../../src/ops/validation/validate.js';
@@ -69,8 +69,11 @@ describe('the data migrations', () => {
       { table_name: 'daily_entries', n: 4 },
       { table_name: 'farmers', n: 2 },
     ]);
+    // Validation reads the current schema: the migrations after the data ones go up for it, and down again.
+    const later = await migrateUp(t.db.orm);
     const report = await validateLedger(ormSql(t.db.orm), expectedForeignKeys(t.db.orm));
     expect(report.checks.filter((c) => c.count > 0)).toEqual([]);
+    expect(await migrateDown(t.db.orm, later.length)).toEqual([...later].reverse());
 
     expect(await migrateDown(t.db.orm, 2)).toEqual(['Migration20261125150100_assign_entry_slots', 'Migration20261125150000_recompute_farmer_balances']);
     expect(await figures(t)).toEqual(guideFigures);

@@ -46,7 +46,7 @@ describe('scheduled cleanup and archiving', () => {
     expect(archiveCutoff(new Date('2028-02-29T06:00:00Z'), 'Asia/Kolkata')).toBe('2027-02-28');
   });
 
-  it('moves year-old settled entries and their lines to the archive, batch by batch, and the ledger still validates', async () => {
+  it('moves year-old settled entries (their own lines) to the archive, batch by batch, and the ledger still validates', async () => {
     const result = await archiveSettledEntries(t.db.orm.em, archiveCutoff(NOW, 'Asia/Kolkata'), 1);
     // E101 and E102 (June 2025, settlement S1 paid): one per batch.
     expect(result).toEqual({ archived: 2, batches: 2 });
@@ -54,7 +54,9 @@ describe('scheduled cleanup and archiving', () => {
     expect(await sql(t.db, 'select entry_no from daily_entries order by entry_no')).toEqual(
       [103, 104, 105, 106].map((n) => ({ entry_no: String(n) })),
     );
-    expect(await sql(t.db, `select count(*)::int as n from settlement_items_archive where settlement_id = ?`, [IDS.s1])).toEqual([{ n: 2 }]);
+    // An entry is its own settlement line: it moves with its settlement_id; nothing is copied to settlement_items_archive.
+    expect(await sql(t.db, `select count(*)::int as n from daily_entries_archive where settlement_id = ?`, [IDS.s1])).toEqual([{ n: 2 }]);
+    expect(await sql(t.db, `select count(*)::int as n from settlement_items_archive`)).toEqual([{ n: 0 }]);
     // The advance line of S1 stays with the settlement.
     expect(await sql(t.db, `select item_type from settlement_items where settlement_id = ?`, [IDS.s1])).toEqual([{ item_type: 'advance' }]);
     // Every column kept: the archived row is the one that was live.

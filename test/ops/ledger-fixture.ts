@@ -49,11 +49,9 @@ export async function buildLedger(run: RunSql): Promise<void> {
   await run(`insert into cash_advances (id, farmer_id, amount, reason, status, recorded_by_id, approved_by_id, approved_at, amount_recovered)
     values ('${IDS.a1}', ${farmer('FAR001')}, 100.00, 'seeds', 'approved', ${staff}, ${admin}, '2025-06-03 09:00+05:30', 100.00),
            ('${IDS.a2}', ${farmer('FAR002')}, 50.00, 'bus fare', 'pending', ${staff}, null, null, 0.00)`);
-  await run(`insert into settlement_items (id, settlement_id, item_type, daily_entry_id, cash_advance_id, description, quantity, rate, amount) values
-    (gen_random_uuid(), '${IDS.s1}', 'entry', '${IDS.entry(101)}', null, 'Jasmine 12.5 kg', 12.5, 450.00, 5625.00),
-    (gen_random_uuid(), '${IDS.s1}', 'entry', '${IDS.entry(102)}', null, 'Rose 3.333 kg', 3.333, 120.50, 401.63),
-    ('${IDS.itemA1}', '${IDS.s1}', 'advance', null, '${IDS.a1}', 'Advance: seeds', null, null, 100.00),
-    (gen_random_uuid(), '${IDS.s2}', 'entry', '${IDS.entry(105)}', null, 'Jasmine 2.25 kg', 2.25, 455.50, 1024.88)`);
+  // Entries 101, 102 and 105 are their settlements' entry lines (settlement_id); only the advance has a stored line.
+  await run(`insert into settlement_items (id, settlement_id, item_type, cash_advance_id, description, quantity, rate, amount) values
+    ('${IDS.itemA1}', '${IDS.s1}', 'advance', '${IDS.a1}', 'Advance: seeds', null, null, 100.00)`);
   await run(`update farmers set current_balance = 570.00, total_settlements = 5623.30, total_advances = 100.00 where farmer_code = 'FAR001'`);
   await run(`update farmers set current_balance = 1287.14, total_settlements = 0, total_advances = 0 where farmer_code = 'FAR002'`);
 }

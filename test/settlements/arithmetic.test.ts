@@ -41,7 +41,7 @@ const settlementsOf = (farmerCode: string) =>
     t.db,
     `select s.settlement_number, s.gross_amount::text gross, s.total_commission::text commission, s.total_fees::text fees,
             s.total_advances::text advances, s.net_payable::text net, s.advances_outstanding::text outstanding, s.status,
-            (select count(*) from settlement_items si where si.settlement_id = s.id and si.item_type = 'entry')::int entry_items,
+            (select count(*) from settlement_items si where si.settlement_id = s.id)::int stored_items, s.first_entry_date::text first_entry_date,
             (select count(*) from daily_entries de where de.settlement_id = s.id)::int linked
      from settlements s join farmers f on f.id = s.farmer_id where f.farmer_code = $1 order by s.period_start`,
     [farmerCode],
@@ -56,7 +56,7 @@ describe('a week with an advance larger than its earnings', () => {
     // still owed 6000 − 4617.43 = 1382.57.
     expect(s).toMatchObject({
       settlement_number: `S-2026W45-${code}`, gross: '6086.42', commission: '456.49', fees: '12.50',
-      advances: '5617.43', net: '0.00', outstanding: '1382.57', entry_items: 2, linked: 2,
+      advances: '5617.43', net: '0.00', outstanding: '1382.57', stored_items: 2, linked: 2, first_entry_date: '2026-11-03',
     });
   });
 

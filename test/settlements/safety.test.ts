@@ -116,13 +116,13 @@ describe.skipIf(!process.env.DATABASE_URL)('entries arriving while a settlement 
     });
     const lateId = await lateEntry!;
     await late.end();
-    const [w45] = await run<{ entry_ids: string[] }>(t.db, `select array_agg(si.daily_entry_id) entry_ids from settlement_items si join settlements s on s.id = si.settlement_id where s.settlement_number = $1`, [`S-2026W45-${code}`]);
+    const [w45] = await run<{ entry_ids: string[] }>(t.db, `select array_agg(de.id) entry_ids from daily_entries de join settlements s on s.id = de.settlement_id where s.settlement_number = $1`, [`S-2026W45-${code}`]);
     expect(w45!.entry_ids).toHaveLength(1);
     expect(w45!.entry_ids).not.toContain(lateId);
     // The next week's settlement takes it, though it is dated in week 45.
     const next = await settlePeriod(t.db.orm, { period: W46, timeZone: TZ, now: NOW, farmerCodes: [code] });
     expect(next.settled.map((r) => [r.settlementNumber, r.entries, r.grossAmount])).toEqual([[`S-2026W46-${code}`, 1, '300.00']]);
-    const [{ settlements } = { settlements: 0 }] = await run<{ settlements: number }>(t.db, `select count(distinct settlement_id)::int settlements from settlement_items where daily_entry_id = $1`, [lateId]);
+    const [{ settlements } = { settlements: 0 }] = await run<{ settlements: number }>(t.db, `select count(settlement_id)::int settlements from daily_entries where id = $1`, [lateId]);
     expect(settlements).toBe(1);
   });
 

@@ -54,7 +54,6 @@ export async function insertLedgerRows(db: Database, tag = `${process.pid}${++co
      values (?, 500, 'approved', ?, ?, now(), 500, ?) returning id`,
     [farmerId, userId, userId, `wamid.adv${tag}`],
   );
-  await sql(db, `insert into settlement_items (settlement_id, item_type, daily_entry_id, description, quantity, rate, amount) values (?, 'entry', ?, 'Jasmine', 12.345, 450.50, 5561.42)`, [settlementId, entryId]);
   await sql(db, `insert into settlement_items (settlement_id, item_type, cash_advance_id, description, amount) values (?, 'advance', ?, 'Advance', -500)`, [settlementId, advanceId]);
   await sql(db, `insert into market_rates (flower_type_id, time_slot_id, rate_per_unit, effective_date, created_by_id) values (?, ?, 450.50, date '2020-01-01' + ?::int, ?)`, [flowerId, slotId, counter, userId]);
   await sql(db, `insert into security_logs (actor_user_id, action, entity, entity_id) values (?, 'entry.created', 'daily_entry', ?)`, [userId, entryId]);

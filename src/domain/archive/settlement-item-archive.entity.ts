@@ -2,8 +2,8 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { money, quantity, rate } from '../columns.js';
 
 /**
- * The settlement lines of archived entries. settlement_items.daily_entry_id references daily_entries, so a line
- * moves with its entry; the settlement itself stays, and validation reads both tables together.
+ * Settlement lines archived before entries carried their own line (daily_entries.settlement_id): nothing moves
+ * here any more, but the table keeps what earlier archiving put in it. Columns match settlement_items.
  */
 export const SettlementItemArchive = defineEntity({
   name: 'SettlementItemArchive',
@@ -12,7 +12,6 @@ export const SettlementItemArchive = defineEntity({
     id: p.uuid().primary(),
     settlementId: p.uuid().index(),
     itemType: p.text(),
-    dailyEntryId: p.uuid().nullable().index(),
     cashAdvanceId: p.uuid().nullable(),
     description: p.text(),
     quantity: quantity().nullable(),

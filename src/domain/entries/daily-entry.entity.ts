@@ -40,7 +40,11 @@ export const DailyEntry = defineEntity({
     voidedBy: () => p.manyToOne(User).nullable().deleteRule('restrict'),
     voidedAt: p.datetime().nullable(),
     voidReason: p.text().nullable(),
-    settlement: () => p.manyToOne(Settlement).nullable().deleteRule('restrict').index(),
+    // Not indexed, and the table keeps free room on each page (fillfactor 50, migration
+    // Migration20261125171745_settlement_lines_from_entries): settling an entry changes only this column and
+    // updated_at, so PostgreSQL rewrites the row in place (a HOT update) without touching any of its indexes.
+    // A settlement's entries are found by farmer and dates (settlements.first_entry_date .. period_end).
+    settlement: () => p.manyToOne(Settlement).nullable().deleteRule('restrict'),
     syncStatus: p.string().length(20).default('synced'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -64,6 +68,8 @@ export const DailyEntry = defineEntity({
       name: 'daily_entries_settled_immutable',
       timing: 'before',
       events: ['update'],
+      // Only a settled row runs the function: settling thousands of entries calls nothing.
+      when: '(old.settlement_id IS NOT NULL)', // as PostgreSQL prints it back (the schema check compares text)
       body: "if old.settlement_id is not null then raise exception 'entry % is settled and cannot change', old.entry_no using errcode = 'check_violation'; end if; return new",
     },
   ],

@@ -54,14 +54,13 @@ async function columnsOf(em: EntityManager, table: string): Promise<string> {
 }
 
 /**
- * Moves entries of paid settlements dated before `cutoff` into daily_entries_archive, and their settlement lines
- * into settlement_items_archive: one transaction per batch, so every check of db:validate holds after each batch.
+ * Moves entries of paid settlements dated before `cutoff` into daily_entries_archive (an entry is its own
+ * settlement line, so the line moves with it; advance lines stay with their settlement): one transaction per batch, so every check of db:validate holds after each batch.
  * An unpaid settlement's entries stay live, however old. Every column of daily_entries is copied as it is (a
  * column the archive lacks makes the insert fail rather than lose data).
  */
 export async function archiveSettledEntries(em: EntityManager, cutoff: string, batchSize = BATCH_SIZE): Promise<{ archived: number; batches: number }> {
   const entryColumns = await columnsOf(em.fork(), 'daily_entries');
-  const itemColumns = await columnsOf(em.fork(), 'settlement_items');
   let archived = 0;
   let batches = 0;
   for (;;) {
@@ -78,8 +77,6 @@ export async function archiveSettledEntries(em: EntityManager, cutoff: string, b
       // Inlined (ids straight from the database, checked): an array parameter would be expanded into a list.
       if (!ids.every((id) => UUID.test(id))) throw new Error('archive: unexpected id shape');
       const batch = `'{${ids.join(',')}}'::uuid[]`;
-      await tx.execute(`insert into settlement_items_archive (${itemColumns}) select ${itemColumns} from settlement_items where daily_entry_id = any(${batch})`);
-      await tx.execute(`delete from settlement_items where daily_entry_id = any(${batch})`);
       await tx.execute(`insert into daily_entries_archive (${entryColumns}) select ${entryColumns} from daily_entries where id = any(${batch})`);
       await tx.execute(`delete from daily_entries where id = any(${batch})`);
       return ids.length;

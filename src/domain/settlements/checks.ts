@@ -1,13 +1,16 @@
-// The guide's "Verify settlement calculations" and "Verify farmer balances", in DESIGN.md's terms. Each query
+// The guide's "Verify settlement calculations" and "Verify farmer balances", in DESIGN.md's terms (a settlement's
+// entry lines are its entries, daily_entries.settlement_id). Each query
 // returns the rows that are wrong, so a healthy ledger returns none. db:validate and the tests run them.
 
 export const SETTLEMENT_ARITHMETIC_CHECK = `
 select s.id, s.settlement_number, s.gross_amount, s.total_commission, s.total_fees, s.total_advances, s.net_payable,
        (s.gross_amount - s.total_commission - s.total_fees - s.total_advances) as calculated_net
 from settlements s
+left join (select settlement_id, sum(total_amount) as gross from daily_entries where settlement_id is not null group by settlement_id) e
+  on e.settlement_id = s.id
 where s.net_payable != (s.gross_amount - s.total_commission - s.total_fees - s.total_advances)
    or s.net_payable < 0
-   or s.gross_amount != coalesce((select sum(si.amount) from settlement_items si where si.settlement_id = s.id and si.item_type = 'entry'), 0)
+   or s.gross_amount != coalesce(e.gross, 0)
    or s.total_advances != coalesce((select sum(si.amount) from settlement_items si where si.settlement_id = s.id and si.item_type = 'advance'), 0)`;
 
 /** balance = Σ net_amount of active entries − Σ approved advances − Σ net_payable of paid settlements. */

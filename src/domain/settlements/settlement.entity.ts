@@ -21,6 +21,9 @@ export const Settlement = defineEntity({
     netPayable: money(),
     // Approved advances still owed after this settlement: the statement shows it, the same figure every time.
     advancesOutstanding: money().default('0'),
+    // The oldest entry date among its entries (null: advances only). With period_end it bounds where the
+    // statement's lines are on the entries' (farmer, date) index; daily_entries.settlement_id has no index.
+    firstEntryDate: p.date().nullable(),
     status: p.enum(SETTLEMENT_STATUSES).default('finalized'),
     paidAt: p.datetime().nullable(),
     paidBy: () => p.manyToOne(User).nullable().deleteRule('restrict'),
@@ -43,9 +46,9 @@ export const Settlement = defineEntity({
       events: ['update'],
       body:
         'if (new.settlement_number, new.farmer_id, new.period_start, new.period_end, new.gross_amount, new.total_commission, ' +
-        'new.total_fees, new.total_advances, new.net_payable, new.advances_outstanding, new.generated_at) is distinct from ' +
+        'new.total_fees, new.total_advances, new.net_payable, new.advances_outstanding, new.first_entry_date, new.generated_at) is distinct from ' +
         '(old.settlement_number, old.farmer_id, old.period_start, old.period_end, old.gross_amount, old.total_commission, ' +
-        'old.total_fees, old.total_advances, old.net_payable, old.advances_outstanding, old.generated_at) then ' +
+        'old.total_fees, old.total_advances, old.net_payable, old.advances_outstanding, old.first_entry_date, old.generated_at) then ' +
         "raise exception 'settlement % is final: its figures cannot change', old.settlement_number using errcode = 'check_violation'; end if; " +
         "if old.status = 'paid' and (new.status, new.paid_at, new.paid_by_id, new.payment_reference) is distinct from " +
         "(old.status, old.paid_at, old.paid_by_id, old.payment_reference) then " +

@@ -1,8 +1,10 @@
 // Read-only views of settlements for the office: filtered lists and one settlement with its items.
+import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
 import { qty, rupees } from '../money.js';
 import { offsetOf, type Page, type PageRequest } from '../paging.js';
+import { settledEntriesOf, type SettlementBounds } from './settlement.sql.js';
 
 export interface SettlementFilter {
   /** Settlements whose period overlaps these market dates (both inclusive). */
@@ -105,14 +107,28 @@ export async function listSettlements(em: EntityManager, filter: SettlementFilte
 export async function getSettlement(em: EntityManager, id: string): Promise<SettlementView & { items: SettlementItemView[] }> {
   const rows = await em.execute<Record<string, unknown>[]>(`${SELECT} where s.id = ?`, [id]);
   if (!rows[0]) throw new AppError('SETTLEMENT_NOT_FOUND', 'No such settlement', 404);
-  const items = await em.execute<Record<string, unknown>[]>(
-    `select i.id, i.item_type, i.description, e.id as entry_id, e.entry_no::text as entry_no, e.entry_date::text as entry_date,
-            i.cash_advance_id, i.quantity::text as quantity, i.rate::text as rate, i.amount::text as amount
-       from settlement_items i left join daily_entries e on e.id = i.daily_entry_id
-      where i.settlement_id = ?
-      order by case i.item_type when 'entry' then 0 when 'fee' then 1 else 2 end, e.entry_date, e.entry_no, i.created_at, i.id`,
+  const bounds = await em.execute<SettlementBounds[]>(
+    `select id, farmer_id, period_end::text as p_end, first_entry_date::text as first_entry_date from settlements where id = ?`,
     [id],
   );
+  // Entry lines are the settled entries themselves (id = the entry's id); advance and fee lines are stored items.
+  const { rows: entryLines } = await sql<Record<string, unknown>>`
+    select de.id, 'entry' as item_type,
+           format('Entry #%s %s %s %s %s x %s', de.entry_no, de.entry_date, ft.name, de.quantity, de.unit, de.rate_per_unit) as description,
+           de.id as entry_id, de.entry_no::text as entry_no, de.entry_date::text as entry_date, null as cash_advance_id,
+           de.quantity::text as quantity, de.rate_per_unit::text as rate, de.total_amount::text as amount
+      from daily_entries de join flower_types ft on ft.id = de.flower_type_id
+     where ${settledEntriesOf(bounds[0]!)}
+     order by de.entry_date, de.entry_no`.execute(em.getKysely());
+  const stored = await em.execute<Record<string, unknown>[]>(
+    `select i.id, i.item_type, i.description, null as entry_id, null as entry_no, null as entry_date,
+            i.cash_advance_id, i.quantity::text as quantity, i.rate::text as rate, i.amount::text as amount
+       from settlement_items i
+      where i.settlement_id = ?
+      order by case i.item_type when 'fee' then 1 else 2 end, i.created_at, i.id`,
+    [id],
+  );
+  const items = [...entryLines, ...stored];
   return {
     ...toView(rows[0]),
     items: items.map((r) => ({

@@ -1,5 +1,5 @@
 // The settlement of one batch of farmers in one SQL statement. Every step reads the same snapshot, so the
-// entries that are summed are exactly the entries that are linked and itemised: an entry committed after the
+// entries that are summed are exactly the entries that are linked (an entry's settlement_id is its statement line): an entry committed after the
 // statement began is not seen and stays unsettled for the next period (the next run takes every unsettled
 // entry dated up to its end, not only those in its own week). Entries and advances are locked (FOR UPDATE),
 // so a void or an approval racing with the settlement waits and then sees the entry settled.
@@ -22,6 +22,22 @@ export interface SettledRow {
   /** Fees exceed what the entries earned: nothing is settled for this farmer; staff must look. */
   refused: boolean;
 }
+
+export interface SettlementBounds {
+  id: string;
+  farmer_id: string;
+  p_end: string;
+  first_entry_date: string | null;
+}
+
+/**
+ * The entries of a settlement (alias `de`): its farmer's, dated from its first entry to its period's end, linked
+ * to it. daily_entries.settlement_id has no index (settling stays a HOT update), so the dates bound the
+ * (farmer, date) index range; a settlement without first_entry_date (written by hand) reads the farmer's history.
+ */
+export const settledEntriesOf = (s: SettlementBounds) =>
+  sql`de.farmer_id = ${s.farmer_id}::uuid and de.entry_date <= ${s.p_end}::date
+      and de.entry_date >= coalesce(${s.first_entry_date}::date, '-infinity'::date) and de.settlement_id = ${s.id}::uuid`;
 
 /** Start of the day after the period, in the market's zone: advances given before it count. */
 const periodEndInstant = (period: SettlementPeriod, timeZone: string) =>
@@ -63,18 +79,17 @@ export async function settleBatch(
                           and s.period_start = ${period.start} and s.period_end = ${period.end})
     ),
     claimed as (
-      select de.id, de.entry_no, de.entry_date, de.quantity, de.unit, de.rate_per_unit, de.total_amount,
-             de.commission_amount, de.fee_amount, de.net_amount, ft.name as flower_name, b.settlement_id
+      select de.id, de.entry_date, de.total_amount, de.commission_amount, de.fee_amount, b.settlement_id
       from daily_entries de
       join batch b on b.farmer_id = de.farmer_id
-      join flower_types ft on ft.id = de.flower_type_id
       where de.farmer_id = any(${input.farmerIds}::uuid[])
         and de.settlement_id is null and de.status = 'active' and de.entry_date <= ${period.end}
       for update of de
     ),
     entry_totals as (
       select settlement_id, count(*) as entries, sum(total_amount) as gross, sum(commission_amount) as commission,
-             sum(fee_amount) as fees, sum(total_amount) - sum(commission_amount) - sum(fee_amount) as net
+             sum(fee_amount) as fees, sum(total_amount) - sum(commission_amount) - sum(fee_amount) as net,
+             min(entry_date) as first_entry_date
       from claimed group by settlement_id
     ),
     open_advances as (
@@ -86,7 +101,8 @@ export async function settleBatch(
     ),
     available as (
       select b.settlement_id, coalesce(t.entries, 0) as entries, coalesce(t.gross, 0) as gross,
-             coalesce(t.commission, 0) as commission, coalesce(t.fees, 0) as fees, coalesce(t.net, 0) as net
+             coalesce(t.commission, 0) as commission, coalesce(t.fees, 0) as fees, coalesce(t.net, 0) as net,
+             t.first_entry_date
       from batch b left join entry_totals t using (settlement_id)
     ),
     -- Oldest first, each advance takes what the older ones left of the net, never more than it still owes.
@@ -102,7 +118,7 @@ export async function settleBatch(
       from allocation group by settlement_id
     ),
     to_settle as (
-      select b.settlement_id, b.farmer_id, b.farmer_code, a.entries, a.gross, a.commission, a.fees,
+      select b.settlement_id, b.farmer_id, b.farmer_code, a.entries, a.gross, a.commission, a.fees, a.first_entry_date,
              coalesce(t.deducted, 0) as deducted, coalesce(t.still_outstanding, 0) as still_outstanding
       from batch b join available a using (settlement_id) left join advance_totals t using (settlement_id)
       where a.net >= 0 and (a.entries > 0 or t.settlement_id is not null)
@@ -110,25 +126,19 @@ export async function settleBatch(
     new_settlements as (
       insert into settlements (id, settlement_number, farmer_id, period_start, period_end, gross_amount,
                                total_commission, total_fees, total_advances, net_payable, advances_outstanding,
-                               status, generated_at)
+                               first_entry_date, status, generated_at)
       select settlement_id, 'S-' || ${period.label}::text || '-' || farmer_code, farmer_id, ${period.start}, ${period.end},
-             gross, commission, fees, deducted, gross - commission - fees - deducted, still_outstanding, 'finalized', now()
+             gross, commission, fees, deducted, gross - commission - fees - deducted, still_outstanding, first_entry_date,
+             'finalized', now()
       from to_settle
       returning id
     ),
+    -- The entry itself is its statement line: settling writes settlement_id (a HOT update: no index has it).
     linked as (
       update daily_entries de set settlement_id = c.settlement_id, updated_at = now()
       from claimed c join to_settle ts on ts.settlement_id = c.settlement_id
       where de.id = c.id and de.farmer_id = any(${input.farmerIds}::uuid[])
       returning de.id
-    ),
-    entry_items as (
-      insert into settlement_items (settlement_id, item_type, daily_entry_id, description, quantity, rate, amount)
-      select c.settlement_id, 'entry', c.id,
-             format('Entry #%s %s %s %s %s x %s', c.entry_no, c.entry_date, c.flower_name, c.quantity, c.unit, c.rate_per_unit),
-             c.quantity, c.rate_per_unit, c.total_amount
-      from claimed c join to_settle ts on ts.settlement_id = c.settlement_id
-      returning id
     ),
     recovered as (
       update cash_advances ca set amount_recovered = ca.amount_recovered + al.deducted, updated_at = now()

@@ -9,6 +9,7 @@ import type { Language } from '../columns.js';
 import { dec, formatRupees, rupees, sum, Big } from '../money.js';
 import { localDate } from '../market-time.js';
 import { enqueueNotification } from '../notifications/outbox.js';
+import { settledEntriesOf } from './settlement.sql.js';
 import { getStringSetting } from '../settings/settings.service.js';
 import { inlineRenderer, type StatementRenderer } from '../../pdf/render-pool.js';
 import { displayDate, statementFilename, type StatementData, type StatementLine } from '../../pdf/statement-data.js';
@@ -70,16 +71,16 @@ export async function settlementStatementData(em: EntityManager, settlementId: s
   const { rows } = await sql<Record<string, string | null>>`
     select s.*, s.gross_amount::text as gross, s.total_commission::text as commission, s.total_fees::text as fees,
            s.total_advances::text as advances, s.net_payable::text as net, s.advances_outstanding::text as outstanding,
-           s.period_start::text as p_start, s.period_end::text as p_end
+           s.period_start::text as p_start, s.period_end::text as p_end, s.first_entry_date::text as first_entry_date
     from settlements s where s.id = ${settlementId}::uuid`.execute(k);
   const s = rows[0];
   if (!s) throw new AppError('SETTLEMENT_NOT_FOUND', 'No such settlement', 404);
   const farmer = await farmerById(em, s.farmer_id!);
   const { rows: lineRows } = await sql<LineRow>`
     select ${LINE_COLUMNS}
-    from settlement_items si join daily_entries de on de.id = si.daily_entry_id
+    from daily_entries de
     join flower_types ft on ft.id = de.flower_type_id left join time_slots ts on ts.id = de.time_slot_id
-    where si.settlement_id = ${settlementId}::uuid and si.item_type = 'entry'
+    where ${settledEntriesOf({ id: s.id!, farmer_id: s.farmer_id!, p_end: s.p_end!, first_entry_date: s.first_entry_date ?? null })}
     order by de.entry_date, de.entry_time, de.entry_no`.execute(k);
   return {
     language: farmer.language_preference,

@@ -13,14 +13,9 @@ export interface Check {
 }
 
 /** Every entry of the ledger, live or archived, with the columns the sums need. */
-const LEDGER_ENTRIES = `(select id, entry_no, farmer_id, status, total_amount, commission_amount, net_amount, settlement_id from daily_entries
+const LEDGER_ENTRIES = `(select id, entry_no, farmer_id, entry_date, status, total_amount, commission_amount, net_amount, settlement_id from daily_entries
    union all
-   select id, entry_no, farmer_id, status, total_amount, commission_amount, net_amount, settlement_id from daily_entries_archive)`;
-
-/** Every settlement line, live or archived. */
-const LEDGER_ITEMS = `(select settlement_id, item_type, daily_entry_id from settlement_items
-   union all
-   select settlement_id, item_type, daily_entry_id from settlement_items_archive)`;
+   select id, entry_no, farmer_id, entry_date, status, total_amount, commission_amount, net_amount, settlement_id from daily_entries_archive)`;
 
 const missing = (column: string, table: string) =>
   `(${column} is not null and not exists (select 1 from ${table} r where r.id = ${column}))`;
@@ -81,14 +76,12 @@ export function ledgerChecks(expectedForeignKeys: ForeignKey[]): Check[] {
     {
       id: 'orphan_settlement_items',
       severity: 'error',
-      title: 'Settlement lines whose settlement, entry or advance is missing',
+      title: 'Settlement lines whose settlement or advance is missing',
       sql: `select i.id from settlement_items i
-             where ${missing('i.settlement_id', 'settlements')} or ${missing('i.daily_entry_id', 'daily_entries')}
-                or ${missing('i.cash_advance_id', 'cash_advances')}
+             where ${missing('i.settlement_id', 'settlements')} or ${missing('i.cash_advance_id', 'cash_advances')}
             union all
             select i.id from settlement_items_archive i
-             where ${missing('i.settlement_id', 'settlements')} or ${missing('i.cash_advance_id', 'cash_advances')}
-                or (i.daily_entry_id is not null and not exists (select 1 from daily_entries_archive r where r.id = i.daily_entry_id))`,
+             where ${missing('i.settlement_id', 'settlements')} or ${missing('i.cash_advance_id', 'cash_advances')}`,
     },
     {
       id: 'orphan_rates',
@@ -191,25 +184,15 @@ export function ledgerChecks(expectedForeignKeys: ForeignKey[]): Check[] {
       sql: `select farmer_code as id from farmers where current_balance < 0`,
     },
     {
-      id: 'settled_entries_linked',
+      // An entry's settlement_id is its line in that settlement (no copy in settlement_items), and one column
+      // cannot hold two settlements. What can still go wrong: a link to the wrong farmer's settlement, a voided
+      // entry left in one, or an entry outside the dates the statement reads (first_entry_date .. period_end).
+      id: 'settled_entries_match',
       severity: 'error',
-      title: 'Every settled entry has its line in that settlement, and every entry line its settled entry',
-      sql: `select e.entry_no as id from ${LEDGER_ENTRIES} e
-             where e.settlement_id is not null
-               and not exists (select 1 from ${LEDGER_ITEMS} i
-                                where i.item_type = 'entry' and i.daily_entry_id = e.id and i.settlement_id = e.settlement_id)
-            union all
-            select e.entry_no from ${LEDGER_ITEMS} i join ${LEDGER_ENTRIES} e on e.id = i.daily_entry_id
-             where i.item_type = 'entry' and e.settlement_id is null`,
-    },
-    {
-      id: 'entry_in_two_settlements',
-      severity: 'error',
-      title: 'No entry is in two settlements',
-      sql: `select e.entry_no as id
-              from (select daily_entry_id from ${LEDGER_ITEMS} i where daily_entry_id is not null
-                     group by daily_entry_id having count(distinct settlement_id) > 1) twice
-              join ${LEDGER_ENTRIES} e on e.id = twice.daily_entry_id`,
+      title: "Every settled entry is active, the settlement's farmer's, and dated within what its statement reads",
+      sql: `select e.entry_no as id from ${LEDGER_ENTRIES} e join settlements s on s.id = e.settlement_id
+             where e.farmer_id <> s.farmer_id or e.status <> 'active' or e.entry_date > s.period_end
+                or e.entry_date < s.first_entry_date`,
     },
     {
       id: 'advance_over_recovered',
