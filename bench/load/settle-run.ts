@@ -1,6 +1,8 @@
 // The settle scenario's timed part, in its own process (as `npm run settle` would be): one weekly settlement
 // run over every farmer, then statements rendered through the worker-thread pool.
 //   node --import tsx bench/load/settle-run.ts '{"url":…,"period":"2026-W47","statements":400}'
+// The same heap setting as npm run settle (src/ops/settle-cli.ts) and the service.
+import '../../src/heap.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/orm.js';
 import { parsePeriod } from '../../src/domain/settlements/period.js';

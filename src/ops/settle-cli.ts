@@ -1,5 +1,6 @@
 // npm run settle -- [--period 2026-W47] [--farmer FAR001] [--dry-run] [--no-statements] [--allow-open]
 // Runs the same code as the scheduled job; shows progress on a terminal and prints a summary table.
+import '../heap.js';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/orm.js';
