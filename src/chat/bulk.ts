@@ -20,7 +20,8 @@ import { entryFigures, feeText } from './dispatch.js';
 import { parseLine, type Command, type Vocabulary } from './parse.js';
 import { joinVerdicts, money } from './render.js';
 
-export interface PlainRow {
+/** A stored inbound message as the pipeline reads it. */
+export interface InboundRow {
   id: string;
   provider_message_id: string;
   sender: string;
@@ -76,11 +77,11 @@ interface EntryLine {
 }
 
 export type PlainWork =
-  | { kind: 'entries'; row: PlainRow; sender: PlainSender & { user: NonNullable<PlainSender['user']> }; at: Date; lines: EntryLine[] }
-  | { kind: 'balance'; row: PlainRow; sender: PlainSender; farmer: FarmerRow };
+  | { kind: 'entries'; row: InboundRow; sender: PlainSender & { user: NonNullable<PlainSender['user']> }; at: Date; lines: EntryLine[] }
+  | { kind: 'balance'; row: InboundRow; sender: PlainSender; farmer: FarmerRow };
 
 /** The plan of a message that may take the bulk path, or null for everything else. Pure: no database. */
-export function plainPlan(row: PlainRow, vocab: Vocabulary): PlainPlan | null {
+export function plainPlan(row: InboundRow, vocab: Vocabulary): PlainPlan | null {
   const phone = row.sender_phone ?? normalizePhone(row.sender);
   if (!phone || row.media_kind || row.text === null) return null;
   const lines = row.text.split(/\r?\n/).map((text, index) => ({ text, index })).filter((l) => l.text.trim() !== '');
@@ -107,7 +108,7 @@ export async function resolvePlain(
   em: EntityManager,
   timeZone: string,
   vocab: { flowers: FlowerInfo[]; slots: SlotInfo[] },
-  planned: { row: PlainRow; plan: PlainPlan }[],
+  planned: { row: InboundRow; plan: PlainPlan }[],
 ): Promise<(PlainWork | null)[]> {
   const phones = [...new Set(planned.map((p) => p.plan.phone))];
   const codes = new Set<string>();

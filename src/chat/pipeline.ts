@@ -30,7 +30,7 @@ import { activeSlots } from '../domain/slots/slots.service.js';
 import { translator } from '../i18n.js';
 import { runLine, type LineContext, type ReceiptBook, type StatementsPort } from './dispatch.js';
 import { identifySender, type Sender } from './identify.js';
-import { applyPlain, plainPlan, resolvePlain, YIELD_EVERY, type PlainPlan, type PlainWork } from './bulk.js';
+import { applyPlain, plainPlan, resolvePlain, YIELD_EVERY, type InboundRow, type PlainPlan, type PlainWork } from './bulk.js';
 import { parseLine, type Vocabulary } from './parse.js';
 import { joinVerdicts, money } from './render.js';
 
@@ -44,16 +44,6 @@ export interface ChatDeps {
 }
 
 export type ChatOutcome = 'done' | 'partial' | 'rejected' | 'empty' | 'non_text' | 'unknown_sender' | 'no_phone' | 'error';
-
-interface InboundRow {
-  id: string;
-  provider_message_id: string;
-  sender: string;
-  sender_phone: string | null;
-  text: string | null;
-  media_kind: string | null;
-  received_at: Date | string;
-}
 
 /** Stores a message once by provider id, then processes it (the console channel's path). */
 export async function receiveMessage(deps: ChatDeps, message: InboundMessage): Promise<{ id: string; duplicate: boolean }> {

@@ -2,15 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { settlePeriod } from '../../src/domain/settlements/settlement.service.js';
-import { parsePeriod } from '../../src/domain/settlements/period.js';
 import { markSettlementPaid } from '../../src/domain/settlements/payment.service.js';
-import { addAdvance, addEntry, addFarmer, ledgerProblems, run } from './fixture.js';
+import { NOW, TZ, W45, W46, addAdvance, addEntry, addFarmer, ledgerProblems, run } from './fixture.js';
 
 let t: TestDatabase;
-const TZ = 'Asia/Kolkata';
-const NOW = new Date('2026-11-25T06:00:00Z');
-const W45 = parsePeriod('weekly', '2026-W45');
-const W46 = parsePeriod('weekly', '2026-W46');
 let code: string;
 let w45: Awaited<ReturnType<typeof settlePeriod>>;
 

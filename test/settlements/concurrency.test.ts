@@ -3,13 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { settlePeriod } from '../../src/domain/settlements/settlement.service.js';
-import { parsePeriod } from '../../src/domain/settlements/period.js';
-import { addAdvance, addEntry, addFarmer, ledgerProblems, run } from './fixture.js';
+import { NOW, TZ, W45, addAdvance, addEntry, addFarmer, ledgerProblems, run } from './fixture.js';
 
 let t: TestDatabase;
-const TZ = 'Asia/Kolkata';
-const NOW = new Date('2026-11-25T06:00:00Z');
-const W45 = parsePeriod('weekly', '2026-W45');
 
 beforeAll(async () => {
   t = await createTestDatabase();

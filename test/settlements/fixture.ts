@@ -4,6 +4,7 @@ import pg from 'pg';
 import { entryAmounts } from '../../src/domain/money.js';
 import type { Database } from '../../src/db/orm.js';
 import { CompiledQuery } from 'kysely';
+import { parsePeriod } from '../../src/domain/settlements/period.js';
 
 export interface EntryInput {
   farmerCode: string;
@@ -22,6 +23,12 @@ export async function run<T = Record<string, unknown>>(db: Database | pg.ClientB
   if ('orm' in db) return (await db.orm.em.fork().getKysely().executeQuery<T>(CompiledQuery.raw(text, params))).rows;
   return (await db.query(text, params)).rows as T[];
 }
+
+/** The market's zone, a fixed "now" after both test weeks, and the two weeks the settlement tests use. */
+export const TZ = 'Asia/Kolkata';
+export const NOW = new Date('2026-11-25T06:00:00Z');
+export const W45 = parsePeriod('weekly', '2026-W45');
+export const W46 = parsePeriod('weekly', '2026-W46');
 
 const ENTRY_SQL = `
 with f as (select id from farmers where farmer_code = $1),

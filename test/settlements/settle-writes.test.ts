@@ -4,18 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { parsePeriod } from '../../src/domain/settlements/period.js';
 import { lockFarmers, settleBatch } from '../../src/domain/settlements/settlement.sql.js';
 import { settlePeriod } from '../../src/domain/settlements/settlement.service.js';
 import { settlementStatementData } from '../../src/domain/settlements/statement.service.js';
 import { getSettlement } from '../../src/domain/settlements/settlement.queries.js';
-import { addEntry, addFarmer, ledgerProblems, run } from './fixture.js';
+import { NOW, TZ, W45, W46, addEntry, addFarmer, ledgerProblems, run } from './fixture.js';
 
 let t: TestDatabase;
-const TZ = 'Asia/Kolkata';
-const NOW = new Date('2026-11-25T06:00:00Z');
-const W45 = parsePeriod('weekly', '2026-W45');
-const W46 = parsePeriod('weekly', '2026-W46');
 
 beforeAll(async () => {
   t = await createTestDatabase();
