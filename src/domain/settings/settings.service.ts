@@ -37,6 +37,13 @@ async function raw(em: EntityManager, key: string): Promise<StoredSetting> {
   return def;
 }
 
+/** The catalog's default of a setting (what getStringSetting gives when no row is stored). */
+export function settingDefault(key: string): string {
+  const def = SETTINGS_CATALOG.find((s) => s.key === key);
+  if (!def) throw new AppError('UNKNOWN_SETTING', `No setting named ${key}`, 404);
+  return def.value;
+}
+
 export async function getStringSetting(em: EntityManager, key: string): Promise<string> {
   return (await raw(em, key)).value;
 }

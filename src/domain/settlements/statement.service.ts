@@ -10,7 +10,7 @@ import { dec, formatRupees, rupees, sum, Big } from '../money.js';
 import { localDate } from '../market-time.js';
 import { enqueueNotification } from '../notifications/outbox.js';
 import { settledEntriesOf } from './settlement.sql.js';
-import { getStringSetting } from '../settings/settings.service.js';
+import { settingDefault } from '../settings/settings.service.js';
 import { inlineRenderer, type StatementRenderer } from '../../pdf/render-pool.js';
 import { displayDate, statementFilename, type StatementData, type StatementLine } from '../../pdf/statement-data.js';
 
@@ -35,11 +35,21 @@ interface FarmerRow {
   recipient: string | null;
 }
 
+const MARKET_KEYS = ['market_name', 'market_name_ta', 'market_address', 'market_address_ta'] as const;
+
+/** The market's name and address as a statement prints them, from the stored settings (or their defaults). */
+function marketFrom(stored: Record<string, string> | null) {
+  const get = (key: (typeof MARKET_KEYS)[number]) => stored?.[key] ?? settingDefault(key);
+  return { name: get('market_name'), nameTa: get('market_name_ta'), address: get('market_address'), addressTa: get('market_address_ta') };
+}
+
+/** The four market settings as one JSON object, to read within another query (one round trip, no entities). */
+const MARKET_JSON = sql<Record<string, string> | null>`(select json_object_agg(ss.key, ss.value) from system_settings ss
+  where ss.key in (${sql.join(MARKET_KEYS.map((k) => sql.lit(k)))}))`;
+
 async function market(em: EntityManager) {
-  const [name, nameTa, address, addressTa] = await Promise.all(
-    ['market_name', 'market_name_ta', 'market_address', 'market_address_ta'].map((k) => getStringSetting(em, k)),
-  );
-  return { name: name!, nameTa: nameTa!, address: address!, addressTa: addressTa! };
+  const { rows } = await sql<{ market: Record<string, string> | null }>`select ${MARKET_JSON} as market`.execute(em.getKysely());
+  return marketFrom(rows[0]!.market);
 }
 
 async function farmerById(em: EntityManager, farmerId: string): Promise<FarmerRow> {
@@ -68,14 +78,17 @@ const sharedRate = (rows: LineRow[]) => {
 /** The figures of one settlement, from its immutable rows. */
 export async function settlementStatementData(em: EntityManager, settlementId: string): Promise<StatementData> {
   const k = em.getKysely();
-  const { rows } = await sql<Record<string, string | null>>`
+  // The settlement, its farmer and the market's settings in one round trip: a run renders hundreds of these.
+  const { rows } = await sql<Record<string, string | null> & { market: Record<string, string> | null }>`
     select s.*, s.gross_amount::text as gross, s.total_commission::text as commission, s.total_fees::text as fees,
            s.total_advances::text as advances, s.net_payable::text as net, s.advances_outstanding::text as outstanding,
-           s.period_start::text as p_start, s.period_end::text as p_end, s.first_entry_date::text as first_entry_date
-    from settlements s where s.id = ${settlementId}::uuid`.execute(k);
+           s.period_start::text as p_start, s.period_end::text as p_end, s.first_entry_date::text as first_entry_date,
+           f.farmer_code as f_code, f.name as f_name, f.village as f_village, f.language_preference as f_language,
+           ${MARKET_JSON} as market
+    from settlements s join farmers f on f.id = s.farmer_id where s.id = ${settlementId}::uuid`.execute(k);
   const s = rows[0];
   if (!s) throw new AppError('SETTLEMENT_NOT_FOUND', 'No such settlement', 404);
-  const farmer = await farmerById(em, s.farmer_id!);
+  const farmer = { farmer_code: s.f_code!, name: s.f_name!, village: s.f_village ?? null, language_preference: s.f_language as Language };
   const { rows: lineRows } = await sql<LineRow>`
     select ${LINE_COLUMNS}
     from daily_entries de
@@ -85,7 +98,7 @@ export async function settlementStatementData(em: EntityManager, settlementId: s
   return {
     language: farmer.language_preference,
     kind: 'settlement',
-    market: await market(em),
+    market: marketFrom(s.market),
     farmer: { code: farmer.farmer_code, name: farmer.name, village: farmer.village },
     settlementNumber: s.settlement_number!,
     periodStart: s.p_start!,
