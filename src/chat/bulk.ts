@@ -138,8 +138,10 @@ export async function resolvePlain(
                 'wa', f.whatsapp_number, 'lang', f.language_preference, 'commission', f.commission_rate::text, 'active', f.is_active,
                 'balance', f.current_balance::text, 'advances', f.total_advances::text, 'settled', f.total_settlements::text)), '[]')
          from farmers f
-        where f.farmer_code = any(${[...codes]}::text[])
-           or (f.is_active and (f.whatsapp_number = any(${phones}::text[]) or (f.whatsapp_number is null and f.phone = any(${phones}::text[]))))) as farmers,
+        -- Three lookups, each on its own index (one OR across the columns would read the whole table).
+        where f.id in (select id from farmers where farmer_code = any(${[...codes]}::text[])
+                       union all select id from farmers where whatsapp_number = any(${phones}::text[]) and is_active
+                       union all select id from farmers where phone = any(${phones}::text[]) and whatsapp_number is null and is_active)) as farmers,
       (select coalesce(json_agg(json_build_object('k', v.flower::text || '|' || v.slot::text || '|' || v.day::text,
                 'rate', (select r.rate_per_unit::text from market_rates r
                           where r.flower_type_id = v.flower and r.time_slot_id = v.slot and r.effective_date <= v.day
