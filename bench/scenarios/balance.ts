@@ -27,7 +27,9 @@ export async function balance(o: { quick: boolean; log: (s: string) => void; cpu
     const t0 = Date.now();
     await withoutEntryIndexes(scratch.pool, () => bulkEntries(scratch.pool, { farmers: FARMERS, perFarmer, days: 250, lastDay: addDays(today, -1), chunkFarmers: 1_000 }));
     await recomputeFarmerFigures(scratch.pool);
-    await scratch.pool.query('analyze');
+    // A ledger in steady state has been vacuumed; right after a 5 M-row load autovacuum would otherwise run
+    // through the asks, competing for the two cores.
+    await scratch.pool.query('vacuum (analyze)');
     const { rows: [{ n: entries } = { n: 0 }] } = await scratch.pool.query<{ n: number }>('select count(*)::int as n from daily_entries');
     const loadS = (Date.now() - t0) / 1000;
     o.log(`  balance: loaded ${entries} entries for ${FARMERS} farmers in ${loadS.toFixed(0)} s`);
