@@ -154,9 +154,9 @@ export async function resolvePlain(
   const rates = new Map(found.rates.map((r) => [r.k, r.rate === null ? null : rupees(r.rate)]));
   const defaultCommission = await getDecimalSetting(em, 'commission_rate');
 
+  const active = found.farmers.filter((f) => f.active);
   const senderOf = (phone: string): PlainSender | null => {
     const user = users.get(phone) ?? null;
-    const active = found.farmers.filter((f) => f.active);
     const byWa = active.filter((f) => f.wa === phone);
     const byPhone = active.filter((f) => f.wa === null && f.phone === phone);
     // Two farmers on one phone: which one the sender is, is the one-by-one path's call.
