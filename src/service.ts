@@ -28,6 +28,8 @@ export interface RunningService {
   channel: Channel | null;
   inbox: InboxProcessor | undefined;
   outbox: OutboxWorker | undefined;
+  /** Refused webhook deliveries counted since the last summary row. */
+  webhookRefusals: RefusedDeliveries;
   stop(reason?: string): Promise<void>;
 }
 
@@ -171,5 +173,5 @@ export async function startService(config: Config, logger: Logger, options: Serv
       logger.info('stopped');
     })());
 
-  return { port, db, channel, inbox, outbox, stop };
+  return { port, db, channel, inbox, outbox, webhookRefusals, stop };
 }
