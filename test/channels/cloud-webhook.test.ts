@@ -6,6 +6,8 @@ import { startService, type RunningService } from '../../src/service.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { sql } from '../support/sql.js';
+import { createApp } from '../../src/app.js';
+import { RefusedDeliveries } from '../../src/channels/cloud-api/refusals.js';
 import { ACCESS_TOKEN, cloudTestConfig, eventually, fixture, PHONE_NUMBER_ID, sign, standInProcessor, VERIFY_TOKEN } from '../support/channels.js';
 
 let t: TestDatabase;
@@ -111,6 +113,19 @@ describe('signature', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.c).toBe(200);
     expect(rows[0]!.ip).not.toMatch(/^203\.0\.113\./);
+  });
+
+  it('with TRUST_PROXY=true the address comes from X-Forwarded-For: one summary row per address', async () => {
+    await sql(t.db, `delete from security_logs where action = 'webhook_signature_rejected'`);
+    const refusals = new RefusedDeliveries({ orm: t.db.orm, logger: createLogger({ logLevel: 'silent' }) });
+    const app = createApp({ config: { ...cloudConfig(), trustProxy: true }, db: t.db, logger: createLogger({ logLevel: 'silent' }), webhookRefusals: refusals });
+    for (let i = 0; i < 30; i++) {
+      const res = await app.request('/webhooks/whatsapp', { method: 'POST', body: '{}', headers: { 'x-forwarded-for': `198.51.100.${i % 3}, 10.0.0.1` } });
+      expect(res.status).toBe(401);
+    }
+    expect(await refusals.flush()).toBe(3);
+    const rows = await sql(t.db, `select ip_address, (details->>'count')::int as c from security_logs where action = 'webhook_signature_rejected' order by ip_address`);
+    expect(rows).toEqual([0, 1, 2].map((n) => ({ ip_address: `198.51.100.${n}`, c: 10 })));
   });
 
   it('hashes the bytes as received: the same JSON re-serialised does not pass', async () => {
