@@ -11,7 +11,7 @@ export const UserSession = defineEntity({
   tableName: 'user_sessions',
   properties: {
     id: uuidPk(),
-    user: () => p.manyToOne(User).deleteRule('cascade').index(),
+    user: () => p.manyToOne(User).deleteRule('restrict').index(),
     createdAt: createdAt(),
     expiresAt: p.datetime(),
     revokedAt: p.datetime().nullable(),
