@@ -1,5 +1,6 @@
 // npm run setup: names the market and creates its first admin. Asks in a terminal; with flags it asks nothing.
 // Run again, it updates the market settings and refuses to make a second first admin.
+import fs from 'node:fs';
 import { loadConfig, loadDotEnv } from '../config.js';
 import { openDatabase } from '../db/orm.js';
 import { createLogger } from '../logger.js';
@@ -15,7 +16,7 @@ import { parseCommandLine, runCli, UsageError } from './cli.js';
 import { openPrompter, type Prompter } from './prompt.js';
 
 const USAGE = `Usage: npm run setup [-- --market-name NAME --market-name-ta NAME --timezone ZONE --commission PERCENT
-                         --admin-email EMAIL --admin-phone +91... --admin-password PASSWORD
+                         --admin-email EMAIL --admin-phone +91... (--admin-password PASSWORD | --admin-password-file FILE)
                          [--admin-name NAME] [--admin-language en|ta]]
 In a terminal it asks for what the flags do not give; otherwise every admin flag is needed until an admin exists.`;
 
@@ -27,6 +28,8 @@ const OPTIONS = {
   'admin-email': { type: 'string' },
   'admin-phone': { type: 'string' },
   'admin-password': { type: 'string' },
+  // A command line is visible to other users (ps) and npm echoes it: a file keeps the password off it.
+  'admin-password-file': { type: 'string' },
   'admin-name': { type: 'string' },
   'admin-language': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -106,6 +109,16 @@ await runCli(async (argv) => {
   if (flags.help) {
     console.log(USAGE);
     return 0;
+  }
+  if (flags['admin-password-file'] !== undefined) {
+    if (flags['admin-password'] !== undefined) throw new UsageError('give --admin-password or --admin-password-file, not both', USAGE);
+    let text: string;
+    try {
+      text = fs.readFileSync(flags['admin-password-file'], 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read --admin-password-file: ${(err as Error).message}`, USAGE);
+    }
+    flags['admin-password'] = text.split(/\r?\n/)[0]!;
   }
   loadDotEnv();
   const config = loadConfig();
