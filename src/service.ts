@@ -20,7 +20,7 @@ import { settlementJobs } from './jobs/settlement.jobs.js';
 import { maintenanceJobs } from './jobs/maintenance.jobs.js';
 import { RefusedDeliveries } from './channels/cloud-api/refusals.js';
 import { hasActiveAdmin } from './domain/users/users.service.js';
-import { getStringSetting } from './domain/settings/settings.service.js';
+import { getStoredSetting } from './domain/settings/settings.service.js';
 
 export interface RunningService {
   port: number;
@@ -72,8 +72,8 @@ async function announceSetup(db: Database, config: Config, logger: Logger): Prom
   if (pending.length) return;
   const em = db.orm.em.fork();
   if (!(await hasActiveAdmin(em))) logger.warn('no admin yet: run `npm run setup` to name the market and create its first admin');
-  const zone = await getStringSetting(em, 'market_timezone');
-  if (zone !== config.marketTimeZone) logger.error({ setting: zone, MARKET_TIMEZONE: config.marketTimeZone }, 'MARKET_TIMEZONE differs from the market_timezone setting: set them alike; /ready says not ready');
+  const zone = await getStoredSetting(em, 'market_timezone');
+  if (zone !== null && zone !== config.marketTimeZone) logger.error({ setting: zone, MARKET_TIMEZONE: config.marketTimeZone }, 'MARKET_TIMEZONE differs from the market_timezone setting: set them alike; /ready says not ready');
 }
 
 export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {

@@ -4,7 +4,7 @@ import type { AppDeps } from '../app.js';
 import { migrationStatus } from '../db/schema.js';
 import { errorBody } from './errors.js';
 import { hasActiveAdmin } from '../domain/users/users.service.js';
-import { getStringSetting } from '../domain/settings/settings.service.js';
+import { getStoredSetting } from '../domain/settings/settings.service.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 type Check = { ok: boolean; detail?: string };
@@ -12,7 +12,8 @@ type Check = { ok: boolean; detail?: string };
 /** What a market needs before it can work: an admin, and one time zone everywhere. */
 async function marketChecks(em: EntityManager, timeZone: string): Promise<Record<string, Check>> {
   const setup: Check = (await hasActiveAdmin(em)) ? { ok: true } : { ok: false, detail: 'no admin yet: run npm run setup' };
-  const zone = await getStringSetting(em, 'market_timezone');
+  // A database from before the setting existed recorded no zone: nothing to disagree with.
+  const zone = (await getStoredSetting(em, 'market_timezone')) ?? timeZone;
   const timezone: Check = zone === timeZone ? { ok: true, detail: zone } : { ok: false, detail: `MARKET_TIMEZONE is ${timeZone} but the market_timezone setting is ${zone}` };
   return { setup, timezone };
 }

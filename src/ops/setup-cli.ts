@@ -1,7 +1,7 @@
 // npm run setup: names the market and creates its first admin. Asks in a terminal; with flags it asks nothing.
 // Run again, it updates the market settings and refuses to make a second first admin.
 import fs from 'node:fs';
-import { loadConfig, loadDotEnv } from '../config.js';
+import { loadConfig, loadDotEnv, type Config } from '../config.js';
 import { openDatabase } from '../db/orm.js';
 import { createLogger } from '../logger.js';
 import { prepareDatabase } from '../service.js';
@@ -10,6 +10,7 @@ import { normalizePhone } from '../domain/phone.js';
 import { createFirstAdmin, hasActiveAdmin } from '../domain/users/users.service.js';
 import { encodeSetting, getSetting, isTimeZone, updateSetting } from '../domain/settings/settings.admin.js';
 import { SETTINGS_CATALOG } from '../domain/settings/catalog.js';
+import { getStoredSetting } from '../domain/settings/settings.service.js';
 import type { Actor } from '../domain/audit/actor.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parseCommandLine, runCli, UsageError } from './cli.js';
@@ -100,7 +101,9 @@ async function value(prompter: Prompter | null, flag: string | undefined, questi
   }
 }
 
-async function currentValue(em: EntityManager, key: string): Promise<string> {
+async function currentValue(em: EntityManager, key: string, config: Config): Promise<string> {
+  // The zone: what the database recorded, else the one this install runs under.
+  if (key === 'market_timezone') return (await getStoredSetting(em, key)) ?? config.marketTimeZone;
   return String((await getSetting(em, key)).value);
 }
 
@@ -138,10 +141,10 @@ await runCli(async (argv) => {
 
     // Everything is checked before anything is written.
     const market = {
-      market_name: await value(prompter, flags['market-name'], 'Market name (English)', setting('market_name'), prompter ? await currentValue(em, 'market_name') : undefined),
-      market_name_ta: await value(prompter, flags['market-name-ta'], 'Market name (Tamil)', setting('market_name_ta'), prompter ? await currentValue(em, 'market_name_ta') : undefined),
-      market_timezone: await value(prompter, flags.timezone, 'Time zone', checks.timezone, prompter ? await currentValue(em, 'market_timezone') : undefined),
-      commission_rate: await value(prompter, flags.commission, 'Default commission (%)', checks.commission, prompter ? await currentValue(em, 'commission_rate') : undefined),
+      market_name: await value(prompter, flags['market-name'], 'Market name (English)', setting('market_name'), prompter ? await currentValue(em, 'market_name', config) : undefined),
+      market_name_ta: await value(prompter, flags['market-name-ta'], 'Market name (Tamil)', setting('market_name_ta'), prompter ? await currentValue(em, 'market_name_ta', config) : undefined),
+      market_timezone: await value(prompter, flags.timezone, 'Time zone', checks.timezone, prompter ? await currentValue(em, 'market_timezone', config) : undefined),
+      commission_rate: await value(prompter, flags.commission, 'Default commission (%)', checks.commission, prompter ? await currentValue(em, 'commission_rate', config) : undefined),
     };
     let admin: { email: string; phone: string; password: string; fullName: string; languagePreference: 'en' | 'ta' } | undefined;
     if (!adminExists) {
@@ -164,7 +167,7 @@ await runCli(async (argv) => {
     // Settings: one audited change per value that differs.
     for (const [key, next] of Object.entries(market)) {
       if (next === undefined) continue;
-      const before = await currentValue(em, key);
+      const before = await currentValue(em, key, config);
       if (before === next) {
         console.log(`${key}: ${next} (unchanged)`);
         continue;
@@ -172,7 +175,7 @@ await runCli(async (argv) => {
       await updateSetting(em.fork() as EntityManager, key, next, SETUP_ACTOR);
       console.log(`${key}: ${next} (was ${before})`);
     }
-    const zone = market.market_timezone ?? (await currentValue(em, 'market_timezone'));
+    const zone = market.market_timezone ?? (await currentValue(em, 'market_timezone', config));
     if (zone !== config.marketTimeZone) {
       console.log(`MARKET_TIMEZONE is ${config.marketTimeZone} here: set MARKET_TIMEZONE=${zone} in .env (or the environment of every instance) and restart; /ready says not ready until the two agree.`);
     }
