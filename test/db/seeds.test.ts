@@ -100,8 +100,10 @@ describe('reference seeders', () => {
 });
 
 describe('seeded passwords', () => {
-  it("are the guide's only in development; in test (or --demo outside development) generated and reported once", async () => {
-    for (const [nodeEnv, samples] of [['development', undefined], ['test', undefined], ['production', true]] as const) {
+  // One database each (migrated from nothing): one test each, so a slow box does not add them up.
+  it.each([['development', undefined], ['test', undefined], ['production', true]] as const)(
+    "are the guide's only in development; in test (or --demo outside development) generated and reported once: %s",
+    async (nodeEnv, samples) => {
       const t = await createTestDatabase({ prepared: false });
       try {
         await migrateUp(t.db.orm);
@@ -123,8 +125,8 @@ describe('seeded passwords', () => {
       } finally {
         await t.close();
       }
-    }
-  });
+    },
+  );
 });
 
 describe('a production database', () => {
