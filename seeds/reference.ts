@@ -1,5 +1,7 @@
 // Reference data seeding: inserts what is missing, never overwrites what an admin has changed,
-// so running it twice changes nothing.
+// so running it twice changes nothing. The catalogue (flowers, slots, settings) always; the guide's sample
+// people and placeholder rates only when asked for (development, test, or db:seed --demo): a production
+// market starts with no users, farmers or rates — `npm run setup` creates its first admin.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { User } from '../src/domain/users/user.entity.js';
 import { Farmer } from '../src/domain/farmers/farmer.entity.js';
@@ -14,10 +16,14 @@ import { REFERENCE_FARMERS, REFERENCE_FLOWERS, REFERENCE_SLOTS, REFERENCE_USERS,
 
 export interface ReferenceSeedOptions {
   nodeEnv: string;
-  adminPassword?: string | undefined;
   marketTimeZone: string;
   now?: Date;
+  /** The guide's sample users, farmers and rates. Default: everywhere but production. */
+  samples?: boolean;
 }
+
+/** Whether a seed run adds the guide's sample people and rates: asked for, or not production. */
+export const wantsSamples = (options: Pick<ReferenceSeedOptions, 'nodeEnv' | 'samples'>) => options.samples ?? options.nodeEnv !== 'production';
 
 export interface SeedReport {
   lines: string[];
@@ -30,12 +36,12 @@ export async function seedReferenceData(em: EntityManager, options: ReferenceSee
   const count = (what: string, created: number, total: number) =>
     report.lines.push(`${what}: ${created} created, ${total - created} already present`);
 
+  const samples = wantsSamples(options);
   let created = 0;
-  for (const u of REFERENCE_USERS) {
+  for (const u of samples ? REFERENCE_USERS : []) {
     if (await em.findOne(User, { email: u.email })) continue;
     let password: string;
     if (options.nodeEnv === 'development') password = u.devPassword;
-    else if (u.role === 'admin' && options.adminPassword) password = options.adminPassword;
     else {
       password = generatePassword();
       report.createdCredentials.push({ email: u.email, password });
@@ -52,15 +58,15 @@ export async function seedReferenceData(em: EntityManager, options: ReferenceSee
     });
     created++;
   }
-  count('users', created, REFERENCE_USERS.length);
+  if (samples) count('users', created, REFERENCE_USERS.length);
 
   created = 0;
-  for (const f of REFERENCE_FARMERS) {
+  for (const f of samples ? REFERENCE_FARMERS : []) {
     if (await em.findOne(Farmer, { farmerCode: f.farmerCode })) continue;
     em.create(Farmer, { ...f, languagePreference: 'ta' });
     created++;
   }
-  count('farmers', created, REFERENCE_FARMERS.length);
+  if (samples) count('farmers', created, REFERENCE_FARMERS.length);
 
   created = 0;
   const flowers = [];
@@ -87,22 +93,24 @@ export async function seedReferenceData(em: EntityManager, options: ReferenceSee
   count('time slots', created, REFERENCE_SLOTS.length);
   await em.flush();
 
-  // A first rate for every flower and slot that has none, effective from the day of seeding.
+  // Sample only: a first rate for every flower and slot that has none, effective from the day of seeding.
+  // A real market sets its own; until then an entry without `@rate` is refused as "rate missing".
   created = 0;
   const today = localDate(options.now ?? new Date(), options.marketTimeZone);
-  for (const flower of flowers) {
+  for (const flower of samples ? flowers : []) {
     for (const slot of slots) {
       if (await em.count(MarketRate, { flowerType: flower, timeSlot: slot })) continue;
       em.create(MarketRate, { flowerType: flower, timeSlot: slot, ratePerUnit: referenceRate(slot.name), effectiveDate: today });
       created++;
     }
   }
-  count('market rates', created, flowers.length * slots.length);
+  if (samples) count('market rates', created, flowers.length * slots.length);
 
   created = 0;
   for (const s of SETTINGS_CATALOG) {
     if (await em.findOne(SystemSetting, { key: s.key })) continue;
-    em.create(SystemSetting, { ...s });
+    // The zone the database was created under (MARKET_TIMEZONE), not the catalogue's default.
+    em.create(SystemSetting, { ...s, ...(s.key === 'market_timezone' ? { value: options.marketTimeZone } : {}) });
     created++;
   }
   count('system settings', created, SETTINGS_CATALOG.length);

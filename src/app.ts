@@ -7,9 +7,10 @@ import type { Logger } from './logger.js';
 import { handleError, notFound } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { whatsappWebhookRoutes } from './channels/cloud-api/webhook.js';
+import type { RefusedDeliveries } from './channels/cloud-api/refusals.js';
 import { apiRoutes } from './http/api/index.js';
 import { adminPages } from './http/admin/rates-page.js';
-import { sessions as createSessions } from './http/auth/session.js';
+import { sessions as createSessions, type SessionOptions } from './http/auth/session.js';
 import type { AppEnv } from './http/types.js';
 
 export interface AppDeps {
@@ -20,6 +21,10 @@ export interface AppDeps {
   readiness?: () => Promise<Record<string, { ok: boolean; detail?: string }>>;
   /** Ids of inbound messages the Cloud API webhook has just stored, to be processed. */
   onInboundStored?: (ids: string[]) => void;
+  /** Sign-in session cache options (tests move its clock). */
+  sessions?: SessionOptions;
+  /** Counts refused webhook deliveries; default: one made here. */
+  webhookRefusals?: RefusedDeliveries;
 }
 
 export function createApp(deps: AppDeps) {
@@ -37,7 +42,7 @@ export function createApp(deps: AppDeps) {
   });
   app.route('/', healthRoutes(deps));
   if (deps.config.whatsapp.transport === 'cloud') app.route('/', whatsappWebhookRoutes(deps));
-  const sessions = createSessions(deps);
+  const sessions = createSessions(deps, deps.sessions);
   app.use('/api/*', sessions.identify);
   app.use('/admin/*', sessions.identify);
   app.route('/api', apiRoutes(deps, sessions));

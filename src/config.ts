@@ -23,7 +23,7 @@ const booleanFlag = z
 
 export const envSchema = z
   .object({
-    // Unset means production: seeded accounts get generated passwords, never the guide's fixed ones.
+    // Unset means production: a new database gets the catalogue only, never the guide's sample people or rates.
     NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
     DATABASE_URL: optionalString.pipe(
       z
@@ -53,7 +53,6 @@ export const envSchema = z
     CHROME_PATH: optionalString,
     BACKUP_DIR: optionalString,
     JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
-    ADMIN_PASSWORD: optionalString.pipe(z.string().min(10, 'must be at least 10 characters').optional()),
   })
   .superRefine((env, ctx) => {
     if (env.WHATSAPP_TRANSPORT !== 'cloud') return;
@@ -91,7 +90,6 @@ export interface Config {
   };
   backupDir: string;
   jwtSecret: string | undefined;
-  adminPassword: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -143,6 +141,5 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     backupDir: env.BACKUP_DIR ? path.resolve(env.BACKUP_DIR) : path.join(dataDir, 'backups'),
     jwtSecret: env.JWT_SECRET,
-    adminPassword: env.ADMIN_PASSWORD,
   };
 }

@@ -18,6 +18,9 @@ import { settlementStatements } from './chat/statements.js';
 import { afterLedgerDocumentSent, ledgerDocumentResolver } from './outbox/documents.js';
 import { settlementJobs } from './jobs/settlement.jobs.js';
 import { maintenanceJobs } from './jobs/maintenance.jobs.js';
+import { RefusedDeliveries } from './channels/cloud-api/refusals.js';
+import { hasActiveAdmin } from './domain/users/users.service.js';
+import { getStoredSetting } from './domain/settings/settings.service.js';
 
 export interface RunningService {
   port: number;
@@ -25,6 +28,8 @@ export interface RunningService {
   channel: Channel | null;
   inbox: InboxProcessor | undefined;
   outbox: OutboxWorker | undefined;
+  /** Refused webhook deliveries counted since the last summary row. */
+  webhookRefusals: RefusedDeliveries;
   stop(reason?: string): Promise<void>;
 }
 
@@ -38,7 +43,10 @@ export interface ServiceOptions {
   inbox?: Partial<InboxProcessorOptions>;
 }
 
-/** Brings the database up to date; on a brand-new database also seeds the reference data. */
+/**
+ * Brings the database up to date; on a brand-new database also seeds the catalogue (and, outside production,
+ * the guide's sample market).
+ */
 export async function prepareDatabase(db: Database, config: Config, logger: Logger): Promise<void> {
   const { executed, pending } = await migrationStatus(db.orm);
   if (!config.migrateOnStart) {
@@ -51,11 +59,21 @@ export async function prepareDatabase(db: Database, config: Config, logger: Logg
   }
   if (executed.length === 0) {
     const report = await seedReference(db.orm, config);
-    logger.info({ seeded: report.lines }, 'reference data seeded on a new database');
+    logger.info({ seeded: report.lines }, config.nodeEnv === 'production' ? 'catalogue seeded on a new database' : 'reference data and sample market seeded on a new database');
     for (const c of report.createdCredentials) {
       logger.warn({ email: c.email, password: c.password }, 'new account created; this password is shown once, change it after logging in');
     }
   }
+}
+
+/** One line when the market is not set up yet (the service still starts: /ready says the same). */
+async function announceSetup(db: Database, config: Config, logger: Logger): Promise<void> {
+  const { pending } = await migrationStatus(db.orm);
+  if (pending.length) return;
+  const em = db.orm.em.fork();
+  if (!(await hasActiveAdmin(em))) logger.warn('no admin yet: run `npm run setup` to name the market and create its first admin');
+  const zone = await getStoredSetting(em, 'market_timezone');
+  if (zone !== null && zone !== config.marketTimeZone) logger.error({ setting: zone, MARKET_TIMEZONE: config.marketTimeZone }, 'MARKET_TIMEZONE differs from the market_timezone setting: set them alike; /ready says not ready');
 }
 
 export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
@@ -63,6 +81,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   logger.info({ database: db.kind, dataDir: db.kind === 'embedded' ? config.dataDir : undefined }, 'database open');
   try {
     await prepareDatabase(db, config, logger);
+    await announceSetup(db, config, logger);
   } catch (err) {
     await db.close();
     throw err;
@@ -107,10 +126,13 @@ export async function startService(config: Config, logger: Logger, options: Serv
   });
   if (!channel) logger.info({ transport: config.whatsapp.transport }, 'no WhatsApp channel started for this transport');
 
+  const webhookRefusals = new RefusedDeliveries({ orm: db.orm, logger });
+  if (config.whatsapp.transport === 'cloud') webhookRefusals.start();
   const app = createApp({
     config,
     db,
     logger,
+    webhookRefusals,
     onInboundStored: (ids) => inbox?.submit(ids),
     ...(channel ? { readiness: async () => ({ whatsapp: channel.status() }) } : {}),
   });
@@ -146,9 +168,10 @@ export async function startService(config: Config, logger: Logger, options: Serv
       await channel?.stop();
       await inbox?.stop();
       await outbox?.stop();
+      await webhookRefusals.stop();
       await db.close();
       logger.info('stopped');
     })());
 
-  return { port, db, channel, inbox, outbox, stop };
+  return { port, db, channel, inbox, outbox, webhookRefusals, stop };
 }

@@ -1,5 +1,6 @@
 // Every entity, in one list for the ORM config.
 import { User } from './users/user.entity.js';
+import { UserSession } from './users/user-session.entity.js';
 import { Farmer } from './farmers/farmer.entity.js';
 import { FlowerType } from './flowers/flower-type.entity.js';
 import { TimeSlot } from './slots/time-slot.entity.js';
@@ -33,4 +34,5 @@ export const entities = [
   DailyEntryArchive,
   SettlementItemArchive,
   DataMigrationUndo,
+  UserSession,
 ];

@@ -3,7 +3,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/orm.js';
 import { getBooleanSetting } from '../domain/settings/settings.service.js';
-import { archiveCutoff, archiveSettledEntries, cleanupNotifications, cleanupSecurityLogs } from '../domain/housekeeping/housekeeping.service.js';
+import { archiveCutoff, archiveSettledEntries, cleanupNotifications, cleanupSecurityLogs, cleanupSessions } from '../domain/housekeeping/housekeeping.service.js';
 import { backupDatabase } from '../ops/backup/backup.js';
 import type { JobDefinition } from './scheduler.js';
 
@@ -24,7 +24,8 @@ export function maintenanceJobs(db: Database, config: Pick<Config, 'backupDir' |
       async run() {
         const notifications = await cleanupNotifications(db.orm.em);
         const securityLogs = await cleanupSecurityLogs(db.orm.em);
-        return { notifications, securityLogs };
+        const sessions = await cleanupSessions(db.orm.em);
+        return { notifications, securityLogs, sessions };
       },
     },
     {

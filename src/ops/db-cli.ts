@@ -8,10 +8,11 @@ import { runCli } from './cli.js';
 import { AppError } from '../errors.js';
 import { formatDryRun, pendingMigrationSql } from './migrate-dry-run.js';
 
-async function printSeed(db: Database, config: Config) {
+/** `samples`: the guide's sample people and rates even in production (db:seed --demo); default: not in production. */
+async function printSeed(db: Database, config: Config, samples?: boolean) {
   const { pending } = await migrationStatus(db.orm);
   if (pending.length) throw new AppError('MIGRATIONS_PENDING', `${pending.length} migration(s) are pending: run npm run db:migrate first.`);
-  const report = await seedReference(db.orm, config);
+  const report = await seedReference(db.orm, { ...config, ...(samples ? { samples } : {}) });
   for (const line of report.lines) console.log(line);
   for (const c of report.createdCredentials) console.log(`New account ${c.email}, password: ${c.password} (shown once; change it after logging in)`);
 }
@@ -66,8 +67,10 @@ const commands: Record<string, (db: Database, args: string[], config: Config) =>
     return 0;
   },
   async seed(db, args, config) {
-    await printSeed(db, config);
-    if (args.includes('--demo')) for (const line of await seedDemo(db.orm, config)) console.log(line);
+    // --demo: the guide's sample market (people, farmers, rates) and a week of activity, in any NODE_ENV.
+    const demo = args.includes('--demo');
+    await printSeed(db, config, demo);
+    if (demo) for (const line of await seedDemo(db.orm, config)) console.log(line);
     return 0;
   },
   async reset(db, args, config) {

@@ -6,6 +6,8 @@ import { startService, type RunningService } from '../../src/service.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { sql } from '../support/sql.js';
+import { createApp } from '../../src/app.js';
+import { RefusedDeliveries } from '../../src/channels/cloud-api/refusals.js';
 import { ACCESS_TOKEN, cloudTestConfig, eventually, fixture, PHONE_NUMBER_ID, sign, standInProcessor, VERIFY_TOKEN } from '../support/channels.js';
 
 let t: TestDatabase;
@@ -61,24 +63,69 @@ describe('verification handshake', () => {
 });
 
 describe('signature', () => {
-  it('refuses a bad signature with 401, stores nothing and leaves a security log row', async () => {
+  it('refuses a bad signature with 401, stores nothing and writes no row for it: the minute\'s summary counts it', async () => {
+    await service.webhookRefusals.flush();
     const body = fixture('text-message.json').replace('FAR001 malli 12.5', 'FAR001 malli 99');
     const res = await post(body, { 'x-hub-signature-256': sign(fixture('text-message.json')) });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('INVALID_SIGNATURE');
     expect(await count('inbound_messages', `text = 'FAR001 malli 99'`)).toBe(0);
-    const logs = await sql<{ details: { reason: string } }>(t.db, `select details from security_logs where action = 'webhook_signature_rejected'`);
-    expect(logs.map((l) => l.details.reason)).toContain('bad_signature');
+    expect(await count('security_logs', `action = 'webhook_signature_rejected'`)).toBe(0);
+    expect(await service.webhookRefusals.flush()).toBe(1);
+    const logs = await sql<{ details: { count: number; reasons: Record<string, number> }; ip_address: string }>(
+      t.db,
+      `select details, ip_address from security_logs where action = 'webhook_signature_rejected'`,
+    );
+    expect(logs).toEqual([{ details: expect.objectContaining({ count: 1, reasons: { bad_signature: 1 } }), ip_address: expect.stringMatching(/127\.0\.0\.1/) }]);
   });
 
   it('refuses a delivery without a signature, and one signed with another secret', async () => {
+    await service.webhookRefusals.flush();
+    await sql(t.db, `delete from security_logs where action = 'webhook_signature_rejected'`);
     const body = fixture('text-message.json');
     expect((await post(body)).status).toBe(401);
     expect((await post(body, { 'x-hub-signature-256': sign(body, 'another-secret') })).status).toBe(401);
     expect((await post(body, { 'x-hub-signature-256': 'sha256=zz' })).status).toBe(401);
-    const reasons = (await sql<{ r: string }>(t.db, `select details->>'reason' as r from security_logs where action = 'webhook_signature_rejected'`)).map((x) => x.r);
-    expect(reasons).toContain('missing_signature');
+    await service.webhookRefusals.flush();
+    const rows = await sql<{ c: number; m: number; b: number }>(
+      t.db,
+      `select (details->>'count')::int as c, (details->'reasons'->>'missing_signature')::int as m, (details->'reasons'->>'bad_signature')::int as b
+         from security_logs where action = 'webhook_signature_rejected'`,
+    );
+    expect(rows).toEqual([{ c: 3, m: 1, b: 2 }]);
     expect(await count('inbound_messages', `provider_message_id like 'wamid.HBgMOTE5ODc2NTQzMjExFQIAEhgg%'`)).toBe(0);
+  });
+
+  it('200 bad POSTs leave one summary row, and X-Forwarded-For is ignored without TRUST_PROXY', async () => {
+    await service.webhookRefusals.flush();
+    await sql(t.db, `delete from security_logs where action = 'webhook_signature_rejected'`);
+    const body = fixture('text-message.json');
+    for (let i = 0; i < 200; i++) {
+      const res = await post(body, { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}`, 'x-forwarded-for': `203.0.113.${i % 7}` });
+      expect(res.status).toBe(401);
+    }
+    expect(await count('security_logs', `action = 'webhook_signature_rejected'`)).toBe(0);
+    await service.webhookRefusals.flush();
+    const rows = await sql<{ ip: string; c: number }>(
+      t.db,
+      `select ip_address as ip, (details->>'count')::int as c from security_logs where action = 'webhook_signature_rejected'`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.c).toBe(200);
+    expect(rows[0]!.ip).not.toMatch(/^203\.0\.113\./);
+  });
+
+  it('with TRUST_PROXY=true the address comes from X-Forwarded-For: one summary row per address', async () => {
+    await sql(t.db, `delete from security_logs where action = 'webhook_signature_rejected'`);
+    const refusals = new RefusedDeliveries({ orm: t.db.orm, logger: createLogger({ logLevel: 'silent' }) });
+    const app = createApp({ config: { ...cloudConfig(), trustProxy: true }, db: t.db, logger: createLogger({ logLevel: 'silent' }), webhookRefusals: refusals });
+    for (let i = 0; i < 30; i++) {
+      const res = await app.request('/webhooks/whatsapp', { method: 'POST', body: '{}', headers: { 'x-forwarded-for': `198.51.100.${i % 3}, 10.0.0.1` } });
+      expect(res.status).toBe(401);
+    }
+    expect(await refusals.flush()).toBe(3);
+    const rows = await sql(t.db, `select ip_address, (details->>'count')::int as c from security_logs where action = 'webhook_signature_rejected' order by ip_address`);
+    expect(rows).toEqual([0, 1, 2].map((n) => ({ ip_address: `198.51.100.${n}`, c: 10 })));
   });
 
   it('hashes the bytes as received: the same JSON re-serialised does not pass', async () => {

@@ -90,8 +90,10 @@ describe('foreign keys', () => {
          join pg_attribute a on a.attrelid = con.conrelid and a.attnum = con.conkey[1]
         where con.contype = 'f' and ns.nspname = current_schema() order by 1, 2`,
     );
-    // 20 before settlement_items.daily_entry_id went (an entry is its own settlement line).
-    expect(fks.length).toBe(19);
+    // 20 before settlement_items.daily_entry_id went (an entry is its own settlement line); 20 again with
+    // user_sessions.user_id.
+    expect(fks.length).toBe(20);
+    await sql(t.db, `insert into user_sessions (user_id, expires_at) select id, now() + interval '1 hour' from users order by email limit 1`);
     for (const fk of fks) {
       const row = await sql<{ id: string }>(t.db, `select id::text as id from "${fk.table_name}" where "${fk.column_name}" is not null limit 1`);
       expect(row.length, `${fk.table_name}.${fk.column_name} needs a row`).toBe(1);

@@ -82,6 +82,7 @@ describe("the guide's referential integrity check", () => {
       'settlement_items->settlements.id',
       'settlements->farmers.id',
       'settlements->users.id',
+      'user_sessions->users.id',
     ]);
   });
 });

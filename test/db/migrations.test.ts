@@ -19,6 +19,7 @@ const OUR_TABLES = [
   'settlements',
   'system_settings',
   'time_slots',
+  'user_sessions',
   'users',
 ];
 

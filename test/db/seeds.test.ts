@@ -22,7 +22,7 @@ describe('reference seeders', () => {
   afterAll(() => t?.close());
 
   it('seed the guide data once; a second run changes nothing', async () => {
-    const opts = { nodeEnv: 'production', marketTimeZone: 'Asia/Kolkata', now: new Date('2026-11-24T00:30:00Z') };
+    const opts = { nodeEnv: 'production', samples: true, marketTimeZone: 'Asia/Kolkata', now: new Date('2026-11-24T00:30:00Z') };
     const first = await seedReference(t.db.orm, opts);
     expect(first.lines).toEqual([
       'users: 2 created, 0 already present',
@@ -100,22 +100,23 @@ describe('reference seeders', () => {
 });
 
 describe('seeded passwords', () => {
-  it("are the guide's only in development; otherwise ADMIN_PASSWORD or generated and reported once", async () => {
-    for (const [nodeEnv, adminPassword] of [['development', undefined], ['production', 'a-long-admin-secret'], ['production', undefined]] as const) {
+  // One database each (migrated from nothing): one test each, so a slow box does not add them up.
+  it.each([['development', undefined], ['test', undefined], ['production', true]] as const)(
+    "are the guide's only in development; in test (or --demo outside development) generated and reported once: %s",
+    async (nodeEnv, samples) => {
       const t = await createTestDatabase({ prepared: false });
       try {
         await migrateUp(t.db.orm);
-        const report = await seedReference(t.db.orm, { nodeEnv, adminPassword, marketTimeZone: 'Asia/Kolkata' });
+        const report = await seedReference(t.db.orm, { nodeEnv, samples, marketTimeZone: 'Asia/Kolkata' });
         const [admin] = await sql<{ password_hash: string }>(t.db, "select password_hash from users where email = 'admin@malar.com'");
         const [staff] = await sql<{ password_hash: string }>(t.db, "select password_hash from users where email = 'staff1@malar.com'");
         expect(admin!.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
         expect(await verifyPassword(admin!.password_hash, 'admin123')).toBe(nodeEnv === 'development');
         expect(await verifyPassword(staff!.password_hash, 'staff123')).toBe(nodeEnv === 'development');
-        if (adminPassword) expect(await verifyPassword(admin!.password_hash, adminPassword)).toBe(true);
         const reported = Object.fromEntries(report.createdCredentials.map((c) => [c.email, c.password]));
         if (nodeEnv === 'development') expect(reported).toEqual({});
         else {
-          expect(Object.keys(reported).sort()).toEqual(adminPassword ? ['staff1@malar.com'] : ['admin@malar.com', 'staff1@malar.com']);
+          expect(Object.keys(reported).sort()).toEqual(['admin@malar.com', 'staff1@malar.com']);
           for (const [email, password] of Object.entries(reported)) {
             const [row] = await sql<{ password_hash: string }>(t.db, 'select password_hash from users where email = ?', [email]);
             expect(await verifyPassword(row!.password_hash, password)).toBe(true);
@@ -124,6 +125,38 @@ describe('seeded passwords', () => {
       } finally {
         await t.close();
       }
+    },
+  );
+});
+
+describe('a production database', () => {
+  it('gets the catalogue only: no users, farmers or rates; the time zone it was made under', async () => {
+    const t = await createTestDatabase({ prepared: false });
+    try {
+      await migrateUp(t.db.orm);
+      const report = await seedReference(t.db.orm, { nodeEnv: 'production', marketTimeZone: 'Asia/Colombo' });
+      expect(report.lines).toEqual([
+        'flower types: 5 created, 0 already present',
+        'time slots: 5 created, 0 already present',
+        expect.stringMatching(/^system settings: \d+ created, 0 already present$/),
+      ]);
+      expect(report.createdCredentials).toEqual([]);
+      const counts = await sql<{ t: string; n: number }>(
+        t.db,
+        `select 'users' as t, count(*)::int as n from users union all select 'farmers', count(*)::int from farmers
+         union all select 'market_rates', count(*)::int from market_rates union all select 'flower_types', count(*)::int from flower_types
+         union all select 'time_slots', count(*)::int from time_slots`,
+      );
+      expect(counts).toEqual([
+        { t: 'users', n: 0 },
+        { t: 'farmers', n: 0 },
+        { t: 'market_rates', n: 0 },
+        { t: 'flower_types', n: 5 },
+        { t: 'time_slots', n: 5 },
+      ]);
+      expect(await sql(t.db, "select value from system_settings where key = 'market_timezone'")).toEqual([{ value: 'Asia/Colombo' }]);
+    } finally {
+      await t.close();
     }
   });
 });

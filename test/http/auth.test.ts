@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, STAFF, body, createApiHarness, type ApiHarness } from '../support/api.js';
 import { sql } from '../support/sql.js';
+import { createApp } from '../../src/app.js';
+import { createLogger } from '../../src/logger.js';
+import { SESSION_RECHECK_MS } from '../../src/http/auth/session.js';
+import { MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_IP } from '../../src/domain/users/auth.service.js';
 
 let h: ApiHarness;
 beforeAll(async () => {
@@ -88,6 +92,33 @@ describe('login', () => {
     expect((await h.call('POST', '/api/auth/login', { body: ADMIN, headers: fromIp('10.9.9.10') })).status).toBe(200);
   });
 
+  it('50 parallel wrong passwords for one account get exactly the 5 tries the throttle allows', async () => {
+    await sql(h.t.db, "insert into users (id, email, full_name, phone, role, password_hash) select gen_random_uuid(), 'rush@malar.com', 'R', '+919800000009', 'staff', password_hash from users where email = ?", [STAFF.email]);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => h.call('POST', '/api/auth/login', { body: { email: 'rush@malar.com', password: `guess-${i}` }, headers: fromIp(`10.7.${i}.1`) })),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(MAX_FAILURES_PER_ACCOUNT);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(50 - MAX_FAILURES_PER_ACCOUNT);
+    expect(await sql(h.t.db, "select count(*)::int as n from security_logs where action = 'login_failed' and entity_id = 'rush@malar.com'")).toEqual([{ n: 5 }]);
+    // The right password is throttled now too.
+    expect((await h.call('POST', '/api/auth/login', { body: { email: 'rush@malar.com', password: STAFF.password }, headers: fromIp('10.7.99.1') })).status).toBe(429);
+  });
+
+  it('50 parallel tries from one address across accounts get no more than its 20, and a right password in the rush still signs in', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => h.call('POST', '/api/auth/login', { body: { email: `crowd${i}@malar.com`, password: 'x' }, headers: fromIp('10.8.8.8') })),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(MAX_FAILURES_PER_IP);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(50 - MAX_FAILURES_PER_IP);
+    // A provisional failure is taken back when the password was right: success never counts against the limit.
+    const before = await sql(h.t.db, "select count(*)::int as n from security_logs where action = 'login_failed' and ip_address = '10.8.8.9'");
+    const ok = await Promise.all([h.call('POST', '/api/auth/login', { body: ADMIN, headers: fromIp('10.8.8.9') }), h.call('POST', '/api/auth/login', { body: ADMIN, headers: fromIp('10.8.8.9') })]);
+    expect(ok.map((r) => r.status)).toEqual([200, 200]);
+    expect(await sql(h.t.db, "select count(*)::int as n from security_logs where action = 'login_failed' and ip_address = '10.8.8.9'")).toEqual(before);
+  });
+
   it('refuses a switched-off account even with the right password', async () => {
     await sql(h.t.db, "insert into users (id, email, full_name, phone, role, is_active, password_hash) select gen_random_uuid(), 'gone@malar.com', 'G', '+919800000002', 'staff', false, password_hash from users where email = ?", [STAFF.email]);
     const res = await h.call('POST', '/api/auth/login', { body: { email: 'gone@malar.com', password: STAFF.password }, headers: fromIp('10.5.0.1') });
@@ -114,18 +145,56 @@ describe('sessions', () => {
     await sql(h.t.db, "insert into users (id, email, full_name, phone, role, password_hash) select gen_random_uuid(), 'temp@malar.com', 'T', '+919800000003', 'staff', password_hash from users where email = ?", [STAFF.email]);
     const token = await h.login({ email: 'temp@malar.com', password: STAFF.password });
     expect((await h.call('GET', '/api/auth/me', { token })).status).toBe(200);
-    await sql(h.t.db, "update users set is_active = false where email = 'temp@malar.com'");
+    const admin = await h.login(ADMIN);
+    const [temp] = await sql<{ id: string }>(h.t.db, "select id from users where email = 'temp@malar.com'");
+    expect((await h.call('PATCH', `/api/users/${temp!.id}`, { token: admin, body: { isActive: false } })).status).toBe(200);
     expect((await h.call('GET', '/api/auth/me', { token })).status).toBe(401);
+    expect(await sql(h.t.db, 'select count(*)::int as n from user_sessions where user_id = ? and revoked_at is null', [temp!.id])).toEqual([{ n: 0 }]);
+  });
+
+  it('a token used after logout gets 401, by Bearer and by cookie', async () => {
+    const res = await h.call('POST', '/api/auth/login', { body: STAFF });
+    const { token } = await body(res);
+    expect((await h.call('GET', '/api/auth/me', { token })).status).toBe(200);
+    expect((await h.call('POST', '/api/auth/logout', { token })).status).toBe(200);
+    expect((await h.call('GET', '/api/auth/me', { token })).status).toBe(401);
+    expect((await h.call('GET', '/api/auth/me', { headers: { cookie: `malar_session=${token}` } })).status).toBe(401);
+    // Another sign-in of the same account is a session of its own and still works.
+    const other = await h.login(STAFF);
+    expect((await h.call('GET', '/api/auth/me', { token: other })).status).toBe(200);
+  });
+
+  it('another instance learns of a logout or a switched-off account within SESSION_RECHECK_MS, with no query per request', async () => {
+    let clock = 1_000_000;
+    const replica = createApp({ config: h.t.config, db: h.t.db, logger: createLogger({ logLevel: 'silent' }), sessions: { now: () => clock } });
+    const me = (token: string) => Promise.resolve(replica.request('/api/auth/me', { headers: { authorization: `Bearer ${token}` } }));
+    const token = await h.login(STAFF);
+    expect((await me(token)).status).toBe(200);
+    await h.call('POST', '/api/auth/logout', { token });
+    // The replica read the session a moment ago and trusts it until the recheck is due.
+    clock += SESSION_RECHECK_MS - 1;
+    expect((await me(token)).status).toBe(200);
+    clock += 1;
+    expect((await me(token)).status).toBe(401);
+
+    // A change made behind the API's back (here: SQL) reaches every instance within the same bound.
+    const second = await h.login(STAFF);
+    expect((await me(second)).status).toBe(200);
+    await sql(h.t.db, "update users set is_active = false where email = ?", [STAFF.email]);
+    clock += SESSION_RECHECK_MS;
+    expect((await me(second)).status).toBe(401);
+    await sql(h.t.db, "update users set is_active = true where email = ?", [STAFF.email]);
   });
 
   it('logout clears the cookie and is audited', async () => {
+    const logouts = async () => (await sql<{ n: number }>(h.t.db, "select count(*)::int as n from security_logs where action = 'logout'"))[0]!.n;
+    const before = await logouts();
     const token = await h.login(ADMIN);
     const res = await h.call('POST', '/api/auth/logout', { token });
     expect(res.status).toBe(200);
     expect(res.headers.get('set-cookie')).toMatch(/malar_session=;.*Max-Age=0/);
     expect((await h.call('POST', '/api/auth/logout')).status).toBe(401);
-    const rows = await sql(h.t.db, "select count(*)::int as n from security_logs where action = 'logout'");
-    expect(rows[0]).toEqual({ n: 1 });
+    expect(await logouts()).toBe(before + 1);
   });
 
   it('password change: wrong current password refused; success ends older tokens', async () => {

@@ -4,6 +4,7 @@ import { sql } from '../support/sql.js';
 import { expectedForeignKeys, ormSql, validateLedger } from '../../src/ops/validation/validate.js';
 import { archiveCutoff, archiveSettledEntries, cleanupNotifications, cleanupSecurityLogs } from '../../src/domain/housekeeping/housekeeping.service.js';
 import { buildLedger, IDS } from './ledger-fixture.js';
+import { auditCategory, NOISE_ACTIONS } from '../../src/domain/audit/categories.js';
 
 const NOW = new Date('2026-11-25T09:00:00Z');
 
@@ -20,24 +21,50 @@ describe('scheduled cleanup and archiving', () => {
          ('+919876543211', 'receipt', 'ta', '{}', 'pending', '2026-10-16T09:00:00Z'),
          ('+919876543211', 'receipt', 'ta', '{}', 'delivered', '2026-11-15T09:00:00Z')`,
     );
-    // Security logs: 100 days old (goes), 80 days old (stays).
+    // Security logs: noise 100 days old (goes), noise 80 days old (stays), a sign-in 100 days old (stays: access).
     await sql(
       t.db,
-      `insert into security_logs (action, created_at) values ('login', '2026-08-17T09:00:00Z'), ('login', '2026-09-06T09:00:00Z')`,
+      `insert into security_logs (action, created_at) values
+         ('chat.unknown_sender', '2026-08-17T09:00:00Z'), ('webhook_signature_rejected', '2026-09-06T09:00:00Z'), ('login', '2026-08-17T09:00:00Z')`,
     );
   });
   afterAll(() => t?.close());
 
-  it('deletes notifications after 30 days unless still unsent, and security logs after 90', async () => {
+  it('deletes notifications after 30 days unless still unsent, and audit noise after 90', async () => {
     expect(await cleanupNotifications(t.db.orm.em, NOW, 1)).toEqual({ deleted: 1, days: 30 });
     expect(await cleanupSecurityLogs(t.db.orm.em, NOW, 1)).toEqual({ deleted: 1, days: 90 });
     expect(await sql(t.db, 'select status from notifications order by status')).toEqual([{ status: 'delivered' }, { status: 'pending' }]);
-    expect(await sql(t.db, `select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as d from security_logs`)).toEqual([{ d: '2026-09-06' }]);
+    expect(
+      await sql(t.db, `select action, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as d from security_logs where created_at < '2026-10-01' order by action`),
+    ).toEqual([
+      { action: 'login', d: '2026-08-17' },
+      { action: 'webhook_signature_rejected', d: '2026-09-06' },
+    ]);
 
     // The settings decide: at 5 days the 10-day-old delivered one goes too.
     await sql(t.db, `update system_settings set value = '5' where key = 'notification_retention_days'`);
     expect(await cleanupNotifications(t.db.orm.em, NOW)).toEqual({ deleted: 1, days: 5 });
     expect(await sql(t.db, 'select status from notifications')).toEqual([{ status: 'pending' }]);
+  });
+
+  it('at +400 days deletes only noise: every money and access row is kept, whatever the retention setting', async () => {
+    const later = new Date(NOW.getTime() + 400 * 86_400_000);
+    // One row of every action the code writes, as old as everything else here.
+    const actions = [
+      'entry.create', 'entry.void', 'advance.create', 'advance.approve', 'advance.reject', 'settlement.created', 'settlement.run', 'settlement.paid',
+      'rate_set', 'setting_changed', 'farmer_created', 'farmer_updated', 'farmer_deactivated', 'farmer_deleted', 'flower_type_created',
+      'time_slot_updated', 'user_created', 'user_updated', 'password_changed', 'password_reset', 'login', 'logout', 'login_refused', 'chat.refused',
+      ...NOISE_ACTIONS,
+    ];
+    await sql(t.db, `delete from security_logs`);
+    for (const action of actions) await sql(t.db, `insert into security_logs (action, created_at) values (?, ?)`, [action, NOW]);
+    await sql(t.db, `update system_settings set value = '1' where key = 'audit_noise_retention_days'`);
+    expect(await cleanupSecurityLogs(t.db.orm.em, later)).toEqual({ deleted: NOISE_ACTIONS.length, days: 1 });
+    const kept = (await sql<{ action: string }>(t.db, 'select action from security_logs order by id')).map((r) => r.action);
+    expect(kept).toEqual(actions.filter((a) => !(NOISE_ACTIONS as readonly string[]).includes(a)));
+    expect(kept.map(auditCategory).filter((c) => c === 'noise')).toEqual([]);
+    expect(kept).toContain('settlement.paid');
+    expect(kept).toContain('entry.create');
   });
 
   it('computes the cutoff one year back in market time', () => {

@@ -1,8 +1,10 @@
-// Keeping the database small without touching the ledger: old notifications and security logs are deleted after
+// Keeping the database small without touching the ledger: old notifications and audit noise are deleted after
 // their retention (settings), and settled entries older than a year move to the archive tables with their lines.
+// The audit of money and access is never deleted (src/domain/audit/categories.ts).
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { getNumberSetting } from '../settings/settings.service.js';
 import { localDate } from '../market-time.js';
+import { NOISE_ACTIONS, RETENTION_SETTING } from '../audit/categories.js';
 
 export const BATCH_SIZE = 5_000;
 const DAY_MS = 86_400_000;
@@ -30,12 +32,20 @@ export async function cleanupNotifications(em: EntityManager, now = new Date(), 
   return { deleted, days };
 }
 
-/** Security logs older than security_log_retention_days. */
+/** Audit noise older than audit_noise_retention_days; rows of every other category stay, however old. */
 export async function cleanupSecurityLogs(em: EntityManager, now = new Date(), batchSize = BATCH_SIZE): Promise<{ deleted: number; days: number }> {
-  const days = await getNumberSetting(em.fork(), 'security_log_retention_days');
+  const days = await getNumberSetting(em.fork(), RETENTION_SETTING.noise!);
   const cutoff = new Date(now.getTime() - days * DAY_MS);
-  const deleted = await deleteInBatches(em, 'security_logs', 'created_at < ?', [cutoff], batchSize);
+  const actions = NOISE_ACTIONS.map(() => '?').join(', ');
+  const deleted = await deleteInBatches(em, 'security_logs', `created_at < ? and action in (${actions})`, [cutoff, ...NOISE_ACTIONS], batchSize);
   return { deleted, days };
+}
+
+/** Sign-in sessions that ended (expired or revoked) more than a day ago: only live ones are ever looked up. */
+export async function cleanupSessions(em: EntityManager, now = new Date(), batchSize = BATCH_SIZE): Promise<{ deleted: number }> {
+  const cutoff = new Date(now.getTime() - DAY_MS);
+  const deleted = await deleteInBatches(em, 'user_sessions', 'expires_at < ? or revoked_at < ?', [cutoff, cutoff], batchSize);
+  return { deleted };
 }
 
 /** The market-local date one year before `now` ('YYYY-MM-DD'); 29 February steps back to the 28th. */

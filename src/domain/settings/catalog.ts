@@ -36,5 +36,6 @@ export const SETTINGS_CATALOG: readonly SettingDefinition[] = [
   { key: 'backup_enabled', value: 'true', valueType: 'boolean', description: 'Run the daily backup at 02:00 market time', isPublic: false },
   { key: 'backup_retention_days', value: '30', valueType: 'number', description: 'Days of backups to keep', isPublic: false },
   { key: 'notification_retention_days', value: '30', valueType: 'number', description: 'Days of sent notifications to keep', isPublic: false },
-  { key: 'security_log_retention_days', value: '90', valueType: 'number', description: 'Days of security logs to keep', isPublic: false },
+  { key: 'audit_noise_retention_days', value: '90', valueType: 'number', description: 'Days to keep audit noise (refused webhooks, unknown senders, failed or throttled sign-ins); money and access rows are never deleted', isPublic: false },
+  { key: 'market_timezone', value: 'Asia/Kolkata', valueType: 'string', description: 'Market time zone recorded by npm run setup; MARKET_TIMEZONE must agree (/ready checks)', isPublic: true },
 ];

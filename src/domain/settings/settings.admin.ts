@@ -16,6 +16,15 @@ export interface SettingView {
 }
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-IN', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 const KEY_RULES: Record<string, { test: (v: string) => boolean; hint: string }> = {
   market_open_time: { test: (v) => HHMM.test(v), hint: 'HH:MM' },
   market_close_time: { test: (v) => HHMM.test(v), hint: 'HH:MM' },
@@ -26,6 +35,7 @@ const KEY_RULES: Record<string, { test: (v: string) => boolean; hint: string }> 
   },
   settlement_hour: { test: (v) => /^\d+$/.test(v) && Number(v) <= 23, hint: 'a whole hour 0-23' },
   commission_rate: { test: (v) => Number(v) <= 100, hint: 'at most 100' },
+  market_timezone: { test: isTimeZone, hint: 'an IANA time zone such as Asia/Kolkata' },
   whatsapp_template_language: { test: (v) => /^[a-z]{2}(_[A-Z]{2})?$/.test(v), hint: 'a language code such as ta or en_US' },
 };
 

@@ -60,3 +60,8 @@ export async function getDecimalSetting(em: EntityManager, key: string): Promise
 export async function getBooleanSetting(em: EntityManager, key: string): Promise<boolean> {
   return (await raw(em, key)).value === 'true';
 }
+
+/** The stored value, or null when no row exists (then nothing was recorded, not even the default). */
+export async function getStoredSetting(em: EntityManager, key: string): Promise<string | null> {
+  return (await em.findOne(SystemSetting, { key }))?.value ?? null;
+}

@@ -10,6 +10,7 @@ import { normalizePhone } from '../phone.js';
 import { normalizeEmail } from './auth.service.js';
 import { generatePassword, hashPassword } from './password.js';
 import { User, type UserRole } from './user.entity.js';
+import { revokeUserSessions } from './sessions.service.js';
 
 export function userView(u: User) {
   return {
@@ -85,6 +86,8 @@ export async function updateUser(em: EntityManager, id: string, changes: UserCha
     if (changes.isActive !== undefined) u.isActive = changes.isActive;
     if (changes.languagePreference !== undefined) u.languagePreference = changes.languagePreference;
     await tx.flush();
+    // Switched off or given another role: every session of the account ends (it signs in again if still allowed).
+    if ((before.isActive && !u.isActive) || before.role !== u.role) await revokeUserSessions(tx, u.id);
     const after = userView(u);
     recordSecurityEvent(tx, { ...audit(actor), action: 'user_updated', entity: 'user', entityId: u.id, details: { old: before, new: after } });
     return after;
@@ -98,6 +101,7 @@ export async function resetPassword(em: EntityManager, id: string, password: str
     const u = await tx.findOne(User, id);
     if (!u) throw new NotFoundError('User');
     u.passwordHash = hash;
+    await revokeUserSessions(tx, u.id);
     recordSecurityEvent(tx, { ...audit(actor), action: 'password_reset', entity: 'user', entityId: u.id });
   });
   return { generatedPassword: password ? null : pw };
@@ -116,3 +120,38 @@ export async function getUser(em: EntityManager, id: string): Promise<UserView> 
   return userView(u);
 }
 
+
+/** Whether the market has an active admin: until it does, /ready says so and the log names `npm run setup`. */
+export async function hasActiveAdmin(em: EntityManager): Promise<boolean> {
+  return (await em.count(User, { role: 'admin', isActive: true })) > 0;
+}
+
+/**
+ * The market's first admin (npm run setup). Refused once an active admin exists: from then on admins add
+ * accounts through the API. An advisory lock keeps two setups running at once to one admin.
+ */
+export async function createFirstAdmin(em: EntityManager, input: Omit<NewUser, 'role' | 'password'> & { password: string }, actor: Actor) {
+  const passwordHash = await hashPassword(input.password);
+  return em.transactional(async (tx) => {
+    await tx.execute(`select pg_advisory_xact_lock(hashtext('malar.first_admin'))`);
+    const existing = await tx.findOne(User, { role: 'admin', isActive: true }, { orderBy: { createdAt: 'asc' } });
+    if (existing) throw new AppError('ADMIN_EXISTS', `The market already has an admin (${existing.email}); add more accounts through /api/users`, 409, { email: existing.email });
+    const email = normalizeEmail(input.email);
+    const phone = phoneOrFail(input.phone);
+    if (await tx.count(User, { email })) throw new AppError('EMAIL_TAKEN', `${email} already has an account`, 409, { field: 'email' });
+    if (await tx.count(User, { phone })) throw new AppError('PHONE_TAKEN', `${phone} already has an account`, 409, { field: 'phone' });
+    const u = tx.create(User, {
+      email,
+      fullName: input.fullName.trim(),
+      phone,
+      role: 'admin',
+      isActive: true,
+      emailVerified: false,
+      languagePreference: input.languagePreference ?? 'en',
+      passwordHash,
+    });
+    await tx.flush();
+    recordSecurityEvent(tx, { ...audit(actor), action: 'user_created', entity: 'user', entityId: u.id, details: { new: userView(u), firstAdmin: true } });
+    return userView(u);
+  });
+}

@@ -113,8 +113,8 @@ export function adminPages(deps: AppDeps, sessions: Sessions) {
     }
   });
 
-  app.post('/logout', (c) => {
-    sessions.clear(c);
+  app.post('/logout', async (c) => {
+    await sessions.logout(c);
     return c.redirect('/admin/rates', 303);
   });
 

@@ -45,7 +45,7 @@ const tags = ['Users'];
 
 export const usersResource: ApiResource = {
   path: '/users',
-  routes(deps) {
+  routes(deps, { sessions }) {
     const app = newRouter();
     app.use('*', requireRole('admin'));
 
@@ -90,7 +90,12 @@ export const usersResource: ApiResource = {
         request: { params: IdParam, body: jsonBody(UserChanges) },
         responses: { 200: json(UserSchema), ...errorResponses, ...notFoundResponse, ...conflictResponse },
       }),
-      async (c) => c.json(await updateUser(emFor(deps), c.req.valid('param').id, c.req.valid('json'), actorOf(c, deps)), 200),
+      async (c) => {
+        const id = c.req.valid('param').id;
+        const user = await updateUser(emFor(deps), id, c.req.valid('json'), actorOf(c, deps));
+        sessions.forgetUser(id);
+        return c.json(user, 200);
+      },
     );
     app.openapi(
       createRoute({
@@ -101,7 +106,12 @@ export const usersResource: ApiResource = {
         request: { params: IdParam, body: jsonBody(z.object({ password: Password.optional() })) },
         responses: { 200: json(Generated), ...errorResponses, ...notFoundResponse },
       }),
-      async (c) => c.json(await resetPassword(emFor(deps), c.req.valid('param').id, c.req.valid('json').password, actorOf(c, deps)), 200),
+      async (c) => {
+        const id = c.req.valid('param').id;
+        const result = await resetPassword(emFor(deps), id, c.req.valid('json').password, actorOf(c, deps));
+        sessions.forgetUser(id);
+        return c.json(result, 200);
+      },
     );
     return app;
   },

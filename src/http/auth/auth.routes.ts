@@ -2,8 +2,6 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { changeOwnPassword, login } from '../../domain/users/auth.service.js';
 import { getUser } from '../../domain/users/users.service.js';
 import { User } from '../../domain/users/user.entity.js';
-import { recordSecurityEvent } from '../../domain/audit/audit.service.js';
-import { actorFields } from '../../domain/audit/actor.js';
 import { actorOf, emFor } from '../request.js';
 import { requireRole } from './session.js';
 import { errorResponses, ErrorSchema, json, jsonBody, newRouter, type ApiResource } from '../api/router.js';
@@ -54,16 +52,12 @@ export const authResource: ApiResource = {
         method: 'post',
         path: '/logout',
         tags,
-        summary: 'Sign out: clears the cookie (a Bearer token lapses at its expiry)',
+        summary: 'Sign out: this token (Bearer or cookie) stops working and the cookie is cleared',
         middleware: [signedIn] as const,
         responses: { 200: json(z.object({ ok: z.literal(true) })), 401: errorResponses[401] },
       }),
       async (c) => {
-        const user = c.get('user')!;
-        await emFor(deps).transactional(async (tx) => {
-          recordSecurityEvent(tx, { ...actorFields(actorOf(c, deps)), action: 'logout', entity: 'user', entityId: user.id });
-        });
-        sessions.clear(c);
+        await sessions.logout(c);
         return c.json({ ok: true as const }, 200);
       },
     );
@@ -100,6 +94,7 @@ export const authResource: ApiResource = {
         const em = emFor(deps);
         const userId = c.get('user')!.id;
         await changeOwnPassword(em, userId, c.req.valid('json'), actorOf(c, deps));
+        sessions.forgetUser(userId);
         const fresh = await em.fork().findOneOrFail(User, userId);
         return c.json(await sessions.issue(c, fresh), 200);
       },
