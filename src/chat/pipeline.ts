@@ -15,7 +15,6 @@ import { sql } from 'kysely';
 import { ConnectionException, DeadlockException, LockWaitTimeoutException, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { Language } from '../domain/columns.js';
 import { recordSecurityEvent } from '../domain/audit/audit.service.js';
 import { getBalance } from '../domain/balances/balances.service.js';
 import { activeFlowers } from '../domain/flowers/flowers.service.js';
@@ -25,14 +24,15 @@ import { enqueueNotification } from '../domain/notifications/outbox.js';
 import { normalizePhone } from '../domain/phone.js';
 import { withReferenceCache } from '../domain/reference-cache.js';
 import { primeReferenceData } from '../domain/reference-data.js';
-import { getBooleanSetting, getStringSetting } from '../domain/settings/settings.service.js';
+import { getStringSetting } from '../domain/settings/settings.service.js';
 import { activeSlots } from '../domain/slots/slots.service.js';
 import { translator } from '../i18n.js';
-import { runLine, type LineContext, type ReceiptBook, type StatementsPort } from './dispatch.js';
+import { runLine, type LineContext, type StatementsPort } from './dispatch.js';
+import { receiptNotifications, type ReceiptBook } from './receipts.js';
 import { identifySender, type Sender } from './identify.js';
 import { applyPlain, plainPlan, resolvePlain, YIELD_EVERY, type InboundRow, type PlainPlan, type PlainWork } from './bulk.js';
 import { parseLine, type Vocabulary } from './parse.js';
-import { joinVerdicts, money } from './render.js';
+import { joinVerdicts } from './render.js';
 
 export interface ChatDeps {
   orm: MikroORM;
@@ -245,18 +245,8 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
 
 /** One receipt per farmer per message (WhatsApp's pair limit), in the farmer's language, with the new balance. */
 async function sendReceipts(em: EntityManager, sender: Sender, book: ReceiptBook): Promise<void> {
-  if (book.size === 0 || !(await getBooleanSetting(em, 'farmer_receipts'))) return;
-  for (const { farmer, lines } of book.values()) {
-    const to = farmer.whatsappNumber ?? farmer.phone;
-    // A staff member logging their own farm's lot already sees it in the reply.
-    if (!to || to === sender.phone) continue;
-    const lang: Language = farmer.languagePreference;
-    const t = translator(lang);
-    const market = await getStringSetting(em, lang === 'ta' ? 'market_name_ta' : 'market_name');
-    const balance = await getBalance(em, farmer.id);
-    const text = [t('chat.receiptTitle', { market, farmer: `${farmer.name} (${farmer.farmerCode})` }), ...lines, t('chat.receiptBalance', { balance: money(balance.currentBalance) })].join('\n');
-    enqueueNotification(em, { recipientPhone: to, type: 'receipt', language: lang, payload: { text }, farmerId: farmer.id });
-  }
+  const balanceOf = async (farmerId: string) => (await getBalance(em, farmerId)).currentBalance;
+  for (const n of await receiptNotifications(em, book, { senderPhone: sender.phone, balanceOf })) enqueueNotification(em, n);
 }
 
 /** An unregistered phone: a security log row every time, one polite bilingual reply per market day. */

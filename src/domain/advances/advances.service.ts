@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
 import { translator } from '../../i18n.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
-import { applyBalanceChange, getBalance } from '../balances/balances.service.js';
+import { applyBalanceChanges, getBalance } from '../balances/balances.service.js';
 import type { Actor } from '../entries/entries.service.js';
 import type { OfficeActor } from '../entries/office-entries.service.js';
 import { Farmer } from '../farmers/farmer.entity.js';
@@ -42,7 +42,7 @@ export async function recordAdvance(em: EntityManager, input: NewAdvance): Promi
     sourceMessageId: input.sourceMessageId,
   });
   await em.flush();
-  if (approved) await applyBalanceChange(em, input.farmer.id, { advances: amount });
+  if (approved) await applyBalanceChanges(em, [{ farmerId: input.farmer.id, advances: amount }]);
   recordSecurityEvent(em, {
     action: 'advance.create',
     actorUserId: input.actor.userId,
@@ -106,7 +106,7 @@ export async function approveAdvance(em: EntityManager, input: { advanceId: stri
     advance.approvedAt = input.at;
     await tx.flush();
     const farmer = advance.farmer as Farmer;
-    await applyBalanceChange(tx, farmer.id, { advances: advance.amount });
+    await applyBalanceChanges(tx, [{ farmerId: farmer.id, advances: advance.amount }]);
     audit(tx, 'advance.approve', advance, actor, { status: 'pending' }, { status: 'approved', approvedAt: input.at.toISOString() });
     await tellFarmer(tx, farmer, 'approved', advance);
   });

@@ -1,17 +1,10 @@
-// Entries: recording a weighed lot at the rate in force, voiding it, and the day's totals.
+// Entries: voiding one, and the day's totals. Recording them: record-entries.ts.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
-import { applyBalanceChange } from '../balances/balances.service.js';
-import { commissionRateFor } from '../farmers/farmers.service.js';
-import type { Farmer } from '../farmers/farmer.entity.js';
-import { FlowerType } from '../flowers/flower-type.entity.js';
-import { localDate, localTime } from '../market-time.js';
-import { dec, entryAmounts, rupees } from '../money.js';
-import { rateInForce } from '../rates/rates.service.js';
-import { getDecimalSetting, getNumberSetting } from '../settings/settings.service.js';
-import { activeSlots, slotForTime } from '../slots/slots.service.js';
-import { TimeSlot } from '../slots/time-slot.entity.js';
+import { applyBalanceChanges } from '../balances/balances.service.js';
+import { dec, rupees } from '../money.js';
+import { getNumberSetting } from '../settings/settings.service.js';
 import { User, type UserRole } from '../users/user.entity.js';
 import { DailyEntry } from './daily-entry.entity.js';
 
@@ -25,85 +18,6 @@ export interface Actor {
 }
 
 const from = (actor: Actor) => ({ ipAddress: actor.ipAddress ?? null, userAgent: actor.userAgent ?? null });
-
-export interface NewEntry {
-  farmer: Farmer;
-  flowerId: string;
-  quantity: string;
-  /** Staff may name the slot; otherwise the slot of the entry's local time. */
-  slotId: string | null;
-  /** Staff may give the rate ('@450'); otherwise the rate in force. */
-  rate: string | null;
-  at: Date;
-  timeZone: string;
-  recordedBy: Actor;
-  sourceMessageId: string | null;
-  sourceLine: number;
-  /** Default 'whatsapp' (the chat); the office's web form says 'web'. */
-  source?: 'whatsapp' | 'web';
-}
-
-/** The fee for one line: fee_per_entry + fee_per_unit × quantity, rounded to the paisa. */
-export async function feeFor(em: EntityManager, quantity: string): Promise<string> {
-  const perEntry = await getDecimalSetting(em, 'fee_per_entry');
-  const perUnit = await getDecimalSetting(em, 'fee_per_unit');
-  return rupees(dec(perEntry).plus(dec(perUnit).times(quantity)));
-}
-
-export async function recordEntry(em: EntityManager, input: NewEntry): Promise<DailyEntry> {
-  const flower = await em.findOneOrFail(FlowerType, input.flowerId);
-  const entryDate = localDate(input.at, input.timeZone);
-  let slot: TimeSlot | null;
-  if (input.slotId) slot = await em.findOne(TimeSlot, { id: input.slotId, isActive: true });
-  else {
-    const chosen = slotForTime(await activeSlots(em), localTime(input.at, input.timeZone));
-    slot = chosen ? await em.findOne(TimeSlot, chosen.id) : null;
-  }
-  if (!slot) throw new AppError('NO_SLOT', 'No active time slot is set up', 409);
-  const rate = input.rate ?? (await rateInForce(em, flower.id, slot.id, entryDate));
-  if (!rate) {
-    throw new AppError('NO_RATE', `No rate for ${flower.name} in ${slot.name} on ${entryDate}`, 409, {
-      flower: flower.name,
-      flowerTa: flower.nameTa,
-      slot: slot.name,
-      slotTa: slot.nameTa,
-      date: entryDate,
-    });
-  }
-  const commissionRate = rupees(await commissionRateFor(em, input.farmer));
-  const amounts = entryAmounts({ quantity: input.quantity, ratePerUnit: rate, commissionRate, feeAmount: await feeFor(em, input.quantity) });
-  if (dec(amounts.netAmount).lt(0)) {
-    throw new AppError('FEES_EXCEED_AMOUNT', 'Commission and fees are more than the amount', 422, { ...amounts });
-  }
-  const entry = em.create(DailyEntry, {
-    farmer: input.farmer,
-    flowerType: flower,
-    timeSlot: slot,
-    entryDate,
-    entryTime: input.at,
-    quantity: input.quantity,
-    unit: flower.unit,
-    ratePerUnit: rate,
-    commissionRate,
-    ...amounts,
-    recordedBy: input.recordedBy.userId,
-    source: input.source ?? 'whatsapp',
-    sourceMessageId: input.sourceMessageId,
-    sourceLine: input.sourceLine,
-  });
-  await em.flush();
-  await applyBalanceChange(em, input.farmer.id, { entriesNet: amounts.netAmount });
-  recordSecurityEvent(em, {
-    action: 'entry.create',
-    actorUserId: input.recordedBy.userId,
-    actorPhone: input.recordedBy.phone,
-    ...from(input.recordedBy),
-    entity: 'daily_entry',
-    entityId: entry.id,
-    details: { entryNo: entry.entryNo, farmer: input.farmer.farmerCode, flower: flower.code, quantity: input.quantity, rate, rateGiven: input.rate !== null, ...amounts },
-  });
-  return entry;
-}
 
 /**
  * Voids an entry. Staff: only their own, within the edit window (setting edit_window_minutes) counted from
@@ -137,7 +51,7 @@ export async function voidEntry(em: EntityManager, input: { entryNo: string; act
   entry.voidedAt = input.at;
   entry.voidReason = input.reason;
   await em.flush();
-  await applyBalanceChange(em, entry.farmer.id, { entriesNet: rupees(dec(entry.netAmount).neg()) });
+  await applyBalanceChanges(em, [{ farmerId: entry.farmer.id, entriesNet: rupees(dec(entry.netAmount).neg()) }]);
   recordSecurityEvent(em, {
     action: 'entry.void',
     actorUserId: input.actor.userId,

@@ -1,15 +1,36 @@
+import { sql, type RawBuilder } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { rupees } from '../money.js';
 
-/** The rate in force: same flower and slot, the latest effective_date not after the entry's date. */
-export async function rateInForce(em: EntityManager, flowerId: string, slotId: string, date: string): Promise<string | null> {
-  const rows = await em.execute<{ rate: string }[]>(
-    `select rate_per_unit::text as rate from market_rates
-      where flower_type_id = ? and time_slot_id = ? and effective_date <= ?::date
-      order by effective_date desc limit 1`,
-    [flowerId, slotId, date],
+/**
+ * The rate-in-force rule as SQL, the one copy: same flower and slot, the latest effective_date not after the
+ * entry's date. A scalar subquery over three SQL expressions, for set-based reads.
+ */
+export const rateInForceSql = (flower: RawBuilder<unknown>, slot: RawBuilder<unknown>, day: RawBuilder<unknown>) =>
+  sql<string | null>`(select r.rate_per_unit::text from market_rates r
+     where r.flower_type_id = ${flower} and r.time_slot_id = ${slot} and r.effective_date <= ${day}
+     order by r.effective_date desc limit 1)`;
+
+/** The key of a (flower, slot, date) in a map of rates read with ratesFor(). */
+export const rateKey = (flowerId: string, slotId: string, date: string) => `${flowerId}|${slotId}|${date}`;
+
+/** The rates in force for many (flower, slot, date) with ONE statement; a key without a rate maps to null. */
+export async function ratesFor(em: EntityManager, keys: { flowerId: string; slotId: string; date: string }[]): Promise<Map<string, string | null>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await sql<{ flower: string; slot: string; day: string; rate: string | null }>`
+    select v.flower::text as flower, v.slot::text as slot, v.day::text as day,
+           ${rateInForceSql(sql.ref('v.flower'), sql.ref('v.slot'), sql.ref('v.day'))} as rate
+      from unnest(${keys.map((k) => k.flowerId)}::uuid[], ${keys.map((k) => k.slotId)}::uuid[], ${keys.map((k) => k.date)}::date[]) as v(flower, slot, day)`.execute(
+    em.getKysely(),
   );
-  return rows[0] ? rupees(rows[0].rate) : null;
+  return new Map(rows.map((r) => [rateKey(r.flower, r.slot, r.day), r.rate === null ? null : rupees(r.rate)]));
+}
+
+/** The rate in force for one flower, slot and date. */
+export async function rateInForce(em: EntityManager, flowerId: string, slotId: string, date: string): Promise<string | null> {
+  const { rows } = await sql<{ rate: string | null }>`
+    select ${rateInForceSql(sql`${flowerId}::uuid`, sql`${slotId}::uuid`, sql`${date}::date`)} as rate`.execute(em.getKysely());
+  return rows[0]?.rate ? rupees(rows[0].rate) : null;
 }
 
 export interface RateInForce {
