@@ -8,7 +8,7 @@ import { translator } from '../../i18n.js';
 import type { Language } from '../columns.js';
 import { dec, formatRupees, rupees, sum, Big } from '../money.js';
 import { localDate } from '../market-time.js';
-import { enqueueNotification } from '../notifications/outbox.js';
+import { enqueueNotification, enqueueNotifications } from '../notifications/outbox.js';
 import { settledEntriesOf } from './settlement.sql.js';
 import { settingDefault } from '../settings/settings.service.js';
 import { inlineRenderer, type StatementRenderer } from '../../pdf/render-pool.js';
@@ -212,14 +212,20 @@ export async function enqueueStatementsFor(em: EntityManager, input: { settlemen
     where s.id = any(${input.settlementIds}::uuid[]) and coalesce(f.whatsapp_number, f.phone) is not null
       and not exists (select 1 from notifications n where n.type = 'statement' and n.payload ->> 'settlementId' = s.id::text)`.execute(em.getKysely());
   if (!rows.length) return 0;
-  const records = rows.map((r) => {
-    const caption = translator(r.lang)('statement.caption', { number: r.number, from: displayDate(r.p_start), to: displayDate(r.p_end), net: formatRupees(r.net) });
-    return { recipient_phone: r.recipient, farmer_id: r.farmer_id, language: r.lang, payload: { settlementId: r.id, filename: `${r.number}.pdf`, caption } };
-  });
-  await sql`
-    insert into notifications (recipient_phone, farmer_id, type, language, payload, status, attempts, next_attempt_at)
-    select r.recipient_phone, r.farmer_id, 'statement', r.language, r.payload, 'pending', 0, now()
-    from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r(recipient_phone text, farmer_id uuid, language text, payload jsonb)`.execute(em.getKysely());
+  await enqueueNotifications(
+    em,
+    rows.map((r) => ({
+      recipientPhone: r.recipient,
+      farmerId: r.farmer_id,
+      type: 'statement',
+      language: r.lang,
+      payload: {
+        settlementId: r.id,
+        filename: `${r.number}.pdf`,
+        caption: translator(r.lang)('statement.caption', { number: r.number, from: displayDate(r.p_start), to: displayDate(r.p_end), net: formatRupees(r.net) }),
+      },
+    })),
+  );
   return rows.length;
 }
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { rupees } from '../../domain/money.js';
-import { markSettlementPaid } from '../../domain/settlements/payment.service.js';
+import { paySettlement } from '../../chat/payments.js';
 import { parsePeriod } from '../../domain/settlements/period.js';
 import { getSettlement, listSettlements } from '../../domain/settlements/settlement.queries.js';
 import { defaultPeriod, settlementFrequency, settlePeriod } from '../../domain/settlements/settlement.service.js';
@@ -210,14 +210,15 @@ export const settlementsResource: ApiResource = {
       }),
       async (c) => {
         const actor = actorOf(c, deps);
-        const paid = await markSettlementPaid(emFor(deps), {
+        const paid = await paySettlement(emFor(deps), {
           settlementId: c.req.valid('param').id,
           reference: c.req.valid('json').reference,
           paidByUserId: actor.userId,
           ipAddress: actor.ipAddress,
           userAgent: actor.userAgent,
         });
-        return c.json({ ...paid, netPayable: rupees(paid.netPayable), currentBalance: rupees(paid.currentBalance), paidAt: paid.paidAt.toISOString() }, 200);
+        const { language: _language, recipient: _recipient, ...facts } = paid;
+        return c.json({ ...facts, netPayable: rupees(paid.netPayable), currentBalance: rupees(paid.currentBalance), paidAt: paid.paidAt.toISOString() }, 200);
       },
     );
     return app;
