@@ -1,4 +1,5 @@
 // createApp builds the HTTP application and never listens: main.ts serves it, tests call app.request().
+import type { StatementRenderer } from './domain/settlements/statement-data.js';
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Config } from './config.js';
@@ -20,6 +21,8 @@ export interface AppDeps {
   readiness?: () => Promise<Record<string, { ok: boolean; detail?: string }>>;
   /** Ids of inbound messages the Cloud API webhook has just stored, to be processed. */
   onInboundStored?: (ids: string[]) => void;
+  /** Draws statement PDFs; the composition root chooses (default: on the request's thread). */
+  statementRenderer?: StatementRenderer;
 }
 
 export function createApp(deps: AppDeps) {

@@ -11,8 +11,7 @@ import { localDate } from '../market-time.js';
 import { enqueueNotification, enqueueNotifications } from '../notifications/outbox.js';
 import { settledEntriesOf } from './settlement.sql.js';
 import { settingDefault } from '../settings/settings.service.js';
-import { inlineRenderer, type StatementRenderer } from '../../pdf/render-pool.js';
-import { displayDate, statementFilename, type StatementData, type StatementLine } from '../../pdf/statement-data.js';
+import { displayDate, statementFilename, type StatementData, type StatementLine, type StatementRenderer } from './statement-data.js';
 
 /** What a 'statement' notification carries: a settlement, or a farmer's unsettled entries as of an instant. */
 export type StatementPayload =
@@ -183,9 +182,9 @@ export function statementCaption(data: StatementData): string {
 export async function renderStatementDocument(
   em: EntityManager,
   payload: StatementPayload,
-  timeZone = 'Asia/Kolkata',
-  // The service passes a StatementRenderPool so PDFs are drawn on worker threads.
-  renderer: StatementRenderer = inlineRenderer,
+  timeZone: string,
+  // The composition root chooses: the service a StatementRenderPool (worker threads), tools the inline renderer.
+  renderer: StatementRenderer,
 ): Promise<StatementDocument> {
   const data =
     'settlementId' in payload
