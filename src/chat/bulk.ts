@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../errors.js';
 import type { Language } from '../domain/columns.js';
+import type { InboundRow } from '../domain/inbox/claims.js';
 import { entryPricing, placeEntry, priceEntry, recordEntries, type EntryLine, type Pricing } from '../domain/entries/record-entries.js';
 import type { FlowerInfo } from '../domain/flowers/flowers.service.js';
 import { dec, rupees } from '../domain/money.js';
@@ -21,16 +22,7 @@ import { parseLine, type Command, type Vocabulary } from './parse.js';
 import { addToReceipt, receiptNotifications, type ReceiptBook } from './receipts.js';
 import { entryFigures, feeText, joinVerdicts, money } from './render.js';
 
-/** A stored inbound message as the pipeline reads it. */
-export interface InboundRow {
-  id: string;
-  provider_message_id: string;
-  sender: string;
-  sender_phone: string | null;
-  text: string | null;
-  media_kind: string | null;
-  received_at: Date | string;
-}
+export type { InboundRow };
 
 type EntryCommand = Extract<Command, { kind: 'entry' }>;
 
