@@ -18,6 +18,7 @@ import { rateInForceSql, rateKey } from '../domain/rates/rates.service.js';
 import type { SlotInfo } from '../domain/slots/slots.service.js';
 import type { UserRole } from '../domain/users/user.entity.js';
 import { translator } from '../i18n.js';
+import { chooseSender, senderLanguage } from './identify.js';
 import { parseLine, type Command, type Vocabulary } from './parse.js';
 import { addToReceipt, receiptNotifications, type ReceiptBook } from './receipts.js';
 import { entryFigures, feeText, joinVerdicts, money } from './render.js';
@@ -132,13 +133,14 @@ export async function resolvePlain(
 
   const active = found.farmers.filter((f) => f.active);
   const senderOf = (phone: string): PlainSender | null => {
-    const user = users.get(phone) ?? null;
-    const byWa = active.filter((f) => f.wa === phone);
-    const byPhone = active.filter((f) => f.wa === null && f.phone === phone);
+    const { user, farmer, ambiguous } = chooseSender({
+      user: users.get(phone) ?? null,
+      byWhatsapp: active.filter((f) => f.wa === phone),
+      byPhone: active.filter((f) => f.wa === null && f.phone === phone),
+    });
     // Two farmers on one phone: which one the sender is, is the one-by-one path's call.
-    if (byWa.length === 0 && byPhone.length > 1) return null;
-    const farmer = byWa[0] ?? byPhone[0] ?? null;
-    return { phone, user: user && { id: user.id, lang: user.lang, role: user.role }, farmer, language: user?.lang ?? farmer?.lang ?? 'ta' };
+    if (ambiguous) return null;
+    return { phone, user: user && { id: user.id, lang: user.lang, role: user.role }, farmer, language: senderLanguage(user?.lang, farmer?.lang) };
   };
 
   const works: (PlainWork | null)[] = [];
