@@ -4,7 +4,7 @@
 // Rates (helpers.ts): rose 180.35, jasmine 412.50 in Morning Peak from 2030-03-01; fees 2.00 + 0.50 per unit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordEntries, type EntryLine } from '../../src/domain/entries/record-entries.js';
-import { activeFlowers } from '../../src/domain/flowers/flowers.service.js';
+import { activeFlowers } from '../../src/domain/flowers/flower.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sql } from '../support/sql.js';
 import { createFarmer, createStaff, setSetting, setTestRates } from '../chat/helpers.js';

@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import { applyBalanceChanges, getBalance } from '../balances/balances.service.js';
 import type { Actor } from '../entries/entries.service.js';
-import type { OfficeActor } from '../entries/office-entries.service.js';
+import type { OfficeActor } from '../entries/entries.service.js';
 import { Farmer } from '../farmers/farmer.entity.js';
 import { dec, rupees } from '../money.js';
 import { offsetOf, type Page, type PageRequest } from '../paging.js';

@@ -10,9 +10,9 @@ import { securityLogInsert } from '../audit/audit.service.js';
 import { balanceMoves } from '../balances/balances.service.js';
 import { localDate, localTime } from '../market-time.js';
 import { dec, entryAmounts, rupees, type Big } from '../money.js';
-import { rateKey, ratesFor } from '../rates/rates.service.js';
+import { rateKey, ratesFor } from '../rates/rate.service.js';
 import { getDecimalSetting } from '../settings/settings.service.js';
-import { activeSlots, slotForTime, type SlotInfo } from '../slots/slots.service.js';
+import { activeSlots, slotForTime, type SlotInfo } from '../slots/slot.service.js';
 import type { Actor } from './entries.service.js';
 
 export interface EntryLine {

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { exportEntries, getEntryRow, listEntries, type EntryRow } from '../../domain/entries/entry.queries.js';
-import { addOfficeEntry, voidOfficeEntry } from '../../domain/entries/office-entries.service.js';
+import { addOfficeEntry, voidOfficeEntry } from '../../domain/entries/entries.service.js';
 import { queueReceipt, receiptFarmer } from '../../chat/receipts.js';
 import { localTime } from '../../domain/market-time.js';
 import { allow } from '../auth/session.js';
