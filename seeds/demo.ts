@@ -2,7 +2,7 @@
 // morning recorded by staff1 through the real entry service, and an advance. Deterministic, and idempotent:
 // each lot has a fixed message id, so a second run adds nothing.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { recordEntry } from '../src/domain/entries/entries.service.js';
+import { entryFarmer, recordEntries } from '../src/domain/entries/record-entries.js';
 import { recordAdvance } from '../src/domain/advances/advances.service.js';
 import { CashAdvance } from '../src/domain/advances/cash-advance.entity.js';
 import { DailyEntry } from '../src/domain/entries/daily-entry.entity.js';
@@ -70,18 +70,9 @@ export async function seedDemoData(em: EntityManager, options: { marketTimeZone:
           skipped++;
           continue;
         }
-        await recordEntry(em, {
-          farmer,
-          flowerId: flower.id,
-          quantity,
-          slotId: null,
-          rate: null,
-          at: marketInstant(date, time, options.marketTimeZone),
-          timeZone: options.marketTimeZone,
-          recordedBy: actor,
-          sourceMessageId,
-          sourceLine: 0,
-        });
+        await recordEntries(em, actor, [
+          { farmer: entryFarmer(farmer), flower, quantity, slotId: null, rate: null, at: marketInstant(date, time, options.marketTimeZone), sourceMessageId, sourceLine: 0 },
+        ], { timeZone: options.marketTimeZone });
         entries++;
       }
     }

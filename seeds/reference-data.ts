@@ -1,4 +1,4 @@
-// The guide's reference data, with DESIGN.md's corrections:
+// The guide's reference data, with the corrections docs/ledger.md records:
 // - Marigold is செண்டுமல்லி (the guide gave it Chrysanthemum's சாமந்தி);
 // - "Late Morning" is முற்பகல் (the guide said மாலை, evening) and "Afternoon" is மதியம் (not மதியன்);
 // - staff1 and FAR001 share +919876543211: kept, and that phone gets both command sets.

@@ -1,4 +1,5 @@
 // createApp builds the HTTP application and never listens: main.ts serves it, tests call app.request().
+import type { StatementRenderer } from './domain/settlements/statement-data.js';
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Config } from './config.js';
@@ -25,6 +26,8 @@ export interface AppDeps {
   sessions?: SessionOptions;
   /** Counts refused webhook deliveries; default: one made here. */
   webhookRefusals?: RefusedDeliveries;
+  /** Draws statement PDFs; the composition root chooses (default: on the request's thread). */
+  statementRenderer?: StatementRenderer;
 }
 
 export function createApp(deps: AppDeps) {

@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/orm.js';
 import { migrateUp, migrationStatus } from './db/schema.js';
 import { createApp } from './app.js';
+import { StatementRenderPool } from './pdf/render-pool.js';
 import type { Logger } from './logger.js';
 import { seedReference } from '../seeds/ReferenceSeeder.js';
 import type { Channel } from './channels/channel.js';
@@ -87,13 +88,15 @@ export async function startService(config: Config, logger: Logger, options: Serv
     throw err;
   }
 
+  // Statements are drawn on worker threads (started at the first statement), off the webhooks' event loop.
+  const renderer = new StatementRenderPool();
   const channel = await createChannel(config, { db, logger, createWebjsClient: options.createWebjsClient });
   const outbox = channel
     ? new OutboxWorker({
         db,
         logger,
         channel,
-        resolveDocument: options.resolveDocument ?? ledgerDocumentResolver({ orm: db.orm, dataDir: config.dataDir, timeZone: config.marketTimeZone }),
+        resolveDocument: options.resolveDocument ?? ledgerDocumentResolver({ orm: db.orm, dataDir: config.dataDir, timeZone: config.marketTimeZone, renderer }),
         onSent: (n) => afterLedgerDocumentSent(db.orm, n),
         ...options.outbox,
       })
@@ -129,6 +132,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const webhookRefusals = new RefusedDeliveries({ orm: db.orm, logger });
   if (config.whatsapp.transport === 'cloud') webhookRefusals.start();
   const app = createApp({
+    statementRenderer: renderer,
     config,
     db,
     logger,
@@ -169,6 +173,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
       await inbox?.stop();
       await outbox?.stop();
       await webhookRefusals.stop();
+      await renderer.close();
       await db.close();
       logger.info('stopped');
     })());

@@ -10,18 +10,19 @@ import type { Language } from '../domain/columns.js';
 import { recordSecurityEvent } from '../domain/audit/audit.service.js';
 import { recordAdvance } from '../domain/advances/advances.service.js';
 import { getBalance } from '../domain/balances/balances.service.js';
-import { dayTotals, recordEntry, undoLastEntry, voidEntry, type Actor } from '../domain/entries/entries.service.js';
-import type { DailyEntry } from '../domain/entries/daily-entry.entity.js';
-import { findActiveFarmer } from '../domain/farmers/farmers.service.js';
+import { dayTotals, undoLastEntry, voidEntry, type Actor } from '../domain/entries/entries.service.js';
+import { entryFarmer, recordEntries } from '../domain/entries/record-entries.js';
+import { findActiveFarmer } from '../domain/farmers/farmer.service.js';
 import { Farmer } from '../domain/farmers/farmer.entity.js';
 import { FlowerType } from '../domain/flowers/flower-type.entity.js';
 import { dec, sum } from '../domain/money.js';
-import { ratesInForce } from '../domain/rates/rates.service.js';
+import { ratesInForce } from '../domain/rates/rate.service.js';
 import { getDecimalSetting } from '../domain/settings/settings.service.js';
 import { User } from '../domain/users/user.entity.js';
 import type { Sender } from './identify.js';
 import { flowerHint, type Command, type ParseResult, type Vocabulary } from './parse.js';
-import { marketDate, money, nameIn, quantity, unitWord } from './render.js';
+import { addToReceipt, receiptFarmer, type ReceiptBook, type ReceiptItem } from './receipts.js';
+import { entryFigures, feeText, marketDate, money, nameIn, quantity, unitWord } from './render.js';
 
 /** What the settlements feature offers the chat; absent until it is wired in. */
 export interface StatementsPort {
@@ -38,9 +39,6 @@ export interface Verdict {
   ok: boolean;
   text: string;
 }
-
-/** Receipt lines per farmer, rendered in the farmer's language; sent once per message. */
-export type ReceiptBook = Map<string, { farmer: Farmer; lines: string[] }>;
 
 export interface LineContext {
   em: EntityManager;
@@ -74,12 +72,7 @@ async function visibleFarmer(ctx: LineContext, code: string | null, example: str
   return findActiveFarmer(ctx.em, code);
 }
 
-function addReceipt(ctx: LineContext, farmer: Farmer, render: (t: TFunction, lang: Language) => string) {
-  const lang = farmer.languagePreference;
-  const book = ctx.receipts.get(farmer.id) ?? { farmer, lines: [] };
-  book.lines.push(render(translator(lang), lang));
-  ctx.receipts.set(farmer.id, book);
-}
+const addReceipt = (ctx: LineContext, farmer: Farmer, item: ReceiptItem) => addToReceipt(ctx.receipts, receiptFarmer(farmer), item);
 
 export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: number): Promise<Verdict> {
   const t = translator(ctx.lang);
@@ -100,11 +93,7 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
     // message's transaction. What the line committed is merged back into the message's map; its receipts too.
     const receipts: ReceiptBook = new Map();
     const text = await ctx.em.transactional((em) => execute({ ...ctx, em, receipts }, parsed.command, lineNo, t), { clear: true });
-    for (const [farmerId, { farmer, lines }] of receipts) {
-      const book = ctx.receipts.get(farmerId) ?? { farmer, lines: [] };
-      book.lines.push(...lines);
-      ctx.receipts.set(farmerId, book);
-    }
+    for (const { farmer, items } of receipts.values()) for (const item of items) addToReceipt(ctx.receipts, farmer, item);
     return { ok: true, text };
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
@@ -129,22 +118,13 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
     case 'entry': {
       const actor = actorOf(ctx.sender);
       const farmer = await findActiveFarmer(em, command.farmerCode);
-      const entry = await recordEntry(em, {
-        farmer,
-        flowerId: command.flowerId,
-        quantity: command.quantity,
-        slotId: command.slotId,
-        rate: command.rate,
-        at: ctx.at,
-        timeZone: ctx.timeZone,
-        recordedBy: actor,
-        sourceMessageId: ctx.providerMessageId,
-        sourceLine: lineNo,
-      });
-      const flower = entry.flowerType as FlowerType;
-      addReceipt(ctx, farmer, (ft, fl) =>
-        ft('chat.receiptEntry', { ...entryFigures(entry, ft, fl, flower), fee: feeText(ft, 'chat.receiptFee', entry.feeAmount) }),
-      );
+      // The parser only names active flowers.
+      const flower = ctx.vocab.flowers.find((f) => f.id === command.flowerId)!;
+      const recorded = await recordEntries(em, actor, [
+        { farmer: entryFarmer(farmer), flower, quantity: command.quantity, slotId: command.slotId, rate: command.rate, at: ctx.at, sourceMessageId: ctx.providerMessageId, sourceLine: lineNo },
+      ], { timeZone: ctx.timeZone });
+      const { entry } = recorded[0]!;
+      addReceipt(ctx, farmer, { kind: 'entry', entry, flower });
       return t('chat.saved', { ...entryFigures(entry, t, lang, flower), farmer: farmer.farmerCode, fee: feeText(t, 'chat.savedFee', entry.feeAmount) });
     }
     case 'undo':
@@ -156,7 +136,7 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
           : await voidEntry(em, { entryNo: command.entryNo, actor, reason: command.reason, at: ctx.at });
       const farmer = entry.farmer as Farmer;
       const flower = entry.flowerType as FlowerType;
-      addReceipt(ctx, farmer, (ft, fl) => ft('chat.receiptVoid', entryFigures(entry, ft, fl, flower)));
+      addReceipt(ctx, farmer, { kind: 'void', entry, flower });
       const balance = await getBalance(em, farmer.id);
       return t('chat.voided', { ...entryFigures(entry, t, lang, flower), farmer: farmer.farmerCode, balance: money(balance.currentBalance) });
     }
@@ -175,7 +155,7 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
         const limit = await getDecimalSetting(em, 'advance_auto_approve_limit');
         return t('chat.advancePending', { amount: money(advance.amount), farmer: farmer.farmerCode, limit: money(limit) });
       }
-      addReceipt(ctx, farmer, (ft) => ft('chat.receiptAdvance', { amount: money(advance.amount) }));
+      addReceipt(ctx, farmer, { kind: 'advance', amount: advance.amount });
       const balance = await getBalance(em, farmer.id);
       return t('chat.advanceApproved', { amount: money(advance.amount), farmer: farmer.farmerCode, balance: money(balance.currentBalance) });
     }
@@ -243,23 +223,3 @@ function helpText(ctx: LineContext, t: TFunction): string {
   return [ctx.sender.user ? t('chat.help.staff') : null, ctx.sender.farmer ? t('chat.help.farmer') : null].filter(Boolean).join('\n\n');
 }
 
-/** The figures of an entry as the reply and the receipt show them. */
-export function entryFigures(
-  entry: Pick<DailyEntry, 'entryNo' | 'quantity' | 'unit' | 'ratePerUnit' | 'totalAmount' | 'commissionAmount' | 'netAmount'>,
-  t: TFunction,
-  lang: Language,
-  flower: { name: string; nameTa: string },
-) {
-  return {
-    no: entry.entryNo,
-    flower: nameIn(lang, flower),
-    qty: quantity(entry.quantity),
-    unit: unitWord(t, entry.unit),
-    rate: money(entry.ratePerUnit),
-    total: money(entry.totalAmount),
-    commission: money(entry.commissionAmount),
-    net: money(entry.netAmount),
-  };
-}
-
-export const feeText = (t: TFunction, key: string, fee: string) => (dec(fee).gt(0) ? t(key, { fee: money(fee) }) : '');

@@ -13,14 +13,23 @@ export interface Sender {
   language: Language;
 }
 
+/**
+ * The rule, written once for the one-by-one path (identifySender) and the bulk planner's set-based read: the
+ * active user with this phone; the active farmer whose WhatsApp number is this phone, else one whose phone is
+ * and who has no WhatsApp number. `ambiguous`: several such farmers and none by WhatsApp number.
+ */
+export function chooseSender<U, F>(c: { user: U | null; byWhatsapp: F[]; byPhone: F[] }): { user: U | null; farmer: F | null; ambiguous: boolean } {
+  return { user: c.user, farmer: c.byWhatsapp[0] ?? c.byPhone[0] ?? null, ambiguous: c.byWhatsapp.length === 0 && c.byPhone.length > 1 };
+}
+
+/** Office people chose their language in their user row; a farmer-only phone uses the farmer's. */
+export const senderLanguage = (userLanguage: Language | undefined, farmerLanguage: Language | undefined): Language => userLanguage ?? farmerLanguage ?? 'ta';
+
 export async function identifySender(em: EntityManager, phone: string): Promise<Sender> {
-  const user = await em.findOne(User, { phone, isActive: true });
-  const farmer =
-    (await em.findOne(Farmer, { whatsappNumber: phone, isActive: true })) ??
-    (await em.findOne(Farmer, { phone, whatsappNumber: null, isActive: true }));
-  // Office people chose their language in their user row; a farmer-only phone uses the farmer's.
-  const language = user?.languagePreference ?? farmer?.languagePreference ?? 'ta';
-  return { phone, user, farmer, language };
+  const byWhatsapp = await em.findOne(Farmer, { whatsappNumber: phone, isActive: true });
+  const byPhone = byWhatsapp ? null : await em.findOne(Farmer, { phone, whatsappNumber: null, isActive: true });
+  const { user, farmer } = chooseSender({ user: await em.findOne(User, { phone, isActive: true }), byWhatsapp: byWhatsapp ? [byWhatsapp] : [], byPhone: byPhone ? [byPhone] : [] });
+  return { phone, user, farmer, language: senderLanguage(user?.languagePreference, farmer?.languagePreference) };
 }
 
 export const isStaff = (s: Sender) => s.user !== null;

@@ -11,28 +11,28 @@
 // FOR UPDATE SKIP LOCKED and only while outcome is null. An unexpected failure rolls the work back, then marks
 // the row outcome='error' and sends a short apology in a second transaction; the message text is never lost.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { sql } from 'kysely';
 import { ConnectionException, DeadlockException, LockWaitTimeoutException, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { Language } from '../domain/columns.js';
 import { recordSecurityEvent } from '../domain/audit/audit.service.js';
 import { getBalance } from '../domain/balances/balances.service.js';
-import { activeFlowers } from '../domain/flowers/flowers.service.js';
+import { activeFlowers } from '../domain/flowers/flower.service.js';
+import { claimInbound, claimInboundMany, recordInboundError, recordInboundOutcome, recordInboundOutcomes, type InboundRow } from '../domain/inbox/claims.js';
 import { storeInbound, type InboundMessage } from '../domain/inbox/inbound.js';
 import { localDate } from '../domain/market-time.js';
 import { enqueueNotification } from '../domain/notifications/outbox.js';
 import { normalizePhone } from '../domain/phone.js';
 import { withReferenceCache } from '../domain/reference-cache.js';
 import { primeReferenceData } from '../domain/reference-data.js';
-import { getBooleanSetting, getStringSetting } from '../domain/settings/settings.service.js';
-import { activeSlots } from '../domain/slots/slots.service.js';
+import { getStringSetting } from '../domain/settings/settings.service.js';
+import { activeSlots } from '../domain/slots/slot.service.js';
 import { translator } from '../i18n.js';
-import { runLine, type LineContext, type ReceiptBook, type StatementsPort } from './dispatch.js';
+import { runLine, type LineContext, type StatementsPort } from './dispatch.js';
+import { receiptNotifications, type ReceiptBook } from './receipts.js';
 import { identifySender, type Sender } from './identify.js';
-import { applyPlain, plainPlan, resolvePlain, YIELD_EVERY, type InboundRow, type PlainPlan, type PlainWork } from './bulk.js';
+import { applyPlain, plainPlan, resolvePlain, YIELD_EVERY, type PlainPlan, type PlainWork } from './bulk.js';
 import { parseLine, type Vocabulary } from './parse.js';
-import { joinVerdicts, money } from './render.js';
+import { joinVerdicts } from './render.js';
 
 export interface ChatDeps {
   orm: MikroORM;
@@ -56,12 +56,7 @@ export async function processInboundMessage(deps: ChatDeps, inboundMessageId: st
   try {
     // Settings, slots and flowers are read once for the whole message, as in a batch.
     await withReferenceCache(() => deps.orm.em.fork().transactional(async (em) => {
-      const rows = await em.execute<InboundRow[]>(
-        `select id::text as id, provider_message_id, sender, sender_phone, text, media_kind, received_at
-           from inbound_messages where id = ? and outcome is null for update skip locked`,
-        [inboundMessageId],
-      );
-      const row = rows[0];
+      const row = await claimInbound(em, inboundMessageId);
       if (!row) return; // processed already, or another worker holds it
       await primeReferenceData(em);
       // A plain entry or `bal` takes the set-based path (a few statements); anything else the full one.
@@ -70,7 +65,7 @@ export async function processInboundMessage(deps: ChatDeps, inboundMessageId: st
       const work = plan && (await resolvePlain(em, deps.config.marketTimeZone, vocab, [{ row, plan }]))[0];
       const outcome = work ? (await applyPlain(em, [work]))[0]!.outcome : await handleMessage(em, deps, row);
       await em.flush();
-      await em.execute(`update inbound_messages set outcome = ?, processed_at = now(), error = null where id = ?`, [outcome, row.id]);
+      await recordInboundOutcome(em, row.id, outcome);
     }));
   } catch (err) {
     deps.logger.error({ err, inboundMessageId }, 'chat message failed; recording the error and apologising');
@@ -93,12 +88,7 @@ const isLockTrouble = (err: unknown) => err instanceof DeadlockException || err 
 export async function processInboundBatch(deps: ChatDeps, inboundMessageIds: string[]): Promise<void> {
   if (inboundMessageIds.length === 0) return;
   await withReferenceCache(() => deps.orm.em.fork().transactional(async (em) => {
-    const rows = await em.execute<InboundRow[]>(
-      `select id::text as id, provider_message_id, sender, sender_phone, text, media_kind, received_at
-         from inbound_messages where id in (${inboundMessageIds.map(() => '?').join(', ')}) and outcome is null
-         order by inbound_messages.id for update skip locked`,
-      inboundMessageIds,
-    );
+    const rows = await claimInboundMany(em, inboundMessageIds);
     if (!rows.length) return;
     await primeReferenceData(em);
     const outcomes: { id: string; outcome: ChatOutcome }[] = [];
@@ -158,23 +148,13 @@ export async function processInboundBatch(deps: ChatDeps, inboundMessageIds: str
       i = end;
     }
     // One statement marks every message that went through.
-    if (outcomes.length) {
-      await sql`update inbound_messages m set outcome = v.outcome, processed_at = now(), error = null
-        from unnest(${outcomes.map((o) => o.id)}::bigint[], ${outcomes.map((o) => o.outcome)}::text[]) as v(id, outcome)
-        where m.id = v.id`.execute(em.getKysely());
-    }
+    await recordInboundOutcomes(em, outcomes);
   }));
 }
 
 /** Marks the row 'error' and queues the short apology; call inside a transaction. */
 async function failAndApologise(em: EntityManager, row: Pick<InboundRow, 'id'>, err: unknown): Promise<void> {
-  const rows = await em.execute<InboundRow[]>(
-    `update inbound_messages set outcome = 'error', processed_at = now(), error = ?
-      where id = ? and outcome is null
-      returning id::text as id, provider_message_id, sender, sender_phone, text, media_kind, received_at`,
-    [String(err instanceof Error ? (err.stack ?? err.message) : err).slice(0, 4000), row.id],
-  );
-  const stored = rows[0];
+  const stored = await recordInboundError(em, row.id, String(err instanceof Error ? (err.stack ?? err.message) : err));
   const phone = stored && (stored.sender_phone ?? normalizePhone(stored.sender));
   if (!phone) return;
   const sender = await identifySender(em, phone);
@@ -245,18 +225,8 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
 
 /** One receipt per farmer per message (WhatsApp's pair limit), in the farmer's language, with the new balance. */
 async function sendReceipts(em: EntityManager, sender: Sender, book: ReceiptBook): Promise<void> {
-  if (book.size === 0 || !(await getBooleanSetting(em, 'farmer_receipts'))) return;
-  for (const { farmer, lines } of book.values()) {
-    const to = farmer.whatsappNumber ?? farmer.phone;
-    // A staff member logging their own farm's lot already sees it in the reply.
-    if (!to || to === sender.phone) continue;
-    const lang: Language = farmer.languagePreference;
-    const t = translator(lang);
-    const market = await getStringSetting(em, lang === 'ta' ? 'market_name_ta' : 'market_name');
-    const balance = await getBalance(em, farmer.id);
-    const text = [t('chat.receiptTitle', { market, farmer: `${farmer.name} (${farmer.farmerCode})` }), ...lines, t('chat.receiptBalance', { balance: money(balance.currentBalance) })].join('\n');
-    enqueueNotification(em, { recipientPhone: to, type: 'receipt', language: lang, payload: { text }, farmerId: farmer.id });
-  }
+  const balanceOf = async (farmerId: string) => (await getBalance(em, farmerId)).currentBalance;
+  for (const n of await receiptNotifications(em, book, { senderPhone: sender.phone, balanceOf })) enqueueNotification(em, n);
 }
 
 /** An unregistered phone: a security log row every time, one polite bilingual reply per market day. */

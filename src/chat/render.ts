@@ -1,7 +1,7 @@
 // Formatting for replies: rupees with Indian grouping, quantities without trailing zeros, market dates.
 import type { TFunction } from 'i18next';
 import type { Language } from '../domain/columns.js';
-import { formatRupees } from '../domain/money.js';
+import { dec, formatRupees } from '../domain/money.js';
 import { plainNumber } from './numbers.js';
 
 export const money = formatRupees;
@@ -27,3 +27,35 @@ export function joinVerdicts(texts: string[]): string {
   if (texts.length === 1) return texts[0]!;
   return texts.map((text, i) => `${i + 1}. ${text}`).join('\n');
 }
+
+/** The figures of an entry that replies and receipts show. */
+export interface EntryFigureFacts {
+  entryNo: string;
+  quantity: string;
+  unit: 'kg' | 'piece';
+  ratePerUnit: string;
+  totalAmount: string;
+  commissionAmount: string;
+  netAmount: string;
+}
+
+/** The figures of an entry as the reply and the receipt show them. */
+export function entryFigures(
+  entry: EntryFigureFacts,
+  t: TFunction,
+  lang: Language,
+  flower: { name: string; nameTa: string },
+) {
+  return {
+    no: entry.entryNo,
+    flower: nameIn(lang, flower),
+    qty: quantity(entry.quantity),
+    unit: unitWord(t, entry.unit),
+    rate: money(entry.ratePerUnit),
+    total: money(entry.totalAmount),
+    commission: money(entry.commissionAmount),
+    net: money(entry.netAmount),
+  };
+}
+
+export const feeText = (t: TFunction, key: string, fee: string) => (dec(fee).gt(0) ? t(key, { fee: money(fee) }) : '');

@@ -3,7 +3,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Farmer } from '../domain/farmers/farmer.entity.js';
 import { requestStatement } from '../domain/settlements/statement.service.js';
-import { markSettlementPaid } from '../domain/settlements/payment.service.js';
+import { paySettlement } from './payments.js';
 import { formatRupees } from '../domain/money.js';
 import { translator } from '../i18n.js';
 import type { StatementsPort } from './dispatch.js';
@@ -25,7 +25,7 @@ export function settlementStatements(options: { timeZone: string; now?: () => Da
     },
     async markPaid(em: EntityManager, request) {
       const farmer = await em.findOneOrFail(Farmer, { id: request.farmerId });
-      const paid = await markSettlementPaid(em, {
+      const paid = await paySettlement(em, {
         farmerCode: farmer.farmerCode,
         reference: request.reference,
         paidByUserId: request.actor.userId,

@@ -24,7 +24,7 @@ export function qty(value: string | number | Big): string {
   return dec(value).round(3, BigImport.roundHalfUp).toFixed(3);
 }
 
-/** The ledger rules for one entry line (DESIGN.md "Ledger rules"). */
+/** The ledger rules for one entry line (docs/ledger.md). */
 export function entryAmounts(input: { quantity: string; ratePerUnit: string; commissionRate: string; feeAmount: string }) {
   const totalAmount = rupees(dec(input.quantity).times(input.ratePerUnit));
   const commissionAmount = rupees(dec(totalAmount).times(input.commissionRate).div(100));

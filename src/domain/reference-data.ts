@@ -2,10 +2,10 @@
 // when each is first needed. Same values, same shapes as the services' own loaders (tests compare them).
 import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ACTIVE_FLOWERS_KEY, type FlowerInfo } from './flowers/flowers.service.js';
+import { ACTIVE_FLOWERS_KEY, type FlowerInfo } from './flowers/flower.service.js';
 import { primeReference, referenceCacheActive } from './reference-cache.js';
 import { SETTINGS_KEY, type StoredSetting } from './settings/settings.service.js';
-import { ACTIVE_SLOTS_KEY, normalizeTime, type SlotInfo } from './slots/slots.service.js';
+import { ACTIVE_SLOTS_KEY, normalizeTime, type SlotInfo } from './slots/slot.service.js';
 
 export async function primeReferenceData(em: EntityManager): Promise<void> {
   if (!referenceCacheActive()) return;

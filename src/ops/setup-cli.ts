@@ -8,7 +8,7 @@ import { prepareDatabase } from '../service.js';
 import { AppError } from '../errors.js';
 import { normalizePhone } from '../domain/phone.js';
 import { createFirstAdmin, hasActiveAdmin } from '../domain/users/users.service.js';
-import { encodeSetting, getSetting, isTimeZone, updateSetting } from '../domain/settings/settings.admin.js';
+import { encodeSetting, getSetting, isTimeZone, updateSetting } from '../domain/settings/settings.service.js';
 import { SETTINGS_CATALOG } from '../domain/settings/catalog.js';
 import { getStoredSetting } from '../domain/settings/settings.service.js';
 import type { Actor } from '../domain/audit/actor.js';

@@ -3,13 +3,14 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { NotificationPayload } from '../domain/notifications/notification.entity.js';
 import { markStatementSent, renderStatementDocument, type StatementPayload } from '../domain/settlements/statement.service.js';
+import { inlineRenderer, type StatementRenderer } from '../pdf/render-pool.js';
 import { fileDocumentResolver, type DocumentResolver } from './outbox-worker.js';
 
-export function ledgerDocumentResolver(options: { orm: MikroORM; dataDir: string; timeZone: string }): DocumentResolver {
+export function ledgerDocumentResolver(options: { orm: MikroORM; dataDir: string; timeZone: string; renderer?: StatementRenderer }): DocumentResolver {
   const files = fileDocumentResolver(options.dataDir);
   return async (payload) => {
     if (payload.documentPath) return files(payload);
-    return renderStatementDocument(options.orm.em.fork(), payload as StatementPayload, options.timeZone);
+    return renderStatementDocument(options.orm.em.fork(), payload as StatementPayload, options.timeZone, options.renderer ?? inlineRenderer);
   };
 }
 

@@ -2,14 +2,12 @@
 // service's event loop free for webhooks. Each worker parses the fonts once and then renders job after job.
 import os from 'node:os';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import type { StatementData } from './statement-data.js';
+import type { StatementData, StatementRenderer } from '../domain/settlements/statement-data.js';
+
+export type { StatementRenderer };
 
 type Job = { id: number; data: StatementData; resolve: (b: Buffer) => void; reject: (e: Error) => void };
 
-export interface StatementRenderer {
-  render(data: StatementData): Promise<Buffer>;
-  close(): Promise<void>;
-}
 
 /**
  * Renders on the calling thread (tests, one-off CLI use, the service). pdfkit and fontkit (~25 MB) are loaded at
@@ -40,12 +38,21 @@ export class StatementRenderPool implements StatementRenderer {
   private next = 0;
   private closed = false;
 
-  constructor(size = Math.max(1, os.availableParallelism()), resourceLimits: ResourceLimits = WORKER_LIMITS) {
+  private started = false;
+
+  /** Workers start at the first render: a service that never draws a statement never pays for them. */
+  constructor(
+    private readonly wanted = Math.max(1, os.availableParallelism()),
+    private readonly resourceLimits: ResourceLimits = WORKER_LIMITS,
+  ) {}
+
+  private start() {
+    this.started = true;
     const { url, ts } = workerUrl();
     // Running from TypeScript sources (tsx): the worker needs the same loader.
     const execArgv = ts && !process.execArgv.some((a) => a.includes('tsx')) ? [...process.execArgv, '--import', 'tsx'] : undefined;
-    for (let i = 0; i < size; i++) {
-      const w = new Worker(url, { resourceLimits, ...(execArgv ? { execArgv } : {}) });
+    for (let i = 0; i < this.wanted; i++) {
+      const w = new Worker(url, { resourceLimits: this.resourceLimits, ...(execArgv ? { execArgv } : {}) });
       w.on('message', (m: { id: number; bytes?: Uint8Array; error?: string }) => this.done(w, m));
       w.on('error', (err) => this.fail(w, err));
       // An idle worker does not keep the process alive; a busy one does (see dispatch), or a script whose only
@@ -57,11 +64,12 @@ export class StatementRenderPool implements StatementRenderer {
   }
 
   get size(): number {
-    return this.all.length;
+    return this.started ? this.all.length : this.wanted;
   }
 
   render(data: StatementData): Promise<Buffer> {
     if (this.closed) return Promise.reject(new Error('the statement render pool is closed'));
+    if (!this.started) this.start();
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.next++, data, resolve, reject });
       this.dispatch();

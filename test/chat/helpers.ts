@@ -92,7 +92,7 @@ export async function setSetting(t: TestDatabase, key: string, value: string) {
   await sql(t.db, `update system_settings set value = ? where key = ?`, [value, key]);
 }
 
-/** The guide's "Business Logic Checks", with DESIGN.md's rounding and balance rule: every query must return no rows. */
+/** The guide's "Business Logic Checks", with the rounding and balance rule of docs/ledger.md: every query must return no rows. */
 export async function businessLogicViolations(t: TestDatabase) {
   const settlements = await sql(
     t.db,

@@ -37,7 +37,7 @@ describe("the guide's post-migration verification", () => {
     expect(String(rows[0]!.orphaned_entries)).toBe('0');
   });
 
-  it('flags unrounded amounts verbatim, and none once rounding is applied as DESIGN.md says', async () => {
+  it('flags unrounded amounts verbatim, and none once rounding is applied as docs/ledger.md says', async () => {
     const verbatim = await sql<{ id: string }>(
       t.db,
       `SELECT de.id, de.quantity, de.rate_per_unit, de.total_amount, (de.quantity * de.rate_per_unit) as calculated_amount

@@ -1,11 +1,11 @@
 // The one-query load of settings, active flowers and active slots gives exactly what each service's own loader
 // gives (values, shapes, order), including an inactive flower left out and aliases kept.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activeFlowers } from '../../src/domain/flowers/flowers.service.js';
+import { activeFlowers } from '../../src/domain/flowers/flower.service.js';
 import { withReferenceCache } from '../../src/domain/reference-cache.js';
 import { primeReferenceData } from '../../src/domain/reference-data.js';
 import { getStringSetting } from '../../src/domain/settings/settings.service.js';
-import { activeSlots } from '../../src/domain/slots/slots.service.js';
+import { activeSlots } from '../../src/domain/slots/slot.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sql } from '../support/sql.js';
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { settlePeriod } from '../../src/domain/settlements/settlement.service.js';
-import { markSettlementPaid } from '../../src/domain/settlements/payment.service.js';
+import { paySettlement as markSettlementPaid } from '../../src/chat/payments.js';
 import { NOW, TZ, W45, W46, addAdvance, addEntry, addFarmer, ledgerProblems, run } from './fixture.js';
 
 let t: TestDatabase;

@@ -86,6 +86,12 @@ export async function addFarmer(db: Database, input: { code?: string; name?: str
 }
 
 export async function ledgerProblems(db: Database) {
-  const { SETTLEMENT_ARITHMETIC_CHECK, FARMER_BALANCE_CHECK } = await import('../../src/domain/settlements/checks.js');
-  return { settlements: await run(db, SETTLEMENT_ARITHMETIC_CHECK), balances: await run(db, FARMER_BALANCE_CHECK) };
+  // db:validate's own checks (src/ops/validation): the settlement sums, and the balance rule.
+  const { ledgerChecks } = await import('../../src/ops/validation/checks.js');
+  const checks = new Map(ledgerChecks([]).map((c) => [c.id, c.sql]));
+  const all = async (ids: string[]) => (await Promise.all(ids.map((id) => run(db, checks.get(id)!)))).flat();
+  return {
+    settlements: await all(['settlement_arithmetic', 'negative_settlements', 'settlement_totals']),
+    balances: await all(['farmer_figures']),
+  };
 }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { settlePeriod } from '../../src/domain/settlements/settlement.service.js';
 import { parsePeriod } from '../../src/domain/settlements/period.js';
+import { inlineRenderer } from '../../src/pdf/render-pool.js';
 import { renderStatementDocument, requestStatement, settlementStatementData } from '../../src/domain/settlements/statement.service.js';
 import { renderStatementPdf } from '../../src/pdf/statement.js';
 import { FONT_DIR, FONT_FILES, type FontName } from '../../src/pdf/fonts.js';
@@ -77,7 +78,7 @@ describe('the PDF statement', () => {
   });
 
   it('reads back the right numbers and embeds the shipped fonts', async () => {
-    const doc = await renderStatementDocument(t.db.orm.em.fork(), { settlementId });
+    const doc = await renderStatementDocument(t.db.orm.em.fork(), { settlementId }, TZ, inlineRenderer);
     expect(doc.mimeType).toBe('application/pdf');
     expect(doc.filename).toBe('S-2026W45-FAR101.pdf');
     expect(doc.bytes.subarray(0, 5).toString()).toBe('%PDF-');
@@ -88,12 +89,12 @@ describe('the PDF statement', () => {
     }
     expect(doc.caption).toBe(`02-11-2026 முதல் 08-11-2026 வரையிலான கணக்கு அறிக்கை ${doc.filename.replace('.pdf', '')}: நிகரத் தொகை ₹1,19,036.81`);
     // The same settlement renders the same bytes.
-    const again = await renderStatementDocument(t.db.orm.em.fork(), { settlementId });
+    const again = await renderStatementDocument(t.db.orm.em.fork(), { settlementId }, TZ, inlineRenderer);
     expect(again.bytes.equals(doc.bytes)).toBe(true);
   });
 
   it('renders to a PNG with pdftoppm', async () => {
-    const doc = await renderStatementDocument(t.db.orm.em.fork(), { settlementId });
+    const doc = await renderStatementDocument(t.db.orm.em.fork(), { settlementId }, TZ, inlineRenderer);
     const pdfPath = path.join(outDir, 'statement.pdf');
     fs.writeFileSync(pdfPath, doc.bytes);
     execFileSync('pdftoppm', ['-png', '-r', '110', '-singlefile', pdfPath, path.join(outDir, 'statement')]);
@@ -113,7 +114,7 @@ describe('the PDF statement', () => {
     const asked = await requestStatement(em, { farmerId, now: new Date(), timeZone: TZ });
     await em.flush();
     expect(asked.kind).toBe('provisional');
-    const doc = await renderStatementDocument(t.db.orm.em.fork(), asked.payload, TZ);
+    const doc = await renderStatementDocument(t.db.orm.em.fork(), asked.payload, TZ, inlineRenderer);
     const text = await pdfText(doc.bytes);
     expect(text.some((s) => s.includes('₹555.00'))).toBe(true);
     expect(text.some((s) => s.includes('₹1,25,000.00'))).toBe(false);

@@ -2,6 +2,7 @@
 // terminal shows exactly what the bot would send. (The real outbox worker does this for the other channels.)
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Channel } from '../channel.js';
+import { recordSentUnclaimed } from '../../domain/notifications/delivery.js';
 import type { NotificationPayload } from '../../domain/notifications/notification.entity.js';
 import { isDocumentPayload, type DocumentResolver } from '../../outbox/outbox-worker.js';
 
@@ -37,10 +38,7 @@ export async function deliverPending(em: EntityManager, channel: Channel, afterI
     const sent = isDocumentPayload(row.payload)
       ? await channel.sendDocument({ to: row.recipient_phone, ...(await hooks.resolveDocument(row.payload)) })
       : await channel.sendText({ to: row.recipient_phone, text: row.payload.text ?? `(${row.type} ${JSON.stringify(row.payload)})` });
-    await em.execute(
-      `update notifications set status = 'sent', attempts = attempts + 1, sent_at = now(), provider_message_id = ?, updated_at = now() where id = ?::bigint`,
-      [sent.providerMessageId, row.id],
-    );
+    await recordSentUnclaimed(em, row.id, sent.providerMessageId);
     last = row.id;
     await hooks.onSent?.(row);
   }

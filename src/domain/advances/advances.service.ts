@@ -2,14 +2,12 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
-import { translator } from '../../i18n.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
-import { applyBalanceChange, getBalance } from '../balances/balances.service.js';
+import { applyBalanceChanges, getBalance } from '../balances/balances.service.js';
 import type { Actor } from '../entries/entries.service.js';
-import type { OfficeActor } from '../entries/office-entries.service.js';
+import type { OfficeActor } from '../entries/entries.service.js';
 import { Farmer } from '../farmers/farmer.entity.js';
-import { dec, formatRupees, rupees } from '../money.js';
-import { enqueueNotification } from '../notifications/outbox.js';
+import { dec, rupees } from '../money.js';
 import { offsetOf, type Page, type PageRequest } from '../paging.js';
 import { getDecimalSetting } from '../settings/settings.service.js';
 import { User } from '../users/user.entity.js';
@@ -42,7 +40,7 @@ export async function recordAdvance(em: EntityManager, input: NewAdvance): Promi
     sourceMessageId: input.sourceMessageId,
   });
   await em.flush();
-  if (approved) await applyBalanceChange(em, input.farmer.id, { advances: amount });
+  if (approved) await applyBalanceChanges(em, [{ farmerId: input.farmer.id, advances: amount }]);
   recordSecurityEvent(em, {
     action: 'advance.create',
     actorUserId: input.actor.userId,
@@ -77,6 +75,7 @@ export async function recordOfficeAdvance(
   em: EntityManager,
   input: { farmerId: string; amount: string; reason: string | null; at: Date },
   actor: OfficeActor,
+  tell?: AdvanceNotice,
 ): Promise<AdvanceView> {
   const id = await em.transactional(async (tx) => {
     const farmer = await tx.findOne(Farmer, input.farmerId);
@@ -91,14 +90,14 @@ export async function recordOfficeAdvance(
       at: input.at,
       sourceMessageId: null,
     });
-    if (advance.status === 'approved') await tellFarmer(tx, farmer, 'approved', advance);
+    if (advance.status === 'approved') await tellFarmer(tx, tell, farmer, 'approved', advance);
     return advance.id;
   });
   return getAdvance(em, id);
 }
 
 /** A pending advance becomes approved: the farmer's totals move, the audit row and the farmer's notice go with it. */
-export async function approveAdvance(em: EntityManager, input: { advanceId: string; at: Date }, actor: OfficeActor): Promise<AdvanceView> {
+export async function approveAdvance(em: EntityManager, input: { advanceId: string; at: Date }, actor: OfficeActor, tell?: AdvanceNotice): Promise<AdvanceView> {
   await em.transactional(async (tx) => {
     const advance = await pendingAdvance(tx, input.advanceId);
     advance.status = 'approved';
@@ -106,9 +105,9 @@ export async function approveAdvance(em: EntityManager, input: { advanceId: stri
     advance.approvedAt = input.at;
     await tx.flush();
     const farmer = advance.farmer as Farmer;
-    await applyBalanceChange(tx, farmer.id, { advances: advance.amount });
+    await applyBalanceChanges(tx, [{ farmerId: farmer.id, advances: advance.amount }]);
     audit(tx, 'advance.approve', advance, actor, { status: 'pending' }, { status: 'approved', approvedAt: input.at.toISOString() });
-    await tellFarmer(tx, farmer, 'approved', advance);
+    await tellFarmer(tx, tell, farmer, 'approved', advance);
   });
   return getAdvance(em, input.advanceId);
 }
@@ -118,6 +117,7 @@ export async function rejectAdvance(
   em: EntityManager,
   input: { advanceId: string; reason: string; at: Date },
   actor: OfficeActor,
+  tell?: AdvanceNotice,
 ): Promise<AdvanceView> {
   const reason = input.reason.trim();
   if (!reason) throw new AppError('REASON_REQUIRED', 'Say why the advance is rejected', 422);
@@ -127,7 +127,7 @@ export async function rejectAdvance(
     advance.rejectionReason = reason;
     await tx.flush();
     audit(tx, 'advance.reject', advance, actor, { status: 'pending' }, { status: 'rejected', rejectionReason: reason });
-    await tellFarmer(tx, advance.farmer as Farmer, 'rejected', advance);
+    await tellFarmer(tx, tell, advance.farmer as Farmer, 'rejected', advance);
   });
   return getAdvance(em, input.advanceId);
 }
@@ -154,18 +154,21 @@ function audit(tx: EntityManager, action: string, advance: CashAdvance, actor: O
   });
 }
 
-async function tellFarmer(tx: EntityManager, farmer: Farmer, outcome: 'approved' | 'rejected', advance: CashAdvance) {
-  const to = farmer.whatsappNumber ?? farmer.phone;
-  if (!to) return;
-  const lang = farmer.languagePreference;
-  const t = translator(lang);
+/** What an office decision on an advance did, for the farmer's notice (worded at the edge: src/chat/notices.ts). */
+export interface AdvanceFact {
+  outcome: 'approved' | 'rejected';
+  farmer: Farmer;
+  advance: { id: string; amount: string; rejectionReason: string | null };
+  balanceAfter: string;
+}
+
+/** Queues the farmer's notice of a decision, in the same transaction. */
+export type AdvanceNotice = (tx: EntityManager, fact: AdvanceFact) => Promise<void> | void;
+
+async function tellFarmer(tx: EntityManager, tell: AdvanceNotice | undefined, farmer: Farmer, outcome: 'approved' | 'rejected', advance: CashAdvance) {
+  if (!tell) return;
   const balance = await getBalance(tx, farmer.id);
-  const text = t(`advances.${outcome}`, {
-    amount: formatRupees(advance.amount),
-    reason: advance.rejectionReason ?? '',
-    balance: formatRupees(balance.currentBalance),
-  });
-  enqueueNotification(tx, { recipientPhone: to, type: 'notice', language: lang, payload: { text, advanceId: advance.id }, farmerId: farmer.id });
+  await tell(tx, { outcome, farmer, advance: { id: advance.id, amount: rupees(advance.amount), rejectionReason: advance.rejectionReason ?? null }, balanceAfter: balance.currentBalance });
 }
 
 export async function getAdvance(em: EntityManager, id: string): Promise<AdvanceView> {

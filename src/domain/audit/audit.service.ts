@@ -1,3 +1,4 @@
+import { sql, type RawBuilder } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SecurityLog } from './security-log.entity.js';
 
@@ -11,6 +12,9 @@ export interface SecurityEvent {
   ipAddress?: string | null;
   userAgent?: string | null;
 }
+
+// The one place that writes security_logs (the audit trail): one row through the unit of work, many rows with
+// one statement, or a fragment for a use case's own set-based statement.
 
 /**
  * Adds an audit row to the unit of work: it commits with the change it describes, or not at all.
@@ -27,4 +31,31 @@ export function recordSecurityEvent(em: EntityManager, event: SecurityEvent) {
     ipAddress: event.ipAddress ?? null,
     userAgent: event.userAgent ?? null,
   });
+}
+
+/** Inserts many audit rows with ONE statement, in the given order; for set-based use cases. */
+export async function recordSecurityEvents(em: EntityManager, events: SecurityEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const col = <T>(f: (e: SecurityEvent) => T) => events.map(f);
+  await sql`
+    insert into security_logs (action, actor_user_id, actor_phone, entity, entity_id, details, ip_address, user_agent)
+    select v.action, v.actor_user_id, v.actor_phone, v.entity, v.entity_id, v.details, v.ip_address, v.user_agent
+      from unnest(${col((e) => e.action)}::text[], ${col((e) => e.actorUserId ?? null)}::uuid[], ${col((e) => e.actorPhone ?? null)}::text[],
+                  ${col((e) => e.entity ?? null)}::text[], ${col((e) => e.entityId ?? null)}::text[],
+                  ${col((e) => (e.details == null ? null : JSON.stringify(e.details)))}::jsonb[], ${col((e) => e.ipAddress ?? null)}::text[],
+                  ${col((e) => e.userAgent ?? null)}::text[])
+           with ordinality as v(action, actor_user_id, actor_phone, entity, entity_id, details, ip_address, user_agent, n)
+     order by v.n`.execute(em.getKysely());
+}
+
+/** The audit columns a set-based statement may fill; the rest stay null. */
+export type AuditColumn = 'action' | 'actor_user_id' | 'actor_phone' | 'entity' | 'entity_id' | 'details' | 'ip_address' | 'user_agent';
+
+/**
+ * The audit insert as a fragment for a data-modifying CTE, so a use case that writes its rows in one statement
+ * writes their audit rows in the same statement: `audit as (${securityLogInsert([...], sql`select ...`)})`.
+ * `select` must yield the columns in the order named.
+ */
+export function securityLogInsert(columns: AuditColumn[], select: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`insert into security_logs (${sql.raw(columns.join(', '))}) ${select} returning id`;
 }

@@ -1,11 +1,15 @@
-// The balance rule (DESIGN.md "Ledger rules"): what the agent owes the farmer =
+// The balance rule (docs/ledger.md): what the agent owes the farmer =
 //   Σ net_amount of active entries − Σ approved advances − Σ net_payable of paid settlements.
-// Every change moves farmers.current_balance / total_advances / total_settlements by a delta in the same
-// transaction, with one atomic UPDATE, so concurrent messages for one farmer never lose an update.
+// This module is the only writer of farmers.current_balance / total_advances / total_settlements. Every change
+// moves them by a delta in the same transaction as the change, with one atomic UPDATE for any number of farmers,
+// so concurrent messages for one farmer never lose an update.
+import { sql, type RawBuilder } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Language } from '../columns.js';
 import { dec, rupees } from '../money.js';
 
-export interface BalanceChange {
+export interface BalanceDelta {
+  farmerId: string;
   /** Net of entries added (positive) or voided (negative). */
   entriesNet?: string;
   /** Approved advances added. */
@@ -14,19 +18,76 @@ export interface BalanceChange {
   settlementsPaid?: string;
 }
 
-export async function applyBalanceChange(em: EntityManager, farmerId: string, change: BalanceChange): Promise<void> {
-  const net = dec(change.entriesNet ?? '0');
-  const advances = dec(change.advances ?? '0');
-  const paid = dec(change.settlementsPaid ?? '0');
-  const delta = rupees(net.minus(advances).minus(paid));
-  await em.execute(
-    `update farmers set current_balance = current_balance + ?::numeric,
-                        total_advances = total_advances + ?::numeric,
-                        total_settlements = total_settlements + ?::numeric,
-                        updated_at = now()
-      where id = ?`,
-    [delta, rupees(advances), rupees(paid), farmerId],
-  );
+/** A farmer's figures just after the move, with what a notice to them needs. */
+export interface MovedBalance {
+  farmerId: string;
+  farmerCode: string;
+  currentBalance: string;
+  totalAdvances: string;
+  totalSettlements: string;
+  language: Language;
+  /** WhatsApp number, else phone; null when the farmer has neither. */
+  recipient: string | null;
+}
+
+/**
+ * The balance move as CTEs for a set-based statement: `deltas` names a relation of (farmer_id, entries_net,
+ * advances, settled), several rows per farmer allowed. The farmers are locked in id order (FOR NO KEY UPDATE,
+ * which foreign-key checks of new entries do not wait on), so two movers cannot deadlock here. Defines `moved`,
+ * returning (id, farmer_code, balance, advances, settlements, lang, recipient) of each moved farmer.
+ */
+export function balanceMoves(deltas: string): RawBuilder<unknown> {
+  const d = sql.table(deltas);
+  return sql`
+    locked as materialized (
+      select f.id from farmers f where f.id in (select farmer_id from ${d}) order by f.id for no key update
+    ),
+    moved as (
+      update farmers f set current_balance = f.current_balance + m.net - m.adv - m.paid,
+                           total_advances = f.total_advances + m.adv,
+                           total_settlements = f.total_settlements + m.paid,
+                           updated_at = now()
+        from (select farmer_id, sum(entries_net) as net, sum(advances) as adv, sum(settled) as paid from ${d} group by farmer_id) m
+        join locked l on l.id = m.farmer_id
+       where f.id = m.farmer_id
+      returning f.id::text as id, f.farmer_code, f.current_balance::text as balance, f.total_advances::text as advances,
+                f.total_settlements::text as settlements, f.language_preference as lang, coalesce(f.whatsapp_number, f.phone) as recipient
+    )`;
+}
+
+export interface MovedRow {
+  id: string;
+  farmer_code: string;
+  balance: string;
+  advances: string;
+  settlements: string;
+  lang: Language;
+  recipient: string | null;
+}
+
+export const movedBalance = (r: MovedRow): MovedBalance => ({
+  farmerId: r.id,
+  farmerCode: r.farmer_code,
+  currentBalance: rupees(r.balance),
+  totalAdvances: rupees(r.advances),
+  totalSettlements: rupees(r.settlements),
+  language: r.lang,
+  recipient: r.recipient,
+});
+
+/** Moves the figures of every farmer named, with ONE statement; returns each moved farmer's figures after. */
+export async function applyBalanceChanges(em: EntityManager, changes: BalanceDelta[]): Promise<Map<string, MovedBalance>> {
+  if (changes.length === 0) return new Map();
+  const col = (f: (c: BalanceDelta) => string | undefined) => changes.map((c) => rupees(dec(f(c) ?? '0')));
+  const { rows } = await sql<MovedRow>`
+    with deltas as (
+      select * from unnest(${changes.map((c) => c.farmerId)}::uuid[], ${col((c) => c.entriesNet)}::numeric[],
+                           ${col((c) => c.advances)}::numeric[], ${col((c) => c.settlementsPaid)}::numeric[])
+             as d(farmer_id, entries_net, advances, settled)
+    ),
+    ${balanceMoves('deltas')}
+    select * from moved`.execute(em.getKysely());
+  return new Map(rows.map((r) => [r.id, movedBalance(r)]));
 }
 
 export interface FarmerBalance {
@@ -54,17 +115,31 @@ export async function getBalance(em: EntityManager, farmerId: string): Promise<F
   };
 }
 
-/** The SQL that recomputes a farmer's figures from the rows; validation and tests compare it with the stored ones. */
+/**
+ * The balance rule as SQL, the one copy: a relation (farmer_id, entries_net, advances, settled) of every farmer
+ * with ledger rows, counting archived entries (daily_entries_archive) as well as live ones. Validation, the
+ * recompute and the checks read it; a farmer without rows is absent (coalesce to 0).
+ */
+export const FARMER_LEDGER_SQL = `(
+    select farmer_id, sum(entries_net) as entries_net, sum(advances) as advances, sum(settled) as settled from (
+      select farmer_id, net_amount as entries_net, 0 as advances, 0 as settled from daily_entries where status = 'active'
+      union all
+      select farmer_id, net_amount, 0, 0 from daily_entries_archive where status = 'active'
+      union all
+      select farmer_id, 0, amount, 0 from cash_advances where status = 'approved'
+      union all
+      select farmer_id, 0, 0, net_payable from settlements where status = 'paid'
+    ) rows group by farmer_id
+  )`;
+
+/** Each farmer's stored figures next to the ones the balance rule gives; validation and tests compare them. */
 export const RECOMPUTE_BALANCES_SQL = `
   select f.id::text as farmer_id, f.farmer_code,
          f.current_balance::text as stored_balance,
-         (coalesce(e.net, 0) - coalesce(a.total, 0) - coalesce(s.paid, 0))::numeric(14,2)::text as computed_balance,
-         f.total_advances::text as stored_advances, coalesce(a.total, 0)::numeric(14,2)::text as computed_advances,
-         f.total_settlements::text as stored_settlements, coalesce(s.paid, 0)::numeric(14,2)::text as computed_settlements
-    from farmers f
-    left join (select farmer_id, sum(net_amount) as net from daily_entries where status = 'active' group by farmer_id) e on e.farmer_id = f.id
-    left join (select farmer_id, sum(amount) as total from cash_advances where status = 'approved' group by farmer_id) a on a.farmer_id = f.id
-    left join (select farmer_id, sum(net_payable) as paid from settlements where status = 'paid' group by farmer_id) s on s.farmer_id = f.id`;
+         (coalesce(l.entries_net, 0) - coalesce(l.advances, 0) - coalesce(l.settled, 0))::numeric(14,2)::text as computed_balance,
+         f.total_advances::text as stored_advances, coalesce(l.advances, 0)::numeric(14,2)::text as computed_advances,
+         f.total_settlements::text as stored_settlements, coalesce(l.settled, 0)::numeric(14,2)::text as computed_settlements
+    from farmers f left join ${FARMER_LEDGER_SQL} l on l.farmer_id = f.id`;
 
 export async function recomputeBalances(em: EntityManager) {
   return em.execute<Record<string, string>[]>(RECOMPUTE_BALANCES_SQL);

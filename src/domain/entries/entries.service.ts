@@ -1,19 +1,17 @@
-// Entries: recording a weighed lot at the rate in force, voiding it, and the day's totals.
+// Entries: voiding one, the day's totals, and the office form's checks. Recording them: record-entries.ts.
+// The office's calls return facts; the HTTP layer queues the farmer's receipt (src/chat/receipts.ts) in the same transaction.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
-import { applyBalanceChange } from '../balances/balances.service.js';
-import { commissionRateFor } from '../farmers/farmers.service.js';
-import type { Farmer } from '../farmers/farmer.entity.js';
+import { applyBalanceChanges, getBalance } from '../balances/balances.service.js';
+import { Farmer } from '../farmers/farmer.entity.js';
 import { FlowerType } from '../flowers/flower-type.entity.js';
-import { localDate, localTime } from '../market-time.js';
-import { dec, entryAmounts, rupees } from '../money.js';
-import { rateInForce } from '../rates/rates.service.js';
-import { getDecimalSetting, getNumberSetting } from '../settings/settings.service.js';
-import { activeSlots, slotForTime } from '../slots/slots.service.js';
+import { dec, rupees } from '../money.js';
+import { getNumberSetting } from '../settings/settings.service.js';
 import { TimeSlot } from '../slots/time-slot.entity.js';
 import { User, type UserRole } from '../users/user.entity.js';
 import { DailyEntry } from './daily-entry.entity.js';
+import { entryFarmer, recordEntries } from './record-entries.js';
 
 export interface Actor {
   userId: string;
@@ -25,85 +23,6 @@ export interface Actor {
 }
 
 const from = (actor: Actor) => ({ ipAddress: actor.ipAddress ?? null, userAgent: actor.userAgent ?? null });
-
-export interface NewEntry {
-  farmer: Farmer;
-  flowerId: string;
-  quantity: string;
-  /** Staff may name the slot; otherwise the slot of the entry's local time. */
-  slotId: string | null;
-  /** Staff may give the rate ('@450'); otherwise the rate in force. */
-  rate: string | null;
-  at: Date;
-  timeZone: string;
-  recordedBy: Actor;
-  sourceMessageId: string | null;
-  sourceLine: number;
-  /** Default 'whatsapp' (the chat); the office's web form says 'web'. */
-  source?: 'whatsapp' | 'web';
-}
-
-/** The fee for one line: fee_per_entry + fee_per_unit × quantity, rounded to the paisa. */
-export async function feeFor(em: EntityManager, quantity: string): Promise<string> {
-  const perEntry = await getDecimalSetting(em, 'fee_per_entry');
-  const perUnit = await getDecimalSetting(em, 'fee_per_unit');
-  return rupees(dec(perEntry).plus(dec(perUnit).times(quantity)));
-}
-
-export async function recordEntry(em: EntityManager, input: NewEntry): Promise<DailyEntry> {
-  const flower = await em.findOneOrFail(FlowerType, input.flowerId);
-  const entryDate = localDate(input.at, input.timeZone);
-  let slot: TimeSlot | null;
-  if (input.slotId) slot = await em.findOne(TimeSlot, { id: input.slotId, isActive: true });
-  else {
-    const chosen = slotForTime(await activeSlots(em), localTime(input.at, input.timeZone));
-    slot = chosen ? await em.findOne(TimeSlot, chosen.id) : null;
-  }
-  if (!slot) throw new AppError('NO_SLOT', 'No active time slot is set up', 409);
-  const rate = input.rate ?? (await rateInForce(em, flower.id, slot.id, entryDate));
-  if (!rate) {
-    throw new AppError('NO_RATE', `No rate for ${flower.name} in ${slot.name} on ${entryDate}`, 409, {
-      flower: flower.name,
-      flowerTa: flower.nameTa,
-      slot: slot.name,
-      slotTa: slot.nameTa,
-      date: entryDate,
-    });
-  }
-  const commissionRate = rupees(await commissionRateFor(em, input.farmer));
-  const amounts = entryAmounts({ quantity: input.quantity, ratePerUnit: rate, commissionRate, feeAmount: await feeFor(em, input.quantity) });
-  if (dec(amounts.netAmount).lt(0)) {
-    throw new AppError('FEES_EXCEED_AMOUNT', 'Commission and fees are more than the amount', 422, { ...amounts });
-  }
-  const entry = em.create(DailyEntry, {
-    farmer: input.farmer,
-    flowerType: flower,
-    timeSlot: slot,
-    entryDate,
-    entryTime: input.at,
-    quantity: input.quantity,
-    unit: flower.unit,
-    ratePerUnit: rate,
-    commissionRate,
-    ...amounts,
-    recordedBy: input.recordedBy.userId,
-    source: input.source ?? 'whatsapp',
-    sourceMessageId: input.sourceMessageId,
-    sourceLine: input.sourceLine,
-  });
-  await em.flush();
-  await applyBalanceChange(em, input.farmer.id, { entriesNet: amounts.netAmount });
-  recordSecurityEvent(em, {
-    action: 'entry.create',
-    actorUserId: input.recordedBy.userId,
-    actorPhone: input.recordedBy.phone,
-    ...from(input.recordedBy),
-    entity: 'daily_entry',
-    entityId: entry.id,
-    details: { entryNo: entry.entryNo, farmer: input.farmer.farmerCode, flower: flower.code, quantity: input.quantity, rate, rateGiven: input.rate !== null, ...amounts },
-  });
-  return entry;
-}
 
 /**
  * Voids an entry. Staff: only their own, within the edit window (setting edit_window_minutes) counted from
@@ -137,7 +56,7 @@ export async function voidEntry(em: EntityManager, input: { entryNo: string; act
   entry.voidedAt = input.at;
   entry.voidReason = input.reason;
   await em.flush();
-  await applyBalanceChange(em, entry.farmer.id, { entriesNet: rupees(dec(entry.netAmount).neg()) });
+  await applyBalanceChanges(em, [{ farmerId: entry.farmer.id, entriesNet: rupees(dec(entry.netAmount).neg()) }]);
   recordSecurityEvent(em, {
     action: 'entry.void',
     actorUserId: input.actor.userId,
@@ -190,4 +109,75 @@ export async function dayTotals(em: EntityManager, date: string, farmerId?: stri
     totalAmount: rupees(r.total!),
     netAmount: rupees(r.net!),
   }));
+}
+
+// ---- The office form (the web API).
+
+/** A signed-in office user and where the request came from (the audit row's actor, address and agent). */
+export interface OfficeActor {
+  userId: string;
+  role: UserRole;
+  ipAddress: string | null;
+  userAgent: string | null;
+}
+
+async function ledgerActor(em: EntityManager, actor: OfficeActor): Promise<Actor> {
+  const user = await em.findOneOrFail(User, actor.userId);
+  return { userId: user.id, role: actor.role, phone: user.phone, ipAddress: actor.ipAddress, userAgent: actor.userAgent };
+}
+
+export interface OfficeEntryInput {
+  farmerId: string;
+  flowerTypeId: string;
+  quantity: string;
+  /** A named slot; otherwise the slot of the entry's time. */
+  timeSlotId?: string | undefined;
+  /** A given rate; otherwise the rate in force. */
+  rate?: string | undefined;
+  at: Date;
+  timeZone: string;
+}
+
+/** What an office write did: the entry, its farmer and flower, and the farmer's balance after. */
+export interface OfficeEntryFact {
+  entry: EntryFigures & { id: string };
+  farmer: Farmer;
+  flower: { name: string; nameTa: string };
+  balanceAfter: string;
+}
+
+type EntryFigures = { entryNo: string; quantity: string; unit: 'kg' | 'piece'; ratePerUnit: string; totalAmount: string; commissionAmount: string; feeAmount: string; netAmount: string };
+
+/** Records an office entry; call inside a transaction (the caller queues the receipt in the same one). */
+export async function addOfficeEntry(tx: EntityManager, input: OfficeEntryInput, actor: OfficeActor): Promise<OfficeEntryFact> {
+  if (!dec(input.quantity).gt(0)) throw new AppError('QUANTITY_NOT_POSITIVE', 'The quantity must be more than zero', 422);
+  if (input.rate !== undefined && !dec(input.rate).gt(0)) throw new AppError('RATE_NOT_POSITIVE', 'A rate must be more than zero', 422);
+  const farmer = await tx.findOne(Farmer, input.farmerId);
+  if (!farmer) throw new AppError('FARMER_NOT_FOUND', 'No such farmer', 404);
+  if (!farmer.isActive) throw new AppError('FARMER_INACTIVE', `Farmer ${farmer.farmerCode} is not active`, 409, { farmerCode: farmer.farmerCode });
+  const flower = await tx.findOne(FlowerType, input.flowerTypeId);
+  if (!flower) throw new AppError('FLOWER_NOT_FOUND', 'No such flower', 404);
+  if (!flower.isActive) throw new AppError('FLOWER_INACTIVE', `${flower.name} is switched off`, 409, { flower: flower.name });
+  if (input.timeSlotId) {
+    const slot = await tx.findOne(TimeSlot, input.timeSlotId);
+    if (!slot) throw new AppError('SLOT_NOT_FOUND', 'No such time slot', 404);
+    if (!slot.isActive) throw new AppError('SLOT_INACTIVE', `${slot.name} is switched off`, 409, { slot: slot.name });
+  }
+  const [recorded] = await recordEntries(
+    tx,
+    await ledgerActor(tx, actor),
+    [{ farmer: entryFarmer(farmer), flower, quantity: input.quantity, slotId: input.timeSlotId ?? null, rate: input.rate ?? null, at: input.at, sourceMessageId: null, sourceLine: 0 }],
+    { timeZone: input.timeZone, source: 'web' },
+  );
+  return { entry: recorded!.entry, farmer, flower, balanceAfter: recorded!.balanceAfter };
+}
+
+/** Voids an office entry by id; call inside a transaction (the caller queues the receipt in the same one). */
+export async function voidOfficeEntry(tx: EntityManager, input: { entryId: string; reason: string; at: Date }, actor: OfficeActor): Promise<OfficeEntryFact> {
+  // Lock the row first: a settlement running now either has it already (→ ENTRY_SETTLED) or waits for us.
+  const rows = await tx.execute<{ entry_no: string }[]>('select entry_no::text as entry_no from daily_entries where id = ? for update', [input.entryId]);
+  if (!rows[0]) throw new AppError('ENTRY_NOT_FOUND', 'No such entry', 404);
+  const entry = await voidEntry(tx, { entryNo: rows[0].entry_no, actor: await ledgerActor(tx, actor), reason: input.reason, at: input.at });
+  const balance = await getBalance(tx, entry.farmer.id);
+  return { entry, farmer: entry.farmer as Farmer, flower: entry.flowerType as FlowerType, balanceAfter: balance.currentBalance };
 }

@@ -8,6 +8,7 @@ import { rupees } from '../money.js';
 import { likeEscape, offsetOf, type Page, type PageRequest } from '../paging.js';
 import { normalizePhone } from '../phone.js';
 import { Farmer } from './farmer.entity.js';
+import { getDecimalSetting } from '../settings/settings.service.js';
 
 export function farmerView(f: Farmer) {
   return {
@@ -158,4 +159,18 @@ export async function deleteFarmer(em: EntityManager, id: string, actor: Actor):
     tx.remove(f);
     recordSecurityEvent(tx, { ...actorFields(actor), action: 'farmer_deleted', entity: 'farmer', entityId: id, details: { old: before } });
   });
+}
+
+// ---- Queries for the chat and the entry path.
+/** An active farmer by code ('FAR001'); a clear error otherwise. */
+export async function findActiveFarmer(em: EntityManager, farmerCode: string): Promise<Farmer> {
+  const farmer = await em.findOne(Farmer, { farmerCode: farmerCode.toUpperCase() });
+  if (!farmer) throw new AppError('FARMER_NOT_FOUND', `No farmer ${farmerCode}`, 404, { farmerCode });
+  if (!farmer.isActive) throw new AppError('FARMER_INACTIVE', `Farmer ${farmerCode} is not active`, 409, { farmerCode });
+  return farmer;
+}
+
+/** The farmer's own commission rate, or the market default when it is not set. */
+export async function commissionRateFor(em: EntityManager, farmer: Farmer): Promise<string> {
+  return farmer.commissionRate ?? (await getDecimalSetting(em, 'commission_rate'));
 }

@@ -4,6 +4,7 @@ import { AppError } from '../../errors.js';
 import { actorFields, type Actor } from '../audit/actor.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import { FlowerType, type FlowerUnit } from './flower-type.entity.js';
+import { cachedReference } from '../reference-cache.js';
 
 export function flowerView(f: FlowerType) {
   return {
@@ -105,4 +106,26 @@ export async function deleteFlower(em: EntityManager, id: string, actor: Actor):
     tx.remove(f);
     recordSecurityEvent(tx, { ...actorFields(actor), action: 'flower_type_deleted', entity: 'flower_type', entityId: id, details: { old: before } });
   });
+}
+
+// ---- Queries: the active flowers and their words, cached per message or batch.
+export const ACTIVE_FLOWERS_KEY = 'active-flowers';
+
+export interface FlowerInfo {
+  id: string;
+  code: string;
+  name: string;
+  nameTa: string;
+  unit: 'kg' | 'piece';
+  aliases: string[];
+}
+
+/** Active flowers with every word staff may use for them (code, names, aliases). */
+export async function activeFlowers(em: EntityManager): Promise<FlowerInfo[]> {
+  return cachedReference(ACTIVE_FLOWERS_KEY, () => loadActiveFlowers(em));
+}
+
+async function loadActiveFlowers(em: EntityManager): Promise<FlowerInfo[]> {
+  const flowers = await em.find(FlowerType, { isActive: true }, { orderBy: { code: 'asc' } });
+  return flowers.map((f) => ({ id: f.id, code: f.code, name: f.name, nameTa: f.nameTa, unit: f.unit, aliases: [...(f.aliases as string[])] }));
 }

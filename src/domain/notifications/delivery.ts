@@ -89,6 +89,14 @@ export async function recordSent(
   );
 }
 
+/** A pending row sent without a claim (the console: one terminal session sends them). */
+export async function recordSentUnclaimed(em: EntityManager, id: string, providerMessageId: string): Promise<void> {
+  await em.execute(
+    `update notifications set status = 'sent', attempts = attempts + 1, sent_at = now(), provider_message_id = ?, updated_at = now() where id = ?::bigint`,
+    [providerMessageId, id],
+  );
+}
+
 /** retryAt null: give up (status failed); otherwise back to pending until then. */
 export async function recordSendFailure(em: EntityManager, id: string, error: string, retryAt: Date | null): Promise<void> {
   await em.execute(

@@ -1,14 +1,12 @@
 // Paying a settlement: `paid FAR001 <ref>` by staff or POST by an admin. One transaction moves the settlement
-// to paid, moves the farmer's totals by DESIGN's balance rule (a paid settlement leaves the balance), writes the
-// audit row and queues the farmer's confirmation.
+// to paid, moves the farmer's totals by the balance rule (a paid settlement leaves the balance) and writes the
+// audit row. It returns facts; the caller queues the farmer's confirmation in its words (src/chat/payments.ts).
 import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
-import { translator } from '../../i18n.js';
 import type { Language } from '../columns.js';
-import { formatRupees } from '../money.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
-import { enqueueNotification } from '../notifications/outbox.js';
+import { applyBalanceChanges } from '../balances/balances.service.js';
 
 export interface MarkPaidInput {
   /** The settlement by id, or the farmer's oldest unpaid settlement by farmer code. */
@@ -31,6 +29,9 @@ export interface PaidSettlement {
   paidAt: Date;
   reference: string;
   currentBalance: string;
+  /** Where and in which language the farmer's confirmation goes (null: no phone). */
+  language: Language;
+  recipient: string | null;
 }
 
 export async function markSettlementPaid(em: EntityManager, input: MarkPaidInput): Promise<PaidSettlement> {
@@ -60,13 +61,8 @@ export async function markSettlementPaid(em: EntityManager, input: MarkPaidInput
       returning net_payable::text as net, settlement_number as number`.execute(k);
     if (!updated[0]) throw new AppError('ALREADY_PAID', `Settlement ${target.settlement_number} is already paid`, 409);
     const net = updated[0].net;
-    const { rows: farmers } = await sql<{ code: string; balance: string; lang: Language; recipient: string | null }>`
-      update farmers set total_settlements = total_settlements + ${net}::numeric,
-                         current_balance = current_balance - ${net}::numeric, updated_at = now()
-      where id = ${target.farmer_id}::uuid
-      returning farmer_code as code, current_balance::text as balance, language_preference as lang,
-                coalesce(whatsapp_number, phone) as recipient`.execute(k);
-    const farmer = farmers[0]!;
+    const moved = await applyBalanceChanges(tx, [{ farmerId: target.farmer_id, settlementsPaid: net }]);
+    const farmer = moved.get(target.farmer_id)!;
     recordSecurityEvent(tx, {
       action: 'settlement.paid',
       actorUserId: input.paidByUserId ?? null,
@@ -77,24 +73,17 @@ export async function markSettlementPaid(em: EntityManager, input: MarkPaidInput
       ipAddress: input.ipAddress ?? null,
       userAgent: input.userAgent ?? null,
     });
-    if (farmer.recipient) {
-      enqueueNotification(tx, {
-        recipientPhone: farmer.recipient,
-        type: 'payment_confirmation',
-        language: farmer.lang,
-        payload: { text: translator(farmer.lang)('statement.paidNotice', { amount: formatRupees(net), number: updated[0].number, ref: reference }), settlementId: target.id },
-        farmerId: target.farmer_id,
-      });
-    }
     return {
       settlementId: target.id,
       settlementNumber: updated[0].number,
       farmerId: target.farmer_id,
-      farmerCode: farmer.code,
+      farmerCode: farmer.farmerCode,
+      language: farmer.language,
+      recipient: farmer.recipient,
       netPayable: net,
       paidAt,
       reference,
-      currentBalance: farmer.balance,
+      currentBalance: farmer.currentBalance,
     };
   });
 }

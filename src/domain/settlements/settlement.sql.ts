@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SettlementPeriod } from './period.js';
+import { securityLogInsert } from '../audit/audit.service.js';
 
 export interface SettledRow {
   farmerId: string;
@@ -153,15 +154,14 @@ export async function settleBatch(
       where al.deducted > 0
       returning id
     ),
-    audit as (
-      insert into security_logs (action, entity, entity_id, details)
-      select 'settlement.created', 'settlement', ts.settlement_id::text,
-             jsonb_build_object('settlementNumber', 'S-' || ${period.label}::text || '-' || ts.farmer_code,
-                                'periodStart', ${period.start}::text, 'periodEnd', ${period.end}::text,
-                                'netPayable', (ts.gross - ts.commission - ts.fees - ts.deducted)::text)
-      from to_settle ts
-      returning id
-    )
+    audit as (${securityLogInsert(
+      ['action', 'entity', 'entity_id', 'details'],
+      sql`select 'settlement.created', 'settlement', ts.settlement_id::text,
+                 jsonb_build_object('settlementNumber', 'S-' || ${period.label}::text || '-' || ts.farmer_code,
+                                    'periodStart', ${period.start}::text, 'periodEnd', ${period.end}::text,
+                                    'netPayable', (ts.gross - ts.commission - ts.fees - ts.deducted)::text)
+            from to_settle ts`,
+    )})
     select b.farmer_id as "farmerId", b.farmer_code as "farmerCode",
            ts.settlement_id as "settlementId",
            case when ts.settlement_id is null then null else 'S-' || ${period.label}::text || '-' || b.farmer_code end as "settlementNumber",

@@ -4,15 +4,15 @@
 import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
+// eslint-disable-next-line no-restricted-imports -- the statement's caption is still worded here (queued with the settling transaction); the one domain file left to move out (docs/architecture.md).
 import { translator } from '../../i18n.js';
 import type { Language } from '../columns.js';
 import { dec, formatRupees, rupees, sum, Big } from '../money.js';
 import { localDate } from '../market-time.js';
-import { enqueueNotification } from '../notifications/outbox.js';
+import { enqueueNotification, enqueueNotifications } from '../notifications/outbox.js';
 import { settledEntriesOf } from './settlement.sql.js';
 import { settingDefault } from '../settings/settings.service.js';
-import { inlineRenderer, type StatementRenderer } from '../../pdf/render-pool.js';
-import { displayDate, statementFilename, type StatementData, type StatementLine } from '../../pdf/statement-data.js';
+import { displayDate, statementFilename, type StatementData, type StatementLine, type StatementRenderer } from './statement-data.js';
 
 /** What a 'statement' notification carries: a settlement, or a farmer's unsettled entries as of an instant. */
 export type StatementPayload =
@@ -183,9 +183,9 @@ export function statementCaption(data: StatementData): string {
 export async function renderStatementDocument(
   em: EntityManager,
   payload: StatementPayload,
-  timeZone = 'Asia/Kolkata',
-  // The service passes a StatementRenderPool so PDFs are drawn on worker threads.
-  renderer: StatementRenderer = inlineRenderer,
+  timeZone: string,
+  // The composition root chooses: the service a StatementRenderPool (worker threads), tools the inline renderer.
+  renderer: StatementRenderer,
 ): Promise<StatementDocument> {
   const data =
     'settlementId' in payload
@@ -212,14 +212,20 @@ export async function enqueueStatementsFor(em: EntityManager, input: { settlemen
     where s.id = any(${input.settlementIds}::uuid[]) and coalesce(f.whatsapp_number, f.phone) is not null
       and not exists (select 1 from notifications n where n.type = 'statement' and n.payload ->> 'settlementId' = s.id::text)`.execute(em.getKysely());
   if (!rows.length) return 0;
-  const records = rows.map((r) => {
-    const caption = translator(r.lang)('statement.caption', { number: r.number, from: displayDate(r.p_start), to: displayDate(r.p_end), net: formatRupees(r.net) });
-    return { recipient_phone: r.recipient, farmer_id: r.farmer_id, language: r.lang, payload: { settlementId: r.id, filename: `${r.number}.pdf`, caption } };
-  });
-  await sql`
-    insert into notifications (recipient_phone, farmer_id, type, language, payload, status, attempts, next_attempt_at)
-    select r.recipient_phone, r.farmer_id, 'statement', r.language, r.payload, 'pending', 0, now()
-    from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r(recipient_phone text, farmer_id uuid, language text, payload jsonb)`.execute(em.getKysely());
+  await enqueueNotifications(
+    em,
+    rows.map((r) => ({
+      recipientPhone: r.recipient,
+      farmerId: r.farmer_id,
+      type: 'statement',
+      language: r.lang,
+      payload: {
+        settlementId: r.id,
+        filename: `${r.number}.pdf`,
+        caption: translator(r.lang)('statement.caption', { number: r.number, from: displayDate(r.p_start), to: displayDate(r.p_end), net: formatRupees(r.net) }),
+      },
+    })),
+  );
   return rows.length;
 }
 

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ADVANCE_STATUSES } from '../../domain/advances/cash-advance.entity.js';
 import { approveAdvance, getAdvance, listAdvances, recordOfficeAdvance, rejectAdvance } from '../../domain/advances/advances.service.js';
 import { requireRole } from '../auth/session.js';
+import { tellAdvance } from '../../chat/notices.js';
 import { emFor, officeActor } from '../request.js';
 import {
   conflictResponse, errorResponses, IdParam, IsoDate, json, jsonBody, Money, MoneyInput, newRouter, notFoundResponse, pageOf, PageQuery, type ApiResource,
@@ -87,6 +88,7 @@ export const advancesResource: ApiResource = {
           emFor(deps),
           { farmerId: body.farmerId, amount: body.amount, reason: body.reason || null, at: new Date() },
           officeActor(c, deps),
+          tellAdvance,
         );
         return c.json(advance, 201);
       },
@@ -101,7 +103,7 @@ export const advancesResource: ApiResource = {
         request: { params: IdParam },
         responses: { 200: json(AdvanceSchema), ...errorResponses, ...notFoundResponse, ...conflictResponse },
       }),
-      async (c) => c.json(await approveAdvance(emFor(deps), { advanceId: c.req.valid('param').id, at: new Date() }, officeActor(c, deps)), 200),
+      async (c) => c.json(await approveAdvance(emFor(deps), { advanceId: c.req.valid('param').id, at: new Date() }, officeActor(c, deps), tellAdvance), 200),
     );
     app.openapi(
       createRoute({
@@ -114,7 +116,7 @@ export const advancesResource: ApiResource = {
         responses: { 200: json(AdvanceSchema), ...errorResponses, ...notFoundResponse, ...conflictResponse },
       }),
       async (c) =>
-        c.json(await rejectAdvance(emFor(deps), { advanceId: c.req.valid('param').id, reason: c.req.valid('json').reason, at: new Date() }, officeActor(c, deps)), 200),
+        c.json(await rejectAdvance(emFor(deps), { advanceId: c.req.valid('param').id, reason: c.req.valid('json').reason, at: new Date() }, officeActor(c, deps), tellAdvance), 200),
     );
     return app;
   },

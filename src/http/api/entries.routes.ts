@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { exportEntries, listEntries, type EntryRow } from '../../domain/entries/entry.queries.js';
-import { addOfficeEntry, voidOfficeEntry } from '../../domain/entries/office-entries.service.js';
+import { exportEntries, getEntryRow, listEntries, type EntryRow } from '../../domain/entries/entry.queries.js';
+import { addOfficeEntry, voidOfficeEntry } from '../../domain/entries/entries.service.js';
+import { queueReceipt, receiptFarmer } from '../../chat/receipts.js';
 import { localTime } from '../../domain/market-time.js';
 import { allow } from '../auth/session.js';
 import { emFor, officeActor } from '../request.js';
@@ -158,8 +159,13 @@ export const entriesResource: ApiResource = {
       }),
       async (c) => {
         const body = c.req.valid('json');
-        const entry = await addOfficeEntry(emFor(deps), { ...body, at: new Date(), timeZone: deps.config.marketTimeZone }, officeActor(c, deps));
-        return c.json(entry, 201);
+        const em = emFor(deps);
+        const id = await em.transactional(async (tx) => {
+          const done = await addOfficeEntry(tx, { ...body, at: new Date(), timeZone: deps.config.marketTimeZone }, officeActor(c, deps));
+          await queueReceipt(tx, receiptFarmer(done.farmer), { kind: 'entry', entry: done.entry, flower: done.flower }, done.balanceAfter);
+          return done.entry.id;
+        });
+        return c.json(await getEntryRow(em, id), 201);
       },
     );
     app.openapi(
@@ -174,12 +180,13 @@ export const entriesResource: ApiResource = {
         responses: { 200: json(EntrySchema), ...errorResponses, ...notFoundResponse, ...conflictResponse },
       }),
       async (c) => {
-        const entry = await voidOfficeEntry(
-          emFor(deps),
-          { entryId: c.req.valid('param').id, reason: c.req.valid('json').reason, at: new Date() },
-          officeActor(c, deps),
-        );
-        return c.json(entry, 200);
+        const em = emFor(deps);
+        const entryId = c.req.valid('param').id;
+        await em.transactional(async (tx) => {
+          const done = await voidOfficeEntry(tx, { entryId, reason: c.req.valid('json').reason, at: new Date() }, officeActor(c, deps));
+          await queueReceipt(tx, receiptFarmer(done.farmer), { kind: 'void', entry: done.entry, flower: done.flower }, done.balanceAfter);
+        });
+        return c.json(await getEntryRow(em, entryId), 200);
       },
     );
     return app;

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { getSetting, listSettings, updateSetting } from '../../domain/settings/settings.admin.js';
+import { getSetting, listSettings, updateSetting } from '../../domain/settings/settings.service.js';
 import { requireRole } from '../auth/session.js';
 import { actorOf, emFor } from '../request.js';
 import { errorResponses, json, jsonBody, newRouter, notFoundResponse, type ApiResource } from './router.js';

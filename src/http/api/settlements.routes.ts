@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { rupees } from '../../domain/money.js';
-import { markSettlementPaid } from '../../domain/settlements/payment.service.js';
+import { paySettlement } from '../../chat/payments.js';
 import { parsePeriod } from '../../domain/settlements/period.js';
 import { getSettlement, listSettlements } from '../../domain/settlements/settlement.queries.js';
 import { defaultPeriod, settlementFrequency, settlePeriod } from '../../domain/settlements/settlement.service.js';
 import { SETTLEMENT_STATUSES } from '../../domain/settlements/settlement.entity.js';
+import { inlineRenderer } from '../../pdf/render-pool.js';
 import { renderStatementDocument } from '../../domain/settlements/statement.service.js';
 import { requireRole } from '../auth/session.js';
 import { actorOf, emFor } from '../request.js';
@@ -188,7 +189,7 @@ export const settlementsResource: ApiResource = {
         responses: { 200: { description: 'PDF', content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } } }, ...errorResponses, ...notFoundResponse },
       }),
       async (c) => {
-        const doc = await renderStatementDocument(emFor(deps), { settlementId: c.req.valid('param').id }, deps.config.marketTimeZone);
+        const doc = await renderStatementDocument(emFor(deps), { settlementId: c.req.valid('param').id }, deps.config.marketTimeZone, deps.statementRenderer ?? inlineRenderer);
         // Settlement numbers are ASCII (S-2026W47-FAR001); anything else is replaced to keep the header valid.
         const filename = doc.filename.replace(/[^\w.-]/g, '_');
         return c.body(new Uint8Array(doc.bytes), 200, {
@@ -210,14 +211,15 @@ export const settlementsResource: ApiResource = {
       }),
       async (c) => {
         const actor = actorOf(c, deps);
-        const paid = await markSettlementPaid(emFor(deps), {
+        const paid = await paySettlement(emFor(deps), {
           settlementId: c.req.valid('param').id,
           reference: c.req.valid('json').reference,
           paidByUserId: actor.userId,
           ipAddress: actor.ipAddress,
           userAgent: actor.userAgent,
         });
-        return c.json({ ...paid, netPayable: rupees(paid.netPayable), currentBalance: rupees(paid.currentBalance), paidAt: paid.paidAt.toISOString() }, 200);
+        const { language: _language, recipient: _recipient, ...facts } = paid;
+        return c.json({ ...facts, netPayable: rupees(paid.netPayable), currentBalance: rupees(paid.currentBalance), paidAt: paid.paidAt.toISOString() }, 200);
       },
     );
     return app;

@@ -1,7 +1,8 @@
 // The ledger's validation checks, each one SQL query returning the offending rows' readable ids in a column `id`.
-// They follow the guide's "Data Validation" section in our schema's terms, with DESIGN.md's corrections:
+// They follow the ledger rules (docs/ledger.md):
 // a negative balance and a possible duplicate are warnings; everything that breaks the ledger is an error.
 // Archived entries (daily_entries_archive, settlement_items_archive) still belong to the ledger's sums.
+import { FARMER_LEDGER_SQL } from '../../domain/balances/balances.service.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -147,9 +148,13 @@ export function ledgerChecks(expectedForeignKeys: ForeignKey[]): Check[] {
     {
       id: 'settlement_arithmetic',
       severity: 'error',
-      title: 'net_payable = gross − commission − fees − advances',
-      sql: `select settlement_number as id from settlements
-             where net_payable <> gross_amount - total_commission - total_fees - total_advances`,
+      title: 'net_payable = gross − commission − fees − advances, and advances = Σ its advance lines',
+      sql: `select settlement_number as id from settlements s
+             where net_payable <> gross_amount - total_commission - total_fees - total_advances
+                or total_advances <> coalesce((select sum(i.amount) from (select settlement_id, item_type, amount from settlement_items
+                                                                      union all
+                                                                      select settlement_id, item_type, amount from settlement_items_archive) i
+                                                where i.settlement_id = s.id and i.item_type = 'advance'), 0)`,
     },
     {
       id: 'settlement_totals',
@@ -166,16 +171,12 @@ export function ledgerChecks(expectedForeignKeys: ForeignKey[]): Check[] {
       id: 'farmer_figures',
       severity: 'error',
       title: 'Stored farmer balance, settlements and advances = recomputed from the rows',
-      // DESIGN.md's rule: balance = Σ net of active entries − Σ approved advances − Σ net_payable of paid settlements.
-      sql: `with e as (select farmer_id, sum(net_amount) as s from ${LEDGER_ENTRIES} x where status = 'active' group by farmer_id),
-                 a as (select farmer_id, sum(amount) as s from cash_advances where status = 'approved' group by farmer_id),
-                 p as (select farmer_id, sum(net_payable) as s from settlements where status = 'paid' group by farmer_id)
-            select f.farmer_code as id
-              from farmers f
-              left join e on e.farmer_id = f.id left join a on a.farmer_id = f.id left join p on p.farmer_id = f.id
-             where f.current_balance is distinct from coalesce(e.s, 0) - coalesce(a.s, 0) - coalesce(p.s, 0)
-                or f.total_settlements is distinct from coalesce(p.s, 0)
-                or f.total_advances is distinct from coalesce(a.s, 0)`,
+      // The balance rule's one SQL copy (domain/balances), archived entries included.
+      sql: `select f.farmer_code as id
+              from farmers f left join ${FARMER_LEDGER_SQL} l on l.farmer_id = f.id
+             where f.current_balance is distinct from coalesce(l.entries_net, 0) - coalesce(l.advances, 0) - coalesce(l.settled, 0)
+                or f.total_settlements is distinct from coalesce(l.settled, 0)
+                or f.total_advances is distinct from coalesce(l.advances, 0)`,
     },
     {
       id: 'negative_balance',

@@ -2,19 +2,19 @@
 // A terminal chat with the real pipeline and database (DATABASE_URL, or the embedded one in DATA_DIR).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../config.js';
-import { openDatabase } from '../../db/orm.js';
-import { createLogger } from '../../logger.js';
-import { runCli } from '../../ops/cli.js';
-import { prepareDatabase } from '../../service.js';
-import { receiveMessage } from '../../chat/pipeline.js';
-import { localDate } from '../../domain/market-time.js';
-import { marketInstant } from './market-clock.js';
-import { ConsoleChannel } from './console-channel.js';
-import { deliverPending, highestNotificationId } from './console-delivery.js';
-import { settlementStatements } from '../../chat/statements.js';
-import { afterLedgerDocumentSent, ledgerDocumentResolver } from '../../outbox/documents.js';
-import type { NotificationPayload } from '../../domain/notifications/notification.entity.js';
+import { loadConfig } from '../config.js';
+import { openDatabase } from '../db/orm.js';
+import { createLogger } from '../logger.js';
+import { runCli } from './cli.js';
+import { prepareDatabase } from '../service.js';
+import { receiveMessage } from '../chat/pipeline.js';
+import { localDate } from '../domain/market-time.js';
+import { marketInstant } from '../channels/console/market-clock.js';
+import { ConsoleChannel } from '../channels/console/console-channel.js';
+import { deliverPending, highestNotificationId } from '../channels/console/console-delivery.js';
+import { settlementStatements } from '../chat/statements.js';
+import { afterLedgerDocumentSent, ledgerDocumentResolver } from '../outbox/documents.js';
+import type { NotificationPayload } from '../domain/notifications/notification.entity.js';
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({

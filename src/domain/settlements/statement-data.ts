@@ -1,0 +1,54 @@
+// What a statement shows, as plain data: the domain builds it, a renderer (src/pdf, chosen by the composition
+// root) draws it. Plain JSON-safe values,
+// so a worker thread can render it without a database.
+import type { Language } from '../columns.js';
+
+export interface StatementLine {
+  /** Market date, YYYY-MM-DD. */
+  date: string;
+  slot: string | null;
+  slotTa: string | null;
+  flower: string;
+  flowerTa: string | null;
+  quantity: string;
+  unit: 'kg' | 'piece';
+  rate: string;
+  amount: string;
+}
+
+export interface StatementData {
+  language: Language;
+  kind: 'settlement' | 'provisional';
+  market: { name: string; nameTa: string; address: string; addressTa: string };
+  farmer: { code: string; name: string; village: string | null };
+  settlementNumber: string | null;
+  periodStart: string;
+  periodEnd: string;
+  /** ISO instant the figures were fixed (settlement generated_at, or the as-of time). */
+  generatedAt: string;
+  lines: StatementLine[];
+  /** The commission percentage when every line shares one, else null. */
+  commissionRate: string | null;
+  grossAmount: string;
+  totalCommission: string;
+  totalFees: string;
+  totalAdvances: string;
+  advancesOutstanding: string;
+  netPayable: string;
+  status: 'finalized' | 'paid' | 'provisional';
+  paidAt: string | null;
+  paymentReference: string | null;
+}
+
+/** DD-MM-YYYY: the order people here write dates in. */
+export const displayDate = (isoDate: string) => `${isoDate.slice(8, 10)}-${isoDate.slice(5, 7)}-${isoDate.slice(0, 4)}`;
+
+export function statementFilename(data: Pick<StatementData, 'settlementNumber' | 'farmer' | 'periodEnd'>): string {
+  return data.settlementNumber ? `${data.settlementNumber}.pdf` : `statement-${data.farmer.code}-${data.periodEnd}.pdf`;
+}
+
+/** Draws a statement; src/pdf implements it (inline or on worker threads), the composition root picks one. */
+export interface StatementRenderer {
+  render(data: StatementData): Promise<Buffer>;
+  close(): Promise<void>;
+}
