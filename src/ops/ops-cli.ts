@@ -4,26 +4,19 @@ import { openDatabase } from '../db/orm.js';
 import { backupDatabase } from './backup/backup.js';
 import { humanSize, type BackupScope } from './backup/files.js';
 import { restoreBackup } from './backup/restore.js';
-import { OPS_APPLICATION_NAME, restoreTable, type TableDiff } from './backup/table-restore.js';
+import { opsUrl, restoreTable, type TableDiff } from './backup/table-restore.js';
 import { parseCommandLine, runCli, UsageError } from './cli.js';
 import { formatMaintenance, maintenanceReport, textTable, vacuumAnalyze } from './maintenance.js';
 import { expectedForeignKeys, formatReport, ormSql, validateLedger } from './validation/validate.js';
 
 const databaseLabel = (config: Config) => (config.databaseUrl ? 'PostgreSQL server' : `embedded (${config.dataDir}/db)`);
 
-/** The URL with application_name set, so a restore can tell its own sessions from the service's. */
-export function opsUrl(url: string): string {
-  const u = new URL(url);
-  u.searchParams.set('application_name', OPS_APPLICATION_NAME);
-  return u.toString();
-}
-
 const USAGE = {
   validate: 'Usage: npm run db:validate [-- --json]',
   backup: 'Usage: npm run db:backup [-- --schema-only | --data-only | --table NAME [--table NAME]...]',
   restore:
     'Usage: npm run db:restore -- FILE [--into NAME] [--force]\n' +
-    '       npm run db:restore -- FILE --table NAME [--apply] [--force]   (one table into the live database; without --apply, only the differences)',
+    '       npm run db:restore -- FILE --table NAME [--columns a,b] [--apply] [--force]   (one table into the live database; without --apply, only the differences)',
   maintenance: 'Usage: npm run db:maintenance [-- --vacuum]',
 };
 
@@ -97,13 +90,16 @@ const commands: Record<keyof typeof USAGE, (config: Config, argv: string[]) => P
     const { values, positionals } = parseCommandLine(
       argv,
       USAGE.restore,
-      { into: { type: 'string' }, force: { type: 'boolean' }, table: { type: 'string' }, apply: { type: 'boolean' } },
+      { into: { type: 'string' }, force: { type: 'boolean' }, table: { type: 'string' }, columns: { type: 'string' }, apply: { type: 'boolean' } },
       { min: 1, max: 1 },
     );
     const file = positionals[0]!;
     if (values.table !== undefined && values.into !== undefined) throw new UsageError('--table restores into the live database; --into is for a whole backup', USAGE.restore);
-    if (values.apply && values.table === undefined) throw new UsageError('--apply goes with --table', USAGE.restore);
-    if (values.table !== undefined) return restoreOneTable(config, file, values.table, Boolean(values.apply), Boolean(values.force));
+    if ((values.apply || values.columns !== undefined) && values.table === undefined) throw new UsageError('--apply and --columns go with --table', USAGE.restore);
+    if (values.table !== undefined) {
+      const columns = values.columns?.split(',').map((c) => c.trim()).filter(Boolean);
+      return restoreOneTable(config, file, values.table, { apply: Boolean(values.apply), force: Boolean(values.force), columns });
+    }
     console.log(`Restoring ${file} (${databaseLabel(config)})…`);
     const r = await restoreBackup(config, { file, into: values.into, force: Boolean(values.force), liveUrl: config.databaseUrl });
     console.log(`Restored into: ${r.target}`);
@@ -132,19 +128,19 @@ const commands: Record<keyof typeof USAGE, (config: Config, argv: string[]) => P
   },
 };
 
-async function restoreOneTable(config: Config, file: string, table: string, apply: boolean, force: boolean): Promise<number> {
+async function restoreOneTable(config: Config, file: string, table: string, opts: { apply: boolean; force: boolean; columns?: string[] }): Promise<number> {
   const db = await openDatabase(config, config.databaseUrl ? { url: opsUrl(config.databaseUrl) } : {});
   try {
     console.log(`Database: ${databaseLabel(config)}`);
     console.log(`Loading ${table} from ${file} into a scratch schema…`);
-    const r = await restoreTable(db, { file, table, apply, force });
+    const r = await restoreTable(db, { file, table, ...opts });
     console.log(`Checksum: ${r.checksum === 'match' ? 'matches the .sha256 written at backup time' : 'no .sha256 beside the file; not compared'}`);
     console.log(formatTableDiff(r.diff));
     if (!r.applied) {
       console.log(`\nNothing was changed. To replace the live rows of ${table} with the backup's: add --apply.`);
       return 0;
     }
-    console.log(`\nApplied in one transaction: ${r.diff.added} added, ${r.diff.removed} removed, ${r.diff.changed} changed; audit row db.table_restored written.`);
+    console.log(`\nApplied in one transaction${opts.columns?.length ? ` (columns ${opts.columns.join(', ')} only)` : ''}: ${r.diff.added} added, ${r.diff.removed} removed, ${r.diff.changed} changed; audit row db.table_restored written.`);
     console.log(`\n${formatReport(r.validation!)}`);
     return r.validation!.ok ? 0 : 1;
   } finally {

@@ -17,10 +17,22 @@ import { pgRestoreList } from './pg-tools.js';
 /** Sessions of these application names are operator commands, not the service. */
 export const OPS_APPLICATION_NAME = 'malar-ops';
 
+/** The URL with application_name set, so a restore can tell its own sessions from the service's. */
+export function opsUrl(url: string): string {
+  const u = new URL(url);
+  u.searchParams.set('application_name', OPS_APPLICATION_NAME);
+  return u.toString();
+}
+
 export interface TableRestoreOptions {
   file: string;
   table: string;
   apply?: boolean;
+  /**
+   * Only these columns are compared and put back, and no row is added or removed: the repair of a bad UPDATE of
+   * one column while other columns (a farmer's balance) moved on since the backup.
+   */
+  columns?: string[];
   /** Apply even though other sessions are connected to the database. */
   force?: boolean;
   now?: Date;
@@ -131,21 +143,21 @@ async function loadFromEmbedded(run: RunSql, file: string, table: string, scratc
   }
 }
 
-async function diffTables(run: RunSql, table: string, scratch: string, key: string[], columns: string[]): Promise<TableDiff> {
+async function diffTables(run: RunSql, table: string, scratch: string, key: string[], columns: string[], rowsToo: boolean, label: string | undefined): Promise<TableDiff> {
   const live = `public.${q(table)}`;
   const saved = `${q(scratch)}.${q(table)}`;
   const on = key.map((k) => `l.${q(k)} = s.${q(k)}`).join(' and ');
   const differs = `(${columns.map((c) => `l.${q(c)}`).join(', ')}) is distinct from (${columns.map((c) => `s.${q(c)}`).join(', ')})`;
-  const label = LABEL_COLUMNS.find((c) => columns.includes(c) && !key.includes(c));
   const keyText = (alias: string) => `concat_ws(' ', ${key.map((k) => `'${k}=' || ${alias}.${q(k)}::text`).join(', ')}${label ? `, '(' || coalesce(${alias}.${q(label)}::text, '') || ')'` : ''})`;
   const [counts] = await run(`select
       (select count(*) from ${live})::int as live_rows, (select count(*) from ${saved})::int as backup_rows,
-      (select count(*) from ${saved} s where not exists (select 1 from ${live} l where ${on}))::int as added,
-      (select count(*) from ${live} l where not exists (select 1 from ${saved} s where ${on}))::int as removed,
+      ${rowsToo ? '' : '0 * '}(select count(*) from ${saved} s where not exists (select 1 from ${live} l where ${on}))::int as added,
+      ${rowsToo ? '' : '0 * '}(select count(*) from ${live} l where not exists (select 1 from ${saved} s where ${on}))::int as removed,
       (select count(*) from ${live} l join ${saved} s on ${on} where ${differs})::int as changed`);
   const order = key.map((k) => q(k)).join(', ');
-  const added = await run(`select ${keyText('s')} as k from ${saved} s where not exists (select 1 from ${live} l where ${on}) order by ${order} limit ${EXAMPLES}`);
-  const removed = await run(`select ${keyText('l')} as k from ${live} l where not exists (select 1 from ${saved} s where ${on}) order by ${order} limit ${EXAMPLES}`);
+  const limit = rowsToo ? EXAMPLES : 0;
+  const added = await run(`select ${keyText('s')} as k from ${saved} s where not exists (select 1 from ${live} l where ${on}) order by ${order} limit ${limit}`);
+  const removed = await run(`select ${keyText('l')} as k from ${live} l where not exists (select 1 from ${saved} s where ${on}) order by ${order} limit ${limit}`);
   const changedRows = await run(
     `select ${keyText('s')} as k, to_jsonb(l) as live, to_jsonb(s) as backup from ${live} l join ${saved} s on ${on} where ${differs} order by ${key.map((k) => `s.${q(k)}`).join(', ')} limit ${EXAMPLES}`,
   );
@@ -193,7 +205,7 @@ async function referencesToRemoved(run: RunSql, table: string, scratch: string, 
   return problems;
 }
 
-async function applyRestore(em: EntityManager, table: string, scratch: string, key: string[], columns: string[], audit: Record<string, unknown>) {
+async function applyRestore(em: EntityManager, table: string, scratch: string, key: string[], columns: string[], rowsToo: boolean, audit: Record<string, unknown>) {
   const live = `public.${q(table)}`;
   const saved = `${q(scratch)}.${q(table)}`;
   const on = key.map((k) => `l.${q(k)} = s.${q(k)}`).join(' and ');
@@ -202,10 +214,10 @@ async function applyRestore(em: EntityManager, table: string, scratch: string, k
   await em.transactional(async (tx) => {
     const exec = (sql: string) => tx.getConnection().execute(sql, [], 'run', tx.getTransactionContext());
     // Foreign keys are checked as the rows change; deferred ones at the commit below, which fails as a whole.
-    await exec(`delete from ${live} l where not exists (select 1 from ${saved} s where ${on})`);
+    if (rowsToo) await exec(`delete from ${live} l where not exists (select 1 from ${saved} s where ${on})`);
     if (values.length) await exec(`update ${live} l set ${values.map((c) => `${q(c)} = s.${q(c)}`).join(', ')} from ${saved} s where ${on} and ${differs}`);
     const cols = columns.map(q).join(', ');
-    await exec(`insert into ${live} (${cols}) overriding system value select ${columns.map((c) => `s.${q(c)}`).join(', ')} from ${saved} s where not exists (select 1 from ${live} l where ${on})`);
+    if (rowsToo) await exec(`insert into ${live} (${cols}) overriding system value select ${columns.map((c) => `s.${q(c)}`).join(', ')} from ${saved} s where not exists (select 1 from ${live} l where ${on})`);
     recordSecurityEvent(tx, { action: 'db.table_restored', entity: table, details: audit });
   });
 }
@@ -236,8 +248,13 @@ export async function restoreTable(db: Database, options: TableRestoreOptions): 
     await run(`create table ${q(scratch)}.${q(table)} (like public.${q(table)} including defaults)`);
     if (format === 'pg_dump') await loadFromArchive(db.url, options.file, table, scratch);
     else await loadFromEmbedded(run, options.file, table, scratch);
-    const columns = await columnsOf(run, 'public', table);
-    const diff = await diffTables(run, table, scratch, key, columns);
+    const all = await columnsOf(run, 'public', table);
+    const rowsToo = !options.columns?.length;
+    const unknown = (options.columns ?? []).filter((c) => !all.includes(c) || key.includes(c));
+    if (unknown.length) throw new AppError('RESTORE_BAD_COLUMN', `${table} has no column ${unknown.join(', ')} to restore (columns: ${all.filter((c) => !key.includes(c)).join(', ')})`);
+    const columns = rowsToo ? all : [...key, ...options.columns!];
+    const label = LABEL_COLUMNS.find((c) => all.includes(c) && !key.includes(c));
+    const diff = await diffTables(run, table, scratch, key, columns, rowsToo, label);
     if (!options.apply) return { checksum, diff, applied: false };
     if (diff.removed) {
       const refs = await referencesToRemoved(run, table, scratch, key);
@@ -245,9 +262,9 @@ export async function restoreTable(db: Database, options: TableRestoreOptions): 
         throw new AppError('RESTORE_WOULD_ORPHAN', `${diff.removed} live row(s) of ${table} are not in the backup and ${refs.join(', ')} refer to them: nothing was changed.`);
       }
     }
-    const audit = { file: options.file, added: diff.added, removed: diff.removed, changed: diff.changed };
+    const audit = { file: options.file, columns: rowsToo ? 'all' : options.columns, added: diff.added, removed: diff.removed, changed: diff.changed };
     try {
-      await applyRestore(db.orm.em.fork(), table, scratch, key, columns, audit);
+      await applyRestore(db.orm.em.fork(), table, scratch, key, columns, rowsToo, audit);
     } catch (err) {
       throw new AppError('RESTORE_APPLY_FAILED', `replacing ${table} failed and was rolled back, nothing changed: ${(err as Error).message}`);
     }
