@@ -49,7 +49,11 @@ export async function copyBackup(file: string, dir: string): Promise<CopyOutcome
     if (fs.existsSync(checksumFile(file))) fs.copyFileSync(checksumFile(file), checksumFile(target));
     return { ok: true, path: target };
   } catch (err) {
-    fs.rmSync(partial, { force: true });
+    try {
+      fs.rmSync(partial, { force: true });
+    } catch {
+      // the folder itself is what failed
+    }
     return { ok: false, error: (err as Error).message };
   }
 }
