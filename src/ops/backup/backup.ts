@@ -58,7 +58,12 @@ export async function backupDatabase(db: Database, backupDir: string, now = new 
     const unknown = scope.tables.filter((t) => !known.has(t));
     if (unknown.length) throw new AppError('BACKUP_UNKNOWN_TABLE', `no table named ${unknown.join(', ')} (tables: ${[...known].join(', ')})`);
   }
-  fs.mkdirSync(backupDir, { recursive: true });
+  try {
+    fs.mkdirSync(backupDir, { recursive: true });
+    fs.accessSync(backupDir, fs.constants.W_OK);
+  } catch (err) {
+    throw new AppError('BACKUP_DIR_UNUSABLE', `cannot write backups into ${backupDir} (BACKUP_DIR): ${(err as Error).message}`);
+  }
   const file = path.join(backupDir, backupFileName(format, now, scope));
   if (fs.existsSync(file)) throw new AppError('BACKUP_EXISTS', `${file} already exists: one backup per second at most.`);
   // Written under a temporary name and renamed once verified: a file named like a backup is a good one.
