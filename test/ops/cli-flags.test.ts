@@ -63,5 +63,5 @@ describe('operator command lines', () => {
       expect(r.stderr, c.name).toContain(c.says);
       expect(r.stderr, c.name).toContain(c.usage);
     }
-  }, 180_000);
+  }, 600_000);
 });
