@@ -87,7 +87,9 @@ export async function migrateSafely(
     print(`Backup written: ${backup.file} (${backup.verified})`);
   }
   try {
-    const applied = await migrateUp(db.orm, { lockTimeoutMs: config.migrateLockTimeoutMs });
+    // PGlite serves every connection from one backend: no other session's lock to wait for, and a transaction
+    // held open around the migrator would make its own bookkeeping queries wait behind it.
+    const applied = await migrateUp(db.orm, { lockTimeoutMs: db.kind === 'server' ? config.migrateLockTimeoutMs : undefined });
     return { plan, backup, applied };
   } catch (err) {
     const cause = (err as Error).message.split('\n')[0];
