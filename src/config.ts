@@ -52,6 +52,13 @@ export const envSchema = z
     WHATSAPP_API_BASE_URL: z.url().default('https://graph.facebook.com/v21.0'),
     CHROME_PATH: optionalString,
     BACKUP_DIR: optionalString,
+    // A second copy of each backup: a folder on another disk or a mounted share, and/or a command given the file.
+    BACKUP_COPY_DIR: optionalString,
+    BACKUP_COPY_COMMAND: optionalString,
+    // db:migrate and migrate-on-start in production take a verified backup first unless this is false.
+    MIGRATE_BACKUP: booleanFlag.default(true),
+    // A migration waiting longer than this for a lock fails (and rolls back) instead of queueing the service.
+    MIGRATE_LOCK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
     JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   })
   .superRefine((env, ctx) => {
@@ -89,6 +96,10 @@ export interface Config {
     chromePath: string | undefined;
   };
   backupDir: string;
+  backupCopyDir: string | undefined;
+  backupCopyCommand: string | undefined;
+  migrateBackup: boolean;
+  migrateLockTimeoutMs: number;
   jwtSecret: string | undefined;
 }
 
@@ -140,6 +151,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       chromePath: env.CHROME_PATH,
     },
     backupDir: env.BACKUP_DIR ? path.resolve(env.BACKUP_DIR) : path.join(dataDir, 'backups'),
+    backupCopyDir: env.BACKUP_COPY_DIR ? path.resolve(env.BACKUP_COPY_DIR) : undefined,
+    backupCopyCommand: env.BACKUP_COPY_COMMAND,
+    migrateBackup: env.MIGRATE_BACKUP,
+    migrateLockTimeoutMs: env.MIGRATE_LOCK_TIMEOUT_SECONDS * 1000,
     jwtSecret: env.JWT_SECRET,
   };
 }

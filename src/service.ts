@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/orm.js';
-import { migrateUp, migrationStatus } from './db/schema.js';
+import { migrationStatus } from './db/schema.js';
+import { migrateSafely } from './ops/safe-migrate.js';
 import { createApp } from './app.js';
 import { StatementRenderPool } from './pdf/render-pool.js';
 import type { Logger } from './logger.js';
@@ -55,8 +56,9 @@ export async function prepareDatabase(db: Database, config: Config, logger: Logg
     return;
   }
   if (pending.length) {
-    const applied = await migrateUp(db.orm);
-    logger.info({ applied }, 'migrations applied');
+    // In production: the plan, a verified backup first (MIGRATE_BACKUP), a lock timeout, one transaction.
+    const { applied, backup } = await migrateSafely(db, config, { print: (line) => logger.info(line) });
+    logger.info({ applied, backup: backup?.file }, 'migrations applied');
   }
   if (executed.length === 0) {
     const report = await seedReference(db.orm, config);

@@ -24,6 +24,14 @@ describe('configuration', () => {
     expect(c.migrateOnStart).toBe(true);
   });
 
+  it('reads the backup copy and safe-migration settings', () => {
+    const d = loadConfig({});
+    expect([d.backupCopyDir, d.backupCopyCommand, d.migrateBackup, d.migrateLockTimeoutMs]).toEqual([undefined, undefined, true, 10_000]);
+    const c = loadConfig({ BACKUP_COPY_DIR: '/mnt/second', BACKUP_COPY_COMMAND: 'rclone copy "$1" r:', MIGRATE_BACKUP: 'false', MIGRATE_LOCK_TIMEOUT_SECONDS: '3' });
+    expect([c.backupCopyDir, c.backupCopyCommand, c.migrateBackup, c.migrateLockTimeoutMs]).toEqual(['/mnt/second', 'rclone copy "$1" r:', false, 3000]);
+    expect(problems({ MIGRATE_LOCK_TIMEOUT_SECONDS: '0' })).toEqual([expect.stringMatching(/^MIGRATE_LOCK_TIMEOUT_SECONDS /)]);
+  });
+
   it('names each bad variable in one line', () => {
     expect(problems({ PORT: 'eighty' })).toEqual([expect.stringMatching(/^PORT /)]);
     expect(problems({ PORT: '70000' })).toEqual([expect.stringMatching(/^PORT /)]);

@@ -12,9 +12,23 @@ export async function migrationStatus(orm: MikroORM): Promise<MigrationStatus> {
   return { executed: executed.map((m) => m.name), pending: pending.map((m) => m.name) };
 }
 
+export interface MigrateUpOptions {
+  /**
+   * SET LOCAL lock_timeout for the migration transaction: a migration waiting for a lock held by a long
+   * transaction fails after this long (and rolls back) instead of queueing every query behind it.
+   */
+  lockTimeoutMs?: number;
+}
+
 /** Applies every pending migration in one transaction; returns their names. */
-export async function migrateUp(orm: MikroORM): Promise<string[]> {
-  const done = await orm.migrator.up();
+export async function migrateUp(orm: MikroORM, options: MigrateUpOptions = {}): Promise<string[]> {
+  if (!options.lockTimeoutMs) return (await orm.migrator.up()).map((m) => m.name);
+  const ms = Math.floor(options.lockTimeoutMs);
+  const conn = orm.em.getConnection();
+  const done = await conn.transactional(async (trx) => {
+    await conn.execute(`set local lock_timeout = '${ms}ms'`, [], 'run', trx);
+    return orm.migrator.up({ transaction: trx });
+  });
   return done.map((m) => m.name);
 }
 
@@ -29,6 +43,17 @@ export async function migrateDown(orm: MikroORM, steps = 1): Promise<string[]> {
     reverted.push(last.name);
   }
   return reverted;
+}
+
+/** Reverts every migration applied after `name` (newest first), in one transaction; `name` itself stays. */
+export async function migrateDownTo(orm: MikroORM, name: string): Promise<string[]> {
+  const executed = (await orm.migrator.getExecuted()).map((m) => m.name);
+  const at = executed.indexOf(name);
+  if (at < 0) throw new Error(`no applied migration is named ${name}`);
+  const revert = executed.slice(at + 1).reverse();
+  if (!revert.length) return [];
+  await orm.migrator.down({ migrations: revert });
+  return revert;
 }
 
 /** SQL the entities would still need on top of the migrated schema: empty when migrations and entities agree. */

@@ -1,11 +1,10 @@
 // npm run chat -- --from <phone> [--at HH:MM] [--documents DIR]
 // A terminal chat with the real pipeline and database (DATABASE_URL, or the embedded one in DATA_DIR).
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/orm.js';
 import { createLogger } from '../logger.js';
-import { runCli } from './cli.js';
+import { parseCommandLine, runCli, UsageError } from './cli.js';
 import { prepareDatabase } from '../service.js';
 import { receiveMessage } from '../chat/pipeline.js';
 import { localDate } from '../domain/market-time.js';
@@ -16,15 +15,11 @@ import { settlementStatements } from '../chat/statements.js';
 import { afterLedgerDocumentSent, ledgerDocumentResolver } from '../outbox/documents.js';
 import type { NotificationPayload } from '../domain/notifications/notification.entity.js';
 
+const USAGE = 'Usage: npm run chat -- --from +919876543211 [--at 05:40] [--documents DIR]';
+
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { from: { type: 'string' }, at: { type: 'string' }, documents: { type: 'string' } },
-  });
-  if (!values.from) {
-    console.error('Usage: npm run chat -- --from +919876543211 [--at 05:40] [--documents DIR]');
-    return 2;
-  }
+  const { values } = parseCommandLine(argv, USAGE, { from: { type: 'string' }, at: { type: 'string' }, documents: { type: 'string' } });
+  if (!values.from) throw new UsageError('--from is required', USAGE);
   const config = loadConfig();
   // The terminal is for the conversation: only warnings (like a new account's password) get through.
   const logger = createLogger({ logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel });

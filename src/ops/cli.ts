@@ -54,6 +54,9 @@ export async function runCli(main: (argv: string[]) => Promise<number>): Promise
       for (const problem of err.problems) console.error(`Configuration error: ${problem}`);
     } else if (err instanceof AppError) {
       console.error(`Error: ${err.message}`);
+    } else if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', '28P01', '28000', '3D000'].includes(String((err as { code?: string }).code))) {
+      // The database cannot be reached or refuses us: one line, with what to check.
+      console.error(`Error: cannot use the database: ${(err as Error).message}. Check DATABASE_URL and that PostgreSQL is running (psql "$DATABASE_URL" -c 'select 1').`);
     } else {
       console.error(err);
     }

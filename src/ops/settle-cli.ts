@@ -1,13 +1,12 @@
 // npm run settle -- [--period 2026-W47] [--farmer FAR001] [--dry-run] [--no-statements] [--allow-open]
 // Runs the same code as the scheduled job; shows progress on a terminal and prints a summary table.
 import '../heap.js';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/orm.js';
 import { formatRupees } from '../domain/money.js';
 import { parsePeriod } from '../domain/settlements/period.js';
 import { defaultPeriod, settlementFrequency, settlePeriod } from '../domain/settlements/settlement.service.js';
-import { runCli } from './cli.js';
+import { parseCommandLine, runCli } from './cli.js';
 import { summaryTable } from './settle-summary.js';
 
 const USAGE = `Usage: npm run settle -- [--period 2026-W47|2026-11|2026-11-18] [--farmer FAR001]... [--dry-run] [--no-statements] [--allow-open]
@@ -18,23 +17,14 @@ const USAGE = `Usage: npm run settle -- [--period 2026-W47|2026-11|2026-11-18] [
   --allow-open     settle a period that has not ended yet`;
 
 async function main(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        period: { type: 'string' },
-        farmer: { type: 'string', multiple: true },
-        'dry-run': { type: 'boolean', default: false },
-        'no-statements': { type: 'boolean', default: false },
-        'allow-open': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (err) {
-    console.error(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const { values: args } = parseCommandLine(argv, USAGE, {
+    period: { type: 'string' },
+    farmer: { type: 'string', multiple: true },
+    'dry-run': { type: 'boolean', default: false },
+    'no-statements': { type: 'boolean', default: false },
+    'allow-open': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  });
   if (args.help) {
     console.log(USAGE);
     return 0;

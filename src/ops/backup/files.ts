@@ -8,12 +8,34 @@ import { AppError } from '../../errors.js';
 export type BackupFormat = 'pg_dump' | 'pglite';
 
 const EXTENSION: Record<BackupFormat, string> = { pg_dump: '.dump', pglite: '.tar.gz' };
-const NAME = /^malar-(\d{8}T\d{6}Z)\.(dump|tar\.gz)$/;
+/** malar-<UTC time>[-<what it holds>].<ext>: no suffix is a full backup. */
+const NAME = /^malar-(\d{8}T\d{6}Z)(?:-([a-z0-9_+-]+))?\.(dump|tar\.gz)$/;
 
-/** malar-20261125T020000Z.dump (UTC, so names sort by time and never repeat across a DST change). */
-export function backupFileName(format: BackupFormat, at: Date): string {
+/** What a backup holds; a partial one is named for it. */
+export type BackupScope = { kind: 'full' } | { kind: 'schema' } | { kind: 'data' } | { kind: 'tables'; tables: string[] };
+
+export function scopeSuffix(scope: BackupScope): string {
+  if (scope.kind === 'full') return '';
+  if (scope.kind === 'tables') return `-table-${scope.tables.join('+')}`;
+  return `-${scope.kind}-only`;
+}
+
+/**
+ * malar-20261125T020000Z.dump (UTC, so names sort by time and never repeat across a DST change);
+ * partial ones say what they hold: malar-…Z-schema-only.dump, -data-only, -table-farmers+users.
+ */
+export function backupFileName(format: BackupFormat, at: Date, scope: BackupScope = { kind: 'full' }): string {
   const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `malar-${stamp}${EXTENSION[format]}`;
+  return `malar-${stamp}${scopeSuffix(scope)}${EXTENSION[format]}`;
+}
+
+/** The time and scope suffix in one of our backup names; null for any other file. */
+export function parseBackupName(name: string): { at: Date; suffix: string | null } | null {
+  const m = NAME.exec(name);
+  if (!m) return null;
+  const s = m[1]!;
+  const at = new Date(`${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}Z`);
+  return { at, suffix: m[2] ?? null };
 }
 
 export function formatOf(file: string): BackupFormat {
@@ -67,11 +89,9 @@ export function pruneBackups(dir: string, days: number, now: Date, keep: string)
   const cutoff = now.getTime() - days * 86_400_000;
   const removed: string[] = [];
   for (const name of fs.readdirSync(dir)) {
-    const m = NAME.exec(name);
-    if (!m || path.join(dir, name) === keep) continue;
-    const s = m[1]!;
-    const at = Date.parse(`${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}Z`);
-    if (at < cutoff) {
+    const parsed = parseBackupName(name);
+    if (!parsed || path.join(dir, name) === keep) continue;
+    if (parsed.at.getTime() < cutoff) {
       fs.rmSync(path.join(dir, name), { force: true });
       fs.rmSync(checksumFile(path.join(dir, name)), { force: true });
       removed.push(name);

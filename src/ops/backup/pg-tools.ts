@@ -3,10 +3,11 @@ import { execFile, spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { promisify } from 'node:util';
 import { AppError } from '../../errors.js';
+import type { BackupScope } from './files.js';
 
 const run = promisify(execFile);
 
-async function tool(name: string, args: string[]): Promise<string> {
+export async function tool(name: string, args: string[]): Promise<string> {
   try {
     const { stdout } = await run(name, args, { maxBuffer: 256 * 1024 * 1024 });
     return stdout;
@@ -36,8 +37,11 @@ export async function assertDumpable(serverVersionNum: number): Promise<void> {
   }
 }
 
-export async function pgDump(url: string, file: string): Promise<void> {
-  await tool('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--file=${file}`, `--dbname=${url}`]);
+/** pg_dump -Fc; `scope` picks --schema-only, --data-only or --table=… (each table with its schema and data). */
+export async function pgDump(url: string, file: string, scope: BackupScope = { kind: 'full' }): Promise<void> {
+  const only =
+    scope.kind === 'schema' ? ['--schema-only'] : scope.kind === 'data' ? ['--data-only'] : scope.kind === 'tables' ? scope.tables.map((t) => `--table=public."${t}"`) : [];
+  await tool('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', ...only, `--file=${file}`, `--dbname=${url}`]);
 }
 
 /** pg_restore --list: the archive's table of contents; fails on a file that is not a readable archive. */
