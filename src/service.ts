@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/orm.js';
 import { migrateUp, migrationStatus } from './db/schema.js';
+import { MIGRATION_LOCK_KEY, withWaitingAdvisoryLock } from './db/advisory-lock.js';
 import { createApp } from './app.js';
 import type { Logger } from './logger.js';
 import { seedReference } from '../seeds/ReferenceSeeder.js';
@@ -38,8 +39,20 @@ export interface ServiceOptions {
   inbox?: Partial<InboxProcessorOptions>;
 }
 
-/** Brings the database up to date; on a brand-new database also seeds the reference data. */
+/**
+ * Brings the database up to date; on a brand-new database also seeds the reference data. On a PostgreSQL
+ * server this runs under one advisory lock, so replicas started together take turns: the first migrates and
+ * seeds, the others wait, then find nothing left to do. The embedded database belongs to one process.
+ */
 export async function prepareDatabase(db: Database, config: Config, logger: Logger): Promise<void> {
+  if (!config.migrateOnStart || db.kind === 'embedded') return migrateAndSeed(db, config, logger);
+  await withWaitingAdvisoryLock(db.url, MIGRATION_LOCK_KEY, () => migrateAndSeed(db, config, logger), () =>
+    logger.info('another replica is migrating the database; waiting for it'),
+  );
+}
+
+async function migrateAndSeed(db: Database, config: Config, logger: Logger): Promise<void> {
+  // Read under the lock: a replica that waited sees what the first one did.
   const { executed, pending } = await migrationStatus(db.orm);
   if (!config.migrateOnStart) {
     if (pending.length) logger.warn({ pending }, 'migrations are pending and MIGRATE_ON_START=false; /ready will say 503');
