@@ -44,6 +44,8 @@ export const envSchema = z
       .refine(isTimeZone, 'must be an IANA time zone such as Asia/Kolkata'),
     MIGRATE_ON_START: booleanFlag.default(true),
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    // SIGTERM: finish in-flight work within this long, else exit anyway (rolling restarts wait on it).
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     WHATSAPP_TRANSPORT: z.enum(['cloud', 'webjs', 'console']).default('console'),
     WHATSAPP_VERIFY_TOKEN: optionalString,
     WHATSAPP_APP_SECRET: optionalString,
@@ -80,6 +82,7 @@ export interface Config {
   marketTimeZone: string;
   migrateOnStart: boolean;
   dbPoolSize: number;
+  shutdownGraceMs: number;
   whatsapp: {
     transport: Env['WHATSAPP_TRANSPORT'];
     verifyToken: string | undefined;
@@ -132,6 +135,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     marketTimeZone: env.MARKET_TIMEZONE,
     migrateOnStart: env.MIGRATE_ON_START,
     dbPoolSize: env.DB_POOL_SIZE,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     whatsapp: {
       transport: env.WHATSAPP_TRANSPORT,
       verifyToken: env.WHATSAPP_VERIFY_TOKEN,
