@@ -45,6 +45,8 @@ export const envSchema = z
     MIGRATE_ON_START: booleanFlag.default(true),
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     // SIGTERM: finish in-flight work within this long, else exit anyway (rolling restarts wait on it).
+    // Least gap between two messages to one person (WhatsApp's pair limit); default 6000 on the Cloud API.
+    OUTBOX_PAIR_GAP_MS: z.coerce.number().int().min(0).max(600_000).optional(),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     WHATSAPP_TRANSPORT: z.enum(['cloud', 'webjs', 'console']).default('console'),
     WHATSAPP_VERIFY_TOKEN: optionalString,
@@ -83,6 +85,8 @@ export interface Config {
   migrateOnStart: boolean;
   dbPoolSize: number;
   shutdownGraceMs: number;
+  /** Least time between two messages to one person. */
+  outboxPairGapMs: number;
   whatsapp: {
     transport: Env['WHATSAPP_TRANSPORT'];
     verifyToken: string | undefined;
@@ -136,6 +140,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     migrateOnStart: env.MIGRATE_ON_START,
     dbPoolSize: env.DB_POOL_SIZE,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    outboxPairGapMs: env.OUTBOX_PAIR_GAP_MS ?? (env.WHATSAPP_TRANSPORT === 'cloud' ? 6_000 : 0),
     whatsapp: {
       transport: env.WHATSAPP_TRANSPORT,
       verifyToken: env.WHATSAPP_VERIFY_TOKEN,

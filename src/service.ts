@@ -89,6 +89,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
         channel,
         resolveDocument: options.resolveDocument ?? ledgerDocumentResolver({ orm: db.orm, dataDir: config.dataDir, timeZone: config.marketTimeZone }),
         onSent: (n) => afterLedgerDocumentSent(db.orm, n),
+        recipientGapMs: config.outboxPairGapMs,
+        sendingNumber: config.whatsapp.transport === 'cloud' ? `cloud:${config.whatsapp.phoneNumberId}` : config.whatsapp.transport,
         ...options.outbox,
       })
     : undefined;
