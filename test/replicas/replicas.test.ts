@@ -25,6 +25,10 @@ describe.skipIf(!serverUrl)('replicas on one PostgreSQL server (skipped on the e
       for (const port of ports) {
         const ready = await fetch(`http://127.0.0.1:${port}/ready`);
         expect(ready.status).toBe(200);
+        const body = (await ready.json()) as { replicas: { migrations: string; lockHolders: { application: string }[] } };
+        expect(body.replicas.migrations).toBe('current');
+        // Nobody is migrating any more; whatever is held is a scheduled job's lock, named after it.
+        expect(body.replicas.lockHolders.every((h) => h.application.startsWith('malar-ledger lock job:'))).toBe(true);
       }
       // One of them migrated and seeded; the other waited and found nothing to do.
       const applied = procs.flatMap((p) => p.lines.filter((l) => l.msg === 'migrations applied'));
