@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sql } from '../support/sql.js';
-import { migrateDown, migrateUp } from '../../src/db/schema.js';
+import { migrateDown } from '../../src/db/schema.js';
 import { settlementStatementData } from '../../src/domain/settlements/statement.service.js';
 
 const MIGRATION = 'Migration20261125171745_settlement_lines_from_entries';
@@ -38,9 +38,14 @@ async function oldLedger() {
            values (gen_random_uuid(), '${S1}', 'entry', '${E3}', 'Entry 3', 1, 100.00, 100.00, now())`);
 }
 
+/** Up to this migration only: later migrations are not this test's subject. */
+const upToMigration = async () => (await t.db.orm.migrator.up({ to: MIGRATION })).map((m) => m.name);
+
 beforeAll(async () => {
   t = await createTestDatabase();
-  expect(await migrateDown(t.db.orm, 1)).toEqual([MIGRATION]);
+  // Back to just before this migration (later ones first).
+  const reverted = (await t.db.orm.migrator.down({ to: MIGRATION })).map((m) => m.name);
+  expect(reverted.at(-1)).toBe(MIGRATION);
   await oldLedger();
 });
 afterAll(() => t?.close());
@@ -48,13 +53,13 @@ afterAll(() => t?.close());
 describe('settlement entry lines move onto the entries', () => {
   it('refuses to drop lines that disagree with their entries, and changes nothing', async () => {
     await q(`update settlement_items set amount = 5561.43 where daily_entry_id = '${E1}'`);
-    await expect(migrateUp(t.db.orm)).rejects.toThrow(/1 settlement entry lines differ from their entries/);
+    await expect(upToMigration()).rejects.toThrow(/1 settlement entry lines differ from their entries/);
     expect(await q(`select count(*)::int as n from settlement_items where item_type = 'entry'`)).toEqual([{ n: 2 }]);
     await q(`update settlement_items set amount = 5561.42 where daily_entry_id = '${E1}'`);
   });
 
   it('up: entry lines gone, advance line kept, first_entry_date from the oldest entry (archived ones too)', async () => {
-    expect(await migrateUp(t.db.orm)).toEqual([MIGRATION]);
+    expect(await upToMigration()).toEqual([MIGRATION]);
     expect(await q(`select item_type, amount::text from settlement_items`)).toEqual([{ item_type: 'advance', amount: '100.00' }]);
     expect(await q(`select count(*)::int as n from settlement_items_archive`)).toEqual([{ n: 0 }]);
     expect(await q(`select first_entry_date::text as d from settlements where id = '${S1}'`)).toEqual([{ d: '2026-10-30' }]);
@@ -77,6 +82,6 @@ describe('settlement entry lines move onto the entries', () => {
     ]);
     expect(live[0]!.description).toMatch(/^Entry #\d+ 2026-11-03 Jasmine 12\.345 kg x 450\.50$/);
     expect(await q(`select daily_entry_id as id, amount::text from settlement_items_archive`)).toEqual([{ id: E3, amount: '100.00' }]);
-    expect(await migrateUp(t.db.orm)).toEqual([MIGRATION]);
+    expect(await upToMigration()).toEqual([MIGRATION]);
   });
 });

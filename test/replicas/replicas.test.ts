@@ -159,9 +159,15 @@ describe.skipIf(!serverUrl)('replicas on one PostgreSQL server (skipped on the e
       // The first send Meta sees is refused with the pair limit; it must be tried again, not failed.
       fake.script = [{ status: 400, code: 131056 }];
       for (const w of workers) w.start();
-      await eventually(() => fake.accepted().length >= 24, '24 messages delivered', 1200, 25);
-      const rows = await sql<{ status: string; attempts: number; last_error: string | null }>(t.db, 'select status, attempts, last_error from notifications');
-      expect(rows.every((r) => r.status === 'sent')).toBe(true);
+      const rows = await eventually(
+        async () => {
+          const all = await sql<{ status: string; attempts: number; last_error: string | null }>(t.db, 'select status, attempts, last_error from notifications');
+          return all.length === 24 && all.every((r) => r.status === 'sent') ? all : null;
+        },
+        'all 24 notifications recorded as sent',
+        1200,
+        25,
+      );
       expect(rows.filter((r) => r.last_error?.includes('131056'))).toHaveLength(0);
       expect(fake.messages.filter((m) => m.answeredId === null)).toHaveLength(1);
       expect(fake.accepted()).toHaveLength(24);
