@@ -43,9 +43,9 @@ const upToMigration = async () => (await t.db.orm.migrator.up({ to: MIGRATION })
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  // Back to just before this migration (later ones first).
-  const reverted = (await t.db.orm.migrator.down({ to: MIGRATION })).map((m) => m.name);
-  expect(reverted.at(-1)).toBe(MIGRATION);
+  // Back to just before this migration: the later ones (down to it, exclusive), then it.
+  await t.db.orm.migrator.down({ to: MIGRATION });
+  expect(await migrateDown(t.db.orm, 1)).toEqual([MIGRATION]);
   await oldLedger();
 });
 afterAll(() => t?.close());
