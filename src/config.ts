@@ -44,6 +44,15 @@ export const envSchema = z
       .refine(isTimeZone, 'must be an IANA time zone such as Asia/Kolkata'),
     MIGRATE_ON_START: booleanFlag.default(true),
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    // SIGTERM: finish in-flight work within this long, else exit anyway (rolling restarts wait on it).
+    // Least gap between two messages to one person (WhatsApp's pair limit); default 6000 on the Cloud API.
+    OUTBOX_PAIR_GAP_MS: z.coerce.number().int().min(0).max(600_000).optional(),
+    // A linked phone (whatsapp-web.js) sends like a person: gap + jitter between messages, typing, a daily cap.
+    WEBJS_GAP_MS: z.coerce.number().int().min(0).max(600_000).default(4_000),
+    WEBJS_JITTER_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
+    WEBJS_TYPING_MS: z.coerce.number().int().min(0).max(60_000).default(1_500),
+    WEBJS_DAILY_CAP: z.coerce.number().int().min(1).max(100_000).default(250),
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     WHATSAPP_TRANSPORT: z.enum(['cloud', 'webjs', 'console']).default('console'),
     WHATSAPP_VERIFY_TOKEN: optionalString,
     WHATSAPP_APP_SECRET: optionalString,
@@ -86,6 +95,10 @@ export interface Config {
   marketTimeZone: string;
   migrateOnStart: boolean;
   dbPoolSize: number;
+  shutdownGraceMs: number;
+  /** Least time between two messages to one person. */
+  outboxPairGapMs: number;
+  webjsPacing: { gapMs: number; jitterMs: number; typingMs: number; dailyCap: number };
   whatsapp: {
     transport: Env['WHATSAPP_TRANSPORT'];
     verifyToken: string | undefined;
@@ -141,6 +154,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     marketTimeZone: env.MARKET_TIMEZONE,
     migrateOnStart: env.MIGRATE_ON_START,
     dbPoolSize: env.DB_POOL_SIZE,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    webjsPacing: { gapMs: env.WEBJS_GAP_MS, jitterMs: env.WEBJS_JITTER_MS, typingMs: env.WEBJS_TYPING_MS, dailyCap: env.WEBJS_DAILY_CAP },
+    outboxPairGapMs: env.OUTBOX_PAIR_GAP_MS ?? (env.WHATSAPP_TRANSPORT === 'cloud' ? 6_000 : 0),
     whatsapp: {
       transport: env.WHATSAPP_TRANSPORT,
       verifyToken: env.WHATSAPP_VERIFY_TOKEN,

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { AppError } from './errors.js';
 import { createLogger } from './logger.js';
 import { startService } from './service.js';
+import { forceExitWatchdog } from './shutdown-watchdog.js';
 
 let config;
 try {
@@ -19,11 +20,14 @@ const logger = createLogger(config);
 try {
   const service = await startService(config, logger);
   const shutdown = (signal: string) => {
+    const grace = config.shutdownGraceMs;
     const force = setTimeout(() => {
-      logger.error('shutdown took longer than 10 s; exiting');
+      logger.error({ graceMs: grace }, 'shutdown took longer than its grace period; exiting');
       process.exit(1);
-    }, 10_000);
+    }, grace);
     force.unref();
+    // The timer above needs a free main thread; this one does not (a blocked write, a stuck native call).
+    forceExitWatchdog(grace + 1_000);
     service.stop(signal).then(
       () => process.exit(0),
       (err: unknown) => {

@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/orm.js';
 import { migrationStatus } from './db/schema.js';
 import { migrateSafely } from './ops/safe-migrate.js';
+import { MIGRATION_LOCK_KEY, withWaitingAdvisoryLock } from './db/advisory-lock.js';
 import { createApp } from './app.js';
 import { StatementRenderPool } from './pdf/render-pool.js';
 import type { Logger } from './logger.js';
@@ -47,9 +48,19 @@ export interface ServiceOptions {
 
 /**
  * Brings the database up to date; on a brand-new database also seeds the catalogue (and, outside production,
- * the guide's sample market).
+ * the guide's sample market). On a PostgreSQL server this runs under one advisory lock, so replicas started
+ * together take turns: the first migrates and seeds, the others wait, then find nothing left to do. The
+ * embedded database belongs to one process.
  */
 export async function prepareDatabase(db: Database, config: Config, logger: Logger): Promise<void> {
+  if (!config.migrateOnStart || db.kind === 'embedded') return migrateAndSeed(db, config, logger);
+  await withWaitingAdvisoryLock(db.url, MIGRATION_LOCK_KEY, () => migrateAndSeed(db, config, logger), () =>
+    logger.info('another replica is migrating the database; waiting for it'),
+  );
+}
+
+async function migrateAndSeed(db: Database, config: Config, logger: Logger): Promise<void> {
+  // Read under the lock: a replica that waited sees what the first one did.
   const { executed, pending } = await migrationStatus(db.orm);
   if (!config.migrateOnStart) {
     if (pending.length) logger.warn({ pending }, 'migrations are pending and MIGRATE_ON_START=false; /ready will say 503');
@@ -100,6 +111,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
         channel,
         resolveDocument: options.resolveDocument ?? ledgerDocumentResolver({ orm: db.orm, dataDir: config.dataDir, timeZone: config.marketTimeZone, renderer }),
         onSent: (n) => afterLedgerDocumentSent(db.orm, n),
+        recipientGapMs: config.outboxPairGapMs,
+        sendingNumber: config.whatsapp.transport === 'cloud' ? `cloud:${config.whatsapp.phoneNumberId}` : config.whatsapp.transport,
         ...options.outbox,
       })
     : undefined;

@@ -3,6 +3,8 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { lastInboundAt, refuseInbound } from '../domain/inbox/inbound.js';
+import { localDate } from '../domain/market-time.js';
+import { applyProviderStatus } from '../domain/notifications/delivery.js';
 import { getStringSetting } from '../domain/settings/settings.service.js';
 import type { Channel } from './channel.js';
 import { CloudApiChannel, CUSTOMER_WINDOW_MS } from './cloud-api/cloud-channel.js';
@@ -55,6 +57,12 @@ export async function createChannel(config: Config, deps: ChannelDeps): Promise<
         showQr: printQr,
         refuse: async (message, reason) => {
           await refuseInbound(db.orm.em.fork(), message, reason);
+        },
+        pacing: config.webjsPacing,
+        dayOf: (at) => localDate(new Date(at), config.marketTimeZone),
+        // message_ack moves a notification's status as the Cloud API's status webhooks do.
+        onAck: async (providerMessageId, status) => {
+          await applyProviderStatus(db.orm.em.fork(), { providerMessageId, status });
         },
       });
     }

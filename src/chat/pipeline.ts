@@ -7,8 +7,9 @@
 //   logger      pino logger
 //   statements  optional StatementsPort from the settlements feature; absent → "statements are not available yet"
 //
-// processInboundMessage(deps, id) is safe to call twice and from several workers at once: the row is claimed with
-// FOR UPDATE SKIP LOCKED and only while outcome is null. An unexpected failure rolls the work back, then marks
+// processInboundMessage(deps, id) is safe to call twice and from several workers or replicas at once: the row is
+// claimed FOR UPDATE, only while outcome is null, and only together with the sender's earlier unprocessed
+// messages (see claimInboundInOrder). An unexpected failure rolls the work back, then marks
 // the row outcome='error' and sends a short apology in a second transaction; the message text is never lost.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ConnectionException, DeadlockException, LockWaitTimeoutException, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
@@ -17,7 +18,7 @@ import type { Logger } from '../logger.js';
 import { recordSecurityEvent } from '../domain/audit/audit.service.js';
 import { getBalance } from '../domain/balances/balances.service.js';
 import { activeFlowers } from '../domain/flowers/flower.service.js';
-import { claimInbound, claimInboundMany, recordInboundError, recordInboundOutcome, recordInboundOutcomes, type InboundRow } from '../domain/inbox/claims.js';
+import { claimInboundInOrder, recordInboundError, recordInboundOutcome, recordInboundOutcomes, type InboundRow } from '../domain/inbox/claims.js';
 import { storeInbound, type InboundMessage } from '../domain/inbox/inbound.js';
 import { localDate } from '../domain/market-time.js';
 import { enqueueNotification } from '../domain/notifications/outbox.js';
@@ -56,8 +57,12 @@ export async function processInboundMessage(deps: ChatDeps, inboundMessageId: st
   try {
     // Settings, slots and flowers are read once for the whole message, as in a batch.
     await withReferenceCache(() => deps.orm.em.fork().transactional(async (em) => {
-      const row = await claimInbound(em, inboundMessageId);
-      if (!row) return; // processed already, or another worker holds it
+      const rows = await claimInboundInOrder(em, [inboundMessageId]);
+      // An earlier message of this sender was still waiting (it went to another replica, or a crash left it):
+      // it goes first, in the same transaction, with the batch path's per-message isolation.
+      if (rows.length > 1) return processClaimed(em, deps, rows);
+      const row = rows[0];
+      if (!row) return; // processed already (by this or another replica)
       await primeReferenceData(em);
       // A plain entry or `bal` takes the set-based path (a few statements); anything else the full one.
       const vocab = await vocabulary(em);
@@ -81,75 +86,80 @@ const isLockTrouble = (err: unknown) => err instanceof DeadlockException || err 
  * Processes several stored messages in ONE transaction (one commit for the lot), each message in its own
  * savepoint with a fresh identity map: a message that fails is rolled back alone, gets its error recorded and
  * an apology, and the others keep their work. Messages run in arrival (id) order, so one sender's `undo` still
- * follows the entry it undoes. Rows already processed, or held by another worker, are skipped. If the batch as
+ * follows the entry it undoes. Rows already processed are skipped; rows another replica is processing are
+ * waited for (see claimInboundInOrder). If the batch as
  * a whole cannot commit, nothing of it is kept and the rows stay unprocessed; the caller then retries them one
  * by one with processInboundMessage().
  */
 export async function processInboundBatch(deps: ChatDeps, inboundMessageIds: string[]): Promise<void> {
   if (inboundMessageIds.length === 0) return;
   await withReferenceCache(() => deps.orm.em.fork().transactional(async (em) => {
-    const rows = await claimInboundMany(em, inboundMessageIds);
-    if (!rows.length) return;
-    await primeReferenceData(em);
-    const outcomes: { id: string; outcome: ChatOutcome }[] = [];
-    const oneByOne = async (row: InboundRow) => {
-      try {
-        const outcome = await em.transactional(
-          async (tx) => {
-            const o = await handleMessage(tx, deps, row);
-            await tx.flush();
-            return o;
-          },
-          { clear: true },
-        );
-        outcomes.push({ id: row.id, outcome });
-      } catch (err) {
-        // Waiting on another batch's locks says nothing about this message: give the batch up and retry it.
-        if (isLockTrouble(err)) throw err;
-        deps.logger.error({ err, inboundMessageId: row.id }, 'chat message failed; recording the error and apologising');
-        await em.transactional((tx) => failAndApologise(tx, row, err), { clear: true });
-      }
-    };
-    // Runs of plain messages (entries only, or a lone `bal`) go in bulk; the rest one by one, all in arrival order.
-    const vocab = await vocabulary(em);
-    const plans: (PlainPlan | null)[] = [];
-    for (const row of rows) {
-      if (plans.length % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
-      plans.push(deps.plainInBulk === false ? null : plainPlan(row, vocab));
+    const rows = await claimInboundInOrder(em, inboundMessageIds);
+    await processClaimed(em, deps, rows);
+  }));
+}
+
+async function processClaimed(em: EntityManager, deps: ChatDeps, rows: InboundRow[]): Promise<void> {
+  if (!rows.length) return;
+  await primeReferenceData(em);
+  const outcomes: { id: string; outcome: ChatOutcome }[] = [];
+  const oneByOne = async (row: InboundRow) => {
+    try {
+      const outcome = await em.transactional(
+        async (tx) => {
+          const o = await handleMessage(tx, deps, row);
+          await tx.flush();
+          return o;
+        },
+        { clear: true },
+      );
+      outcomes.push({ id: row.id, outcome });
+    } catch (err) {
+      // Waiting on another batch's locks says nothing about this message: give the batch up and retry it.
+      if (isLockTrouble(err)) throw err;
+      deps.logger.error({ err, inboundMessageId: row.id }, 'chat message failed; recording the error and apologising');
+      await em.transactional((tx) => failAndApologise(tx, row, err), { clear: true });
     }
-    for (let i = 0; i < rows.length; ) {
-      const kind = plans[i]?.kind;
-      if (!kind) {
-        await oneByOne(rows[i++]!);
+  };
+  // Runs of plain messages (entries only, or a lone `bal`) go in bulk; the rest one by one, all in arrival order.
+  const vocab = await vocabulary(em);
+  const plans: (PlainPlan | null)[] = [];
+  for (const row of rows) {
+    if (plans.length % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
+    plans.push(deps.plainInBulk === false ? null : plainPlan(row, vocab));
+  }
+  for (let i = 0; i < rows.length; ) {
+    const kind = plans[i]?.kind;
+    if (!kind) {
+      await oneByOne(rows[i++]!);
+      continue;
+    }
+    let end = i;
+    while (end < rows.length && plans[end]?.kind === kind) end++;
+    const planned = rows.slice(i, end).map((row, k) => ({ row, plan: plans[i + k]! }));
+    const works = await resolvePlain(em, deps.config.marketTimeZone, vocab, planned);
+    for (let a = 0; a < works.length; ) {
+      if (!works[a]) {
+        await oneByOne(planned[a++]!.row);
         continue;
       }
-      let end = i;
-      while (end < rows.length && plans[end]?.kind === kind) end++;
-      const planned = rows.slice(i, end).map((row, k) => ({ row, plan: plans[i + k]! }));
-      const works = await resolvePlain(em, deps.config.marketTimeZone, vocab, planned);
-      for (let a = 0; a < works.length; ) {
-        if (!works[a]) {
-          await oneByOne(planned[a++]!.row);
-          continue;
-        }
-        let b = a;
-        while (b < works.length && works[b]) b++;
-        const run = works.slice(a, b) as PlainWork[];
-        try {
-          outcomes.push(...(await em.transactional((tx) => applyPlain(tx, run), { clear: true })));
-        } catch (err) {
-          if (isLockTrouble(err)) throw err;
-          // Rolled back to before the run: the one-by-one path gives each message its own verdict.
-          deps.logger.warn({ err, count: run.length }, 'a run of plain messages failed in bulk; doing them one by one');
-          for (const w of run) await oneByOne(w.row);
-        }
-        a = b;
+      let b = a;
+      while (b < works.length && works[b]) b++;
+      const run = works.slice(a, b) as PlainWork[];
+      try {
+        outcomes.push(...(await em.transactional((tx) => applyPlain(tx, run), { clear: true })));
+      } catch (err) {
+        if (isLockTrouble(err)) throw err;
+        // Rolled back to before the run: the one-by-one path gives each message its own verdict.
+        deps.logger.warn({ err, count: run.length }, 'a run of plain messages failed in bulk; doing them one by one');
+        for (const w of run) await oneByOne(w.row);
       }
-      i = end;
+      a = b;
     }
-    // One statement marks every message that went through.
-    await recordInboundOutcomes(em, outcomes);
-  }));
+    i = end;
+  }
+  // One statement marks every message that went through.
+  await recordInboundOutcomes(em, outcomes);
 }
 
 /** Marks the row 'error' and queues the short apology; call inside a transaction. */

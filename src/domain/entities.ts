@@ -11,6 +11,7 @@ import { Settlement } from './settlements/settlement.entity.js';
 import { SettlementItem } from './settlements/settlement-item.entity.js';
 import { SecurityLog } from './audit/security-log.entity.js';
 import { Notification } from './notifications/notification.entity.js';
+import { SendSlot } from './notifications/send-slot.entity.js';
 import { SystemSetting } from './settings/system-setting.entity.js';
 import { InboundMessage } from './inbox/inbound-message.entity.js';
 import { DailyEntryArchive } from './archive/daily-entry-archive.entity.js';
@@ -29,6 +30,7 @@ export const entities = [
   SettlementItem,
   SecurityLog,
   Notification,
+  SendSlot,
   SystemSetting,
   InboundMessage,
   DailyEntryArchive,

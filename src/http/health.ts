@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from './types.js';
 import type { AppDeps } from '../app.js';
 import { migrationStatus } from '../db/schema.js';
+import { advisoryLockHolders } from '../db/advisory-lock.js';
 import { errorBody } from './errors.js';
 import { hasActiveAdmin } from '../domain/users/users.service.js';
 import { getStoredSetting } from '../domain/settings/settings.service.js';
@@ -18,7 +19,10 @@ async function marketChecks(em: EntityManager, timeZone: string): Promise<Record
   return { setup, timezone };
 }
 
-/** /health: the process answers. /ready: the database answers, its schema is current, and the market is set up. */
+/**
+ * /health: the process answers. /ready: the database answers, its schema is current, and the market is set up;
+ * it also says which sessions hold the replicas' advisory locks (a migration in progress, the scheduled jobs).
+ */
 export function healthRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   app.get('/health', (c) => c.json({ status: 'ok' }));
@@ -31,8 +35,12 @@ export function healthRoutes(deps: AppDeps) {
       }
       const checks = { ...(await marketChecks(deps.db.orm.em.fork() as EntityManager, deps.config.marketTimeZone)), ...((await deps.readiness?.()) ?? {}) };
       const failing = Object.entries(checks).filter(([, v]) => !v.ok);
-      if (failing.length) return c.json({ status: 'not ready', database: 'ok', checks }, 503);
-      return c.json({ status: 'ready', database: deps.db.kind, checks });
+      const replicas = {
+        migrations: 'current' as const,
+        lockHolders: await advisoryLockHolders((q) => deps.db.orm.em.getConnection().execute(q)),
+      };
+      if (failing.length) return c.json({ status: 'not ready', database: 'ok', checks, replicas }, 503);
+      return c.json({ status: 'ready', database: deps.db.kind, checks, replicas });
     } catch (err) {
       deps.logger.warn({ err }, 'readiness check failed');
       return c.json(errorBody('DATABASE_UNAVAILABLE', 'The database does not answer'), 503);

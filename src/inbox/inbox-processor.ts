@@ -4,7 +4,7 @@
 // and every few seconds picks up whatever a crash or another instance left unprocessed.
 import type { Database } from '../db/orm.js';
 import type { Logger } from '../logger.js';
-import { markInboundFailed, unprocessedInboundIds, type ProcessInbound } from '../domain/inbox/inbound.js';
+import { recordInboundAttemptFailure, unprocessedInboundIds, type ProcessInbound } from '../domain/inbox/inbound.js';
 
 export interface InboxProcessorOptions {
   db: Database;
@@ -32,7 +32,6 @@ export class InboxProcessor {
   private readonly log: Logger;
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
-  private readonly failures = new Map<string, number>();
   private pumping: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -133,10 +132,7 @@ export class InboxProcessor {
       for (let attempt = 1; ; attempt++) {
         try {
           await this.o.processBatch!(batch);
-          for (const id of batch) {
-            this.failures.delete(id);
-            this.queued.delete(id);
-          }
+          for (const id of batch) this.queued.delete(id);
           break;
         } catch (err) {
           // Nothing of the batch was kept. A deadlock with the other lane passes on a second try; past that,
@@ -156,17 +152,14 @@ export class InboxProcessor {
   private async processOne(id: string): Promise<void> {
     try {
       await this.o.process(id);
-      this.failures.delete(id);
     } catch (err) {
-      const n = (this.failures.get(id) ?? 0) + 1;
-      this.failures.set(id, n);
-      this.log.error({ err, inboundMessageId: id, attempt: n }, 'processing an inbound message failed');
-      if (n >= (this.o.maxAttempts ?? 5)) {
-        this.failures.delete(id);
-        await markInboundFailed(this.o.db.orm.em.fork(), id, err instanceof Error ? err.message : String(err)).catch(
-          (e: unknown) => this.log.error({ err: e, inboundMessageId: id }, 'could not mark the message failed'),
-        );
-      }
+      // Counted in the row, not here: whichever replica tries next sees the same count.
+      const message = err instanceof Error ? err.message : String(err);
+      const counted = await recordInboundAttemptFailure(this.o.db.orm.em.fork(), id, message, this.o.maxAttempts ?? 5).catch((e: unknown) => {
+        this.log.error({ err: e, inboundMessageId: id }, 'could not count the failed try');
+        return null;
+      });
+      this.log.error({ err, inboundMessageId: id, attempt: counted?.attempts, givenUp: counted?.failed }, 'processing an inbound message failed');
     } finally {
       this.queued.delete(id);
     }

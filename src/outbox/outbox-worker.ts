@@ -1,6 +1,8 @@
-// The outbox worker: delivers notifications rows through the configured channel. Claims are rows in the
-// database (FOR UPDATE SKIP LOCKED), so several instances can run; nothing here is needed for correctness
-// except the rate limiter, which is per instance.
+// The outbox worker: delivers notifications rows through the configured channel. Everything that decides
+// correctness is in PostgreSQL, so any number of replicas can run: claims are rows (FOR UPDATE SKIP LOCKED,
+// one person's oldest open row first), the per-number send rate is a shared slot row, and the pair gap per
+// person is read from sent_at. Every replica wakes on new rows through LISTEN/NOTIFY (a trigger on inserts)
+// on a PostgreSQL server, and polls every pollMs anyway.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Channel, SendResult } from '../channels/channel.js';
@@ -8,17 +10,19 @@ import { ChannelSendError } from '../channels/channel.js';
 import type { Database } from '../db/orm.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import pg from 'pg';
 import {
   claimDueNotifications,
   reclaimExpiredClaims,
+  recordRateLimited,
   recordSendFailure,
   recordSent,
+  reserveSendSlots,
   type ClaimedNotification,
 } from '../domain/notifications/delivery.js';
 import type { NotificationPayload } from '../domain/notifications/notification.entity.js';
 import { withReferenceCache } from '../domain/reference-cache.js';
 import { getBooleanSetting, getNumberSetting } from '../domain/settings/settings.service.js';
-import { RateLimiter } from './rate-limiter.js';
 
 export interface DocumentContent {
   bytes: Uint8Array;
@@ -64,7 +68,18 @@ export interface OutboxOptions {
   leaseMs?: number;
   /** Expired claims are looked for at the first round and then at most this often (default 10 s). */
   reclaimEveryMs?: number;
+  /** Least time between two messages to one person (WhatsApp's pair limit, about 6 s on the Cloud API). */
   recipientGapMs?: number;
+  /** Texts queued for one person are sent as one message up to this many characters (default 4096, 0: never). */
+  combineUpTo?: number;
+  /** Whose send rate this is: the sending number (the Cloud API phone number id); shared by all replicas. */
+  sendingNumber?: string;
+  /** Pause after Meta's pair limit (131056); default the pair gap, or 6 s. */
+  pairPauseMs?: number;
+  /** Pause after Meta's throughput limit (130429); default 1 s. */
+  throughputPauseMs?: number;
+  /** LISTEN for new rows on a connection of its own (needs a direct connection, not a PgBouncer pool). */
+  listen?: boolean;
   pollMs?: number;
   batchSize?: number;
   concurrency?: number;
@@ -73,7 +88,7 @@ export interface OutboxOptions {
 
 export class OutboxWorker {
   private readonly log: Logger;
-  private readonly limiter = new RateLimiter();
+  private listener: pg.Client | undefined;
   private running = false;
   private loopDone: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -91,6 +106,23 @@ export class OutboxWorker {
     if (this.running) return;
     this.running = true;
     this.loopDone = this.loop();
+    if (this.o.listen ?? this.o.db.kind === 'server') void this.startListening();
+  }
+
+  /** A wake-up from any replica's writes; if it fails, the poll still finds the rows. */
+  private async startListening(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.o.db.url, application_name: 'malar-ledger outbox listen' });
+    client.on('error', (err) => this.log.warn({ err }, 'outbox LISTEN connection failed; polling only'));
+    client.on('notification', () => this.wake());
+    try {
+      await client.connect();
+      await client.query('listen malar_outbox');
+      if (!this.running) return void (await client.end());
+      this.listener = client;
+    } catch (err) {
+      this.log.warn({ err }, 'could not LISTEN for new outbox rows; polling only');
+      await client.end().catch(() => {});
+    }
   }
 
   /** Finishes the batch in hand, then stops. Rows not yet claimed stay pending for the next start. */
@@ -98,6 +130,8 @@ export class OutboxWorker {
     this.running = false;
     this.wakeUp?.();
     await this.loopDone;
+    await this.listener?.end().catch(() => {});
+    this.listener = undefined;
   }
 
   /** New rows were written: look now instead of at the next poll. */
@@ -122,15 +156,23 @@ export class OutboxWorker {
       if (reclaimed) this.log.warn({ reclaimed }, 'notifications whose send was interrupted are queued again');
     }
     const rate = Math.max(1, Math.floor(ratePerSecond) || 1);
-    this.limiter.setRate(rate);
     const claimed = await claimDueNotifications(em, {
       limit: Math.min(this.o.batchSize ?? 50, rate),
       leaseMs: this.o.leaseMs ?? 120_000,
       recipientGapMs: this.o.recipientGapMs ?? 0,
+      combineUpTo: this.o.combineUpTo ?? 4096,
     });
-    const queue = [...claimed];
+    if (!claimed.length) return 0;
+    // The rate is per sending number, whichever replica sends: the slots come from one shared row.
+    const waits = await reserveSendSlots(em, this.o.sendingNumber ?? this.o.channel.name, rate, claimed.length);
+    const started = Date.now();
+    const queue = claimed.map((n, k) => ({ n, at: started + waits[k]! }));
     const workers = Array.from({ length: Math.min(queue.length, this.o.concurrency ?? 8) }, async () => {
-      for (let n = queue.shift(); n; n = queue.shift()) await this.deliver(n);
+      for (let q = queue.shift(); q; q = queue.shift()) {
+        const wait = q.at - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        await this.deliver(q.n);
+      }
     });
     await Promise.all(workers);
     return claimed.length;
@@ -140,23 +182,32 @@ export class OutboxWorker {
     const em = this.o.db.orm.em.fork();
     let result: SendResult;
     try {
-      await this.limiter.take();
       result = await this.send(n);
     } catch (err) {
       const { message, retryable } = describe(err);
+      const pause = rateLimitPauseMs(err, {
+        pair: this.o.pairPauseMs ?? (this.o.recipientGapMs || 6_000),
+        throughput: this.o.throughputPauseMs ?? 1_000,
+      });
+      if (pause !== null) {
+        // Meta asked us to slow down: that says nothing about the message, so the try is not counted.
+        await recordRateLimited(em, n.ids, message, pause);
+        this.log.warn({ notificationId: n.id, pauseMs: pause, err: message }, 'rate limited by WhatsApp; will retry after the pause');
+        return;
+      }
       const retryAt = retryable && n.attempts < this.maxAttempts ? new Date(Date.now() + this.backoffMs(n.attempts)) : null;
-      await recordSendFailure(em, n.id, message, retryAt);
+      await recordSendFailure(em, n.ids, message, retryAt);
       this.log[retryAt ? 'warn' : 'error'](
         { notificationId: n.id, attempts: n.attempts, retryable, retryAt, err: message },
         retryAt ? 'send failed; will retry' : 'send failed for good',
       );
       return;
     }
-    await recordSent(em, n.id, result);
+    await recordSent(em, n.ids, result);
     if (this.o.onSent) {
       await this.o.onSent(n).catch((err: unknown) => this.log.error({ err, notificationId: n.id }, 'after-send step failed'));
     }
-    this.log.debug({ notificationId: n.id, providerMessageId: result.providerMessageId, template: result.template }, 'sent');
+    this.log.debug({ notificationId: n.id, combined: n.ids.length, providerMessageId: result.providerMessageId, template: result.template }, 'sent');
   }
 
   private async send(n: ClaimedNotification): Promise<SendResult> {
@@ -207,4 +258,18 @@ function describe(err: unknown): { message: string; retryable: boolean } {
   // An expected refusal (missing document, empty text) will not change by trying again.
   if (err instanceof AppError) return { message: `${err.code}: ${err.message}`, retryable: false };
   return { message: err instanceof Error ? err.message : String(err), retryable: true };
+}
+
+/** Meta's pair limit (131056: one person, too many too fast) and throughput limit (130429, per number). */
+export const PAIR_RATE_LIMIT = '131056';
+export const THROUGHPUT_LIMIT = '130429';
+
+/** How long to wait before trying a rate-limited send again; null when the error is not a rate limit. */
+export function rateLimitPauseMs(err: unknown, pauses: { pair: number; throughput: number }): number | null {
+  if (!(err instanceof ChannelSendError)) return null;
+  // Meta gives no Retry-After; its guidance is about one message per 6 s to one person, and a fresh
+  // second for the per-number throughput.
+  if (err.code === PAIR_RATE_LIMIT) return pauses.pair;
+  if (err.code === THROUGHPUT_LIMIT) return pauses.throughput;
+  return null;
 }

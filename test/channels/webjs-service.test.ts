@@ -60,5 +60,17 @@ describe('whatsapp-web.js in the service', () => {
       'the notification marked sent',
     );
     expect(n.provider_message_id).toBe('true_919876543211@c.us_3EB01');
+
+    // message_ack moves the status forward as Cloud API status webhooks do (MessageAck 2 device, 3 read).
+    const status = async () =>
+      (await sql<{ status: string }>(t.db, 'select status from notifications where provider_message_id = ?', [n.provider_message_id]))[0]!.status;
+    client.emit('message_ack', { id: { _serialized: n.provider_message_id } }, 2);
+    await eventually(async () => (await status()) === 'delivered', 'delivered after ACK_DEVICE');
+    client.emit('message_ack', { id: { _serialized: n.provider_message_id } }, 3);
+    await eventually(async () => (await status()) === 'read', 'read after ACK_READ');
+    // A late ACK_SERVER never moves it back.
+    client.emit('message_ack', { id: { _serialized: n.provider_message_id } }, 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await status()).toBe('read');
   });
 });

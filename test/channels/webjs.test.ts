@@ -245,3 +245,45 @@ describe('the real whatsapp-web.js client', () => {
     }
   });
 });
+
+describe('pacing a linked phone', () => {
+  it('waits the gap with jitter, shows typing before each message, and stops at the daily cap', async () => {
+    // A fake clock: sleeping moves time on at once, so the test takes no real time.
+    let now = 1_000_000;
+    const sleeps: number[] = [];
+    const clock = { now: () => now, sleep: async (ms: number) => void (sleeps.push(ms), (now += ms)) };
+    const clients: StandInClient[] = [];
+    const channel = new WebjsChannel({
+      logger,
+      createClient: () => {
+        const c = new StandInClient();
+        c.now = clock.now;
+        clients.push(c);
+        return c;
+      },
+      createMedia: (mimetype, data, filename) => ({ mimetype, data, filename }),
+      showQr: () => {},
+      refuse: async () => {},
+      pacing: { gapMs: 4_000, jitterMs: 2_000, typingMs: 1_000, dailyCap: 3 },
+      clock,
+      random: () => 0.5,
+      dayOf: () => '2026-12-02',
+    });
+    await channel.start(async () => {});
+    clients[0]!.emit('ready');
+    // Three sends at once, as the outbox's workers would: they go one after the other.
+    await Promise.all([1, 2, 3].map((k) => channel.sendText({ to: '+919876543211', text: `m${k}` })));
+    const events = clients[0]!.events;
+    expect(events.map((e) => e.what)).toEqual(['typing', 'send', 'typing', 'send', 'typing', 'send']);
+    // Gap 4 s + half of the 2 s jitter = 5 s after the last send, then 1 s of typing: 6 s apart.
+    const sends = events.filter((e) => e.what === 'send').map((e) => e.at);
+    expect(sends).toEqual([1_001_000, 1_007_000, 1_013_000]);
+    expect(sleeps).toEqual([1_000, 5_000, 1_000, 5_000, 1_000]);
+    // The fourth message of the day waits for tomorrow: retryable, not sent.
+    const capped = await channel.sendText({ to: '+919876543211', text: 'm4' }).catch((e: unknown) => e);
+    expect(capped).toBeInstanceOf(ChannelSendError);
+    expect(capped).toMatchObject({ retryable: true, code: 'daily_cap' });
+    expect(clients[0]!.sent).toHaveLength(3);
+    await channel.stop();
+  });
+});

@@ -13,6 +13,7 @@ const OUR_TABLES = [
   'inbound_messages',
   'market_rates',
   'notifications',
+  'outbox_send_slots',
   'security_logs',
   'settlement_items',
   'settlement_items_archive',

@@ -17,6 +17,8 @@ export interface RecordedMessage {
   };
   /** The wamid answered, or null when the fake refused this request. */
   answeredId: string | null;
+  /** When the request arrived (Date.now()). */
+  at: number;
 }
 
 export interface RecordedUpload {
@@ -57,19 +59,27 @@ export async function startFakeGraph(): Promise<FakeGraph> {
     down: null as FakeGraph['down'],
   };
   const app = new Hono();
+  // Meta's own wording for the rate limits the outbox must survive; other codes get a generic text.
+  const REAL: Record<number, { title: string; details: string }> = {
+    131056: {
+      title: '(Business Account, Consumer Account) pair rate limit hit',
+      details: 'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.',
+    },
+    130429: { title: 'Rate limit hit', details: 'Cloud API message throughput has been reached.' },
+  };
   const metaError = (status: number, code: number | undefined, message = 'Scripted failure') => ({
     error: {
-      message: `(#${code ?? status}) ${message}`,
+      message: `(#${code ?? status}) ${(code && REAL[code]?.title) || message}`,
       type: 'OAuthException',
       code: code ?? status,
-      error_data: { messaging_product: 'whatsapp', details: message },
+      error_data: { messaging_product: 'whatsapp', details: (code && REAL[code]?.details) || message },
       fbtrace_id: 'AazZ2lmr-fake',
     },
   });
 
   app.post(`/${GRAPH_VERSION}/:phoneNumberId/messages`, async (c) => {
     const body = (await c.req.json()) as RecordedMessage['body'];
-    const record: RecordedMessage = { phoneNumberId: c.req.param('phoneNumberId'), authorization: c.req.header('authorization'), body, answeredId: null };
+    const record: RecordedMessage = { phoneNumberId: c.req.param('phoneNumberId'), authorization: c.req.header('authorization'), body, answeredId: null, at: Date.now() };
     state.messages.push(record);
     const failure = state.down ?? (state.script.length ? state.script.shift()! : null);
     if (failure && 'delayMs' in failure) await new Promise((r) => setTimeout(r, failure.delayMs));

@@ -9,6 +9,9 @@ export class StandInClient extends EventEmitter implements WebjsClient {
   sent: { chatId: string; content: string | WebjsMedia; options?: { caption?: string; sendMediaAsDocument?: boolean } }[] = [];
   lids = new Map<string, string>();
   registered = new Set<string>(['919876543211', '919876543212']);
+  /** Every "typing…" shown and every message sent, in order, with the (fake) time it happened. */
+  events: { what: 'typing' | 'send'; chatId: string; at: number }[] = [];
+  now: () => number = () => Date.now();
   failSend = false;
   hangSend = false;
 
@@ -22,7 +25,11 @@ export class StandInClient extends EventEmitter implements WebjsClient {
     if (this.failSend) throw new Error('Evaluation failed: page crashed');
     if (this.hangSend) return new Promise<never>(() => {});
     this.sent.push({ chatId, content, options });
+    this.events.push({ what: 'send', chatId, at: this.now() });
     return { id: { _serialized: `true_${chatId}_3EB0${this.sent.length}` } };
+  }
+  async getChatById(chatId: string) {
+    return { sendStateTyping: async () => void this.events.push({ what: 'typing', chatId, at: this.now() }) };
   }
   async getNumberId(number: string) {
     return this.registered.has(number) ? { _serialized: `${number}@c.us` } : null;

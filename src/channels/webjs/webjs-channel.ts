@@ -30,6 +30,9 @@ export interface WebjsClient {
   on(event: 'auth_failure', listener: (message: string) => void): unknown;
   on(event: 'disconnected', listener: (reason: string) => void): unknown;
   on(event: 'message', listener: (message: WebjsMessage) => void): unknown;
+  on(event: 'message_ack', listener: (message: { id: { _serialized: string } }, ack: number) => void): unknown;
+  /** For the typing pause before a send (whatsapp-web.js Chat.sendStateTyping). */
+  getChatById?(chatId: string): Promise<{ sendStateTyping(): Promise<void>; clearState?(): Promise<void> }>;
   removeAllListeners(): unknown;
   initialize(): Promise<void>;
   destroy(): Promise<void>;
@@ -53,7 +56,37 @@ export interface WebjsChannelOptions {
   sendTimeoutMs?: number;
   /** Pauses between attempts to store an incoming message (WhatsApp Web will not deliver it again). */
   storeRetryMs?: number[];
+  /** A linked phone sends like a person: a pause between messages, a typing pause, a daily cap. */
+  pacing?: WebjsPacing;
+  /** A delivery report (message_ack) for a message we sent; updates the notification's status. */
+  onAck?: (providerMessageId: string, status: 'sent' | 'delivered' | 'read' | 'failed') => Promise<void>;
+  /** The clock, replaceable in tests. */
+  clock?: { now(): number; sleep(ms: number): Promise<void> };
+  random?: () => number;
+  /** The market's day for the daily cap (YYYY-MM-DD in its time zone). */
+  dayOf?: (at: number) => string;
 }
+
+export interface WebjsPacing {
+  /** Least time between two sends, plus up to jitterMs more at random. */
+  gapMs: number;
+  jitterMs: number;
+  /** "typing…" shown this long before each message. */
+  typingMs: number;
+  /** At most this many messages a day; the rest wait for tomorrow (the outbox retries them). */
+  dailyCap: number;
+}
+
+/** whatsapp-web.js MessageAck: ACK_ERROR -1, ACK_PENDING 0, ACK_SERVER 1, ACK_DEVICE 2, ACK_READ 3, ACK_PLAYED 4. */
+export function ackStatus(ack: number): 'sent' | 'delivered' | 'read' | 'failed' | null {
+  if (ack === -1) return 'failed';
+  if (ack === 1) return 'sent';
+  if (ack === 2) return 'delivered';
+  if (ack >= 3) return 'read';
+  return null;
+}
+
+const realClock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
 
 const KINDS: Record<string, MediaKind> = {
   image: 'image',
@@ -82,6 +115,10 @@ export class WebjsChannel implements Channel {
   private retryTimer: NodeJS.Timeout | undefined;
   private onInbound: ((m: InboundMessage) => Promise<void>) | undefined;
   private readonly log: Logger;
+  /** Sends go one at a time through this chain, paced. */
+  private line: Promise<unknown> = Promise.resolve();
+  private lastSentAt = -Infinity;
+  private day = { date: '', count: 0 };
 
   constructor(private readonly o: WebjsChannelOptions) {
     this.log = o.logger.child({ component: 'webjs' });
@@ -104,13 +141,52 @@ export class WebjsChannel implements Channel {
 
   async sendText(m: OutboundText): Promise<SendResult> {
     const chat = await this.chatId(m.to);
-    return this.sendVia(() => this.client!.sendMessage(chat, m.text));
+    return this.paced(chat, () => this.sendVia(() => this.client!.sendMessage(chat, m.text)));
   }
 
   async sendDocument(m: OutboundDocument): Promise<SendResult> {
     const chat = await this.chatId(m.to);
     const media = this.o.createMedia(m.mimeType, Buffer.from(m.bytes).toString('base64'), m.filename);
-    return this.sendVia(() => this.client!.sendMessage(chat, media, { caption: m.caption, sendMediaAsDocument: true }));
+    return this.paced(chat, () => this.sendVia(() => this.client!.sendMessage(chat, media, { caption: m.caption, sendMediaAsDocument: true })));
+  }
+
+  /**
+   * One send at a time, like a person: the daily cap, then the gap since the last message (with jitter), then
+   * "typing…" for a moment. A linked phone that fires messages at machine speed is how numbers get banned.
+   * Held in this process: a linked phone's session is driven by exactly one process.
+   */
+  private paced(chat: string, send: () => Promise<SendResult>): Promise<SendResult> {
+    const pacing = this.o.pacing;
+    if (!pacing) return send();
+    const clock = this.o.clock ?? realClock;
+    const run = async () => {
+      const today = (this.o.dayOf ?? ((at) => new Date(at).toISOString().slice(0, 10)))(clock.now());
+      if (this.day.date !== today) this.day = { date: today, count: 0 };
+      if (this.day.count >= pacing.dailyCap) {
+        throw new ChannelSendError(`the linked phone's daily cap of ${pacing.dailyCap} messages is reached; sending resumes tomorrow`, true, 'daily_cap');
+      }
+      const gap = pacing.gapMs + Math.round((this.o.random ?? Math.random)() * pacing.jitterMs);
+      const wait = this.lastSentAt + gap - clock.now();
+      if (wait > 0) await clock.sleep(wait);
+      if (pacing.typingMs > 0 && this.client?.getChatById) {
+        try {
+          const c = await this.client.getChatById(chat);
+          await c.sendStateTyping();
+          await clock.sleep(pacing.typingMs);
+        } catch (err) {
+          this.log.debug({ err }, 'could not show typing; sending anyway');
+        }
+      }
+      this.day.count += 1;
+      try {
+        return await send();
+      } finally {
+        this.lastSentAt = clock.now();
+      }
+    };
+    const result = this.line.then(run, run);
+    this.line = result.catch(() => {});
+    return result;
   }
 
   private connect(): void {
@@ -139,6 +215,11 @@ export class WebjsChannel implements Channel {
       this.detail = reason === 'LOGOUT' ? 'logged out from the phone; link it again with the QR code' : `disconnected (${reason})`;
       this.log.error({ reason }, 'WhatsApp session disconnected; reconnecting');
       this.reconnect();
+    });
+    client.on('message_ack', (msg, ack) => {
+      const status = ackStatus(ack);
+      if (!status || !this.o.onAck) return;
+      this.o.onAck(msg.id._serialized, status).catch((err: unknown) => this.log.warn({ err, id: msg.id._serialized }, 'could not record a delivery report'));
     });
     client.on('message', (msg) => {
       this.receive(msg).catch((err: unknown) => this.log.error({ err, id: msg.id._serialized }, 'could not store an incoming message'));

@@ -1,6 +1,7 @@
 // Claiming stored inbound messages for processing and recording what became of them: the inbox's SQL, in one
-// place. A row is claimed with FOR UPDATE SKIP LOCKED and only while outcome is null, so a message is processed
-// once even with several workers (or replicas) at it; the claim lasts until the processing transaction ends.
+// place. A row is claimed only while outcome is null and together with its sender's earlier open messages, so a
+// message is processed once and in order even with several workers or replicas at it; the claim lasts until the
+// processing transaction ends.
 import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
@@ -17,22 +18,24 @@ export interface InboundRow {
 
 const COLUMNS = 'id::text as id, provider_message_id, sender, sender_phone, text, media_kind, received_at';
 
-/** Claims one unprocessed message; null when it is processed already or another worker holds it. */
-export async function claimInbound(em: EntityManager, id: string): Promise<InboundRow | null> {
-  const rows = await em.execute<InboundRow[]>(
-    `select ${COLUMNS} from inbound_messages where id = ? and outcome is null for update skip locked`,
-    [id],
-  );
-  return rows[0] ?? null;
-}
-
-/** Claims the unprocessed ones of several messages, in arrival (id) order; the others are skipped. */
-export async function claimInboundMany(em: EntityManager, ids: string[]): Promise<InboundRow[]> {
+/**
+ * The claim, and the rule that keeps one sender's order across replicas: a message is taken only together with
+ * every earlier unprocessed message of the same sender. The rows are locked in id order and waited for (no SKIP
+ * LOCKED): when another replica is processing one of them, this claim waits for its commit, then re-reads the
+ * row and drops it if it now has an outcome. So a sender's messages are handled oldest first, each once, by
+ * whichever replica gets there first; two claims lock in the same order and cannot deadlock on these rows.
+ */
+export async function claimInboundInOrder(em: EntityManager, ids: string[]): Promise<InboundRow[]> {
   if (ids.length === 0) return [];
+  const list = ids.map(() => '?').join(', ');
   return em.execute<InboundRow[]>(
-    `select ${COLUMNS} from inbound_messages where id in (${ids.map(() => '?').join(', ')}) and outcome is null
-      order by inbound_messages.id for update skip locked`,
-    ids,
+    `select m.id::text as id, m.provider_message_id, m.sender, m.sender_phone, m.text, m.media_kind, m.received_at
+       from inbound_messages m
+      where m.outcome is null
+        and m.sender in (select b.sender from inbound_messages b where b.id in (${list}))
+        and m.id <= (select max(b.id) from inbound_messages b where b.id in (${list}))
+      order by m.id for update`,
+    [...ids, ...ids],
   );
 }
 

@@ -21,10 +21,14 @@ export const InboundMessage = defineEntity({
     outcome: p.string().length(40).nullable(),
     processedAt: p.datetime().nullable(),
     error: p.text().nullable(),
+    // Failed tries so far, counted in the row so every replica sees the same number.
+    attempts: p.integer().default(0),
     raw: p.json<unknown>().nullable(),
   },
   indexes: [
     { name: 'idx_inbound_messages_unprocessed', properties: ['storedAt'], where: 'outcome is null' },
+    // The claim: a sender's unprocessed messages, oldest first (per-sender order across replicas).
+    { name: 'idx_inbound_messages_sender_open', properties: ['sender', 'id'], where: 'outcome is null' },
     // The 24-hour customer-service window: when did this phone last write?
     { name: 'idx_inbound_messages_sender_phone', properties: ['senderPhone', 'receivedAt'] },
   ],

@@ -168,3 +168,27 @@ export async function refuseInbound(em: EntityManager, message: InboundMessage, 
     return stored;
   });
 }
+
+/**
+ * Counts one more failed try of a message in its row (every replica sees the same count) and marks it
+ * failed once the count reaches maxAttempts. Returns the count and whether the message was given up.
+ */
+export async function recordInboundAttemptFailure(
+  em: EntityManager,
+  id: string,
+  error: string,
+  maxAttempts: number,
+): Promise<{ attempts: number; failed: boolean }> {
+  const rows = await em.execute<{ attempts: number; outcome: string | null }[]>(
+    `update inbound_messages
+        set attempts = attempts + 1,
+            outcome = case when attempts + 1 >= ? then 'failed' else outcome end,
+            processed_at = case when attempts + 1 >= ? then now() else processed_at end,
+            error = ?
+      where id = ? and outcome is null
+      returning attempts, outcome`,
+    [maxAttempts, maxAttempts, error.slice(0, 4000), id],
+  );
+  const row = rows[0];
+  return { attempts: Number(row?.attempts ?? 0), failed: row?.outcome === 'failed' };
+}

@@ -6,6 +6,8 @@ import type { NotificationPayload } from './notification.entity.js';
 
 export interface ClaimedNotification {
   id: string;
+  /** Every row this send covers: the head first, then texts to the same person combined into it. */
+  ids: string[];
   recipientPhone: string;
   type: string;
   language: Language;
@@ -20,22 +22,27 @@ export interface ClaimOptions {
   leaseMs: number;
   /** Least time between two messages to the same person (WhatsApp's pair rate limit). */
   recipientGapMs: number;
+  /** Texts waiting for one person are joined into one message up to this many characters (0: never). */
+  combineUpTo?: number;
 }
+
+/** Between two combined texts. */
+export const COMBINED_SEPARATOR = '\n\n';
 
 /**
  * Moves due rows pending → sending (attempts + 1) and returns them. Per recipient only the oldest open row
- * is eligible, so one person's messages go out in order and never two at once; SKIP LOCKED lets
- * several instances claim side by side without taking the same row.
+ * is eligible, so one person's messages go out in order and never two at once; SKIP LOCKED lets several
+ * instances claim side by side without taking the same row. When that oldest row is a text, the texts queued
+ * right behind it for the same person are claimed with it and sent as one message (the pair limit allows
+ * about one message every 6 s); a document, or a row not yet due, ends the run.
  */
 export async function claimDueNotifications(em: EntityManager, o: ClaimOptions): Promise<ClaimedNotification[]> {
+  const combineUpTo = o.combineUpTo ?? 0;
   const rows = await em.execute<
-    { id: string; recipient_phone: string; type: string; language: Language; payload: NotificationPayload; attempts: number }[]
+    { id: string; head_id: string; recipient_phone: string; type: string; language: Language; payload: NotificationPayload; attempts: number }[]
   >(
-    `update notifications n
-        set status = 'sending', attempts = n.attempts + 1, updated_at = now(),
-            next_attempt_at = now() + (? * interval '1 millisecond')
-      where n.id in (
-        select c.id from notifications c
+    `with heads as (
+        select c.id, c.recipient_phone from notifications c
          where c.status = 'pending' and c.next_attempt_at <= now()
            and not exists (select 1 from notifications e
                             where e.recipient_phone = c.recipient_phone and e.id < c.id and e.status in ('pending', 'sending'))
@@ -44,18 +51,41 @@ export async function claimDueNotifications(em: EntityManager, o: ClaimOptions):
                               and r.sent_at > now() - (? * interval '1 millisecond'))
          order by c.next_attempt_at, c.id
          limit ?
-         for update of c skip locked)
-      returning n.id::text as id, n.recipient_phone, n.type, n.language, n.payload, n.attempts`,
-    [o.leaseMs, o.recipientGapMs, o.limit],
+         for update of c skip locked),
+      run as (
+        select f.id, h.id as head_id, f.id = h.id as is_head,
+               sum(char_length(coalesce(f.payload->>'text', '')) + 2) over w as run_len,
+               bool_and(coalesce(f.payload->>'text', '') <> '' and f.next_attempt_at <= now()) over w as all_texts
+          from heads h
+          join notifications f on f.recipient_phone = h.recipient_phone and f.status = 'pending' and f.id >= h.id
+         window w as (partition by h.id order by f.id)),
+      picked as (select id, head_id from run where is_head or (? > 0 and all_texts and run_len - 2 <= ?))
+     update notifications n
+        set status = 'sending', attempts = n.attempts + 1, updated_at = now(),
+            next_attempt_at = now() + (? * interval '1 millisecond')
+       from picked p
+      where n.id = p.id
+      returning n.id::text as id, p.head_id::text as head_id, n.recipient_phone, n.type, n.language, n.payload, n.attempts`,
+    [o.recipientGapMs, o.limit, combineUpTo, combineUpTo, o.leaseMs],
   );
-  return rows.map((r) => ({
-    id: r.id,
-    recipientPhone: r.recipient_phone,
-    type: r.type,
-    language: r.language,
-    payload: r.payload,
-    attempts: Number(r.attempts),
-  }));
+  const byHead = new Map<string, typeof rows>();
+  for (const r of rows) byHead.set(r.head_id, [...(byHead.get(r.head_id) ?? []), r]);
+  const claimed: ClaimedNotification[] = [];
+  for (const group of byHead.values()) {
+    group.sort((x, y) => Number(BigInt(x.id) - BigInt(y.id)));
+    const head = group[0]!;
+    const payload = group.length === 1 ? head.payload : { ...head.payload, text: group.map((g) => g.payload.text).join(COMBINED_SEPARATOR) };
+    claimed.push({
+      id: head.id,
+      ids: group.map((g) => g.id),
+      recipientPhone: head.recipient_phone,
+      type: head.type,
+      language: head.language,
+      payload,
+      attempts: Number(head.attempts),
+    });
+  }
+  return claimed.sort((x, y) => Number(BigInt(x.id) - BigInt(y.id)));
 }
 
 /**
@@ -77,15 +107,16 @@ export async function reclaimExpiredClaims(em: EntityManager, maxAttempts: numbe
 
 export async function recordSent(
   em: EntityManager,
-  id: string,
+  id: string | string[],
   result: { providerMessageId: string; template?: string },
 ): Promise<void> {
+  const ids = Array.isArray(id) ? id : [id];
   await em.execute(
     `update notifications
         set status = 'sent', provider_message_id = ?, sent_at = now(), last_error = null, updated_at = now(),
             payload = case when ?::text is null then payload else payload || jsonb_build_object('sentAsTemplate', ?::text) end
-      where id = ? and status = 'sending'`,
-    [result.providerMessageId, result.template ?? null, result.template ?? null, id],
+      where id = any(?::bigint[]) and status = 'sending'`,
+    [result.providerMessageId, result.template ?? null, result.template ?? null, idArray(ids)],
   );
 }
 
@@ -98,12 +129,12 @@ export async function recordSentUnclaimed(em: EntityManager, id: string, provide
 }
 
 /** retryAt null: give up (status failed); otherwise back to pending until then. */
-export async function recordSendFailure(em: EntityManager, id: string, error: string, retryAt: Date | null): Promise<void> {
+export async function recordSendFailure(em: EntityManager, id: string | string[], error: string, retryAt: Date | null): Promise<void> {
   await em.execute(
     `update notifications
         set status = ?, last_error = ?, next_attempt_at = coalesce(?, next_attempt_at), updated_at = now()
-      where id = ? and status = 'sending'`,
-    [retryAt ? 'pending' : 'failed', error.slice(0, 2000), retryAt, id],
+      where id = any(?::bigint[]) and status = 'sending'`,
+    [retryAt ? 'pending' : 'failed', error.slice(0, 2000), retryAt, idArray(Array.isArray(id) ? id : [id])],
   );
 }
 
@@ -133,3 +164,40 @@ export async function applyProviderStatus(
   ]);
   return Number(known[0]?.n ?? 0) > 0 ? 'unchanged' : 'unknown';
 }
+
+/**
+ * Reserves `count` send slots for one sending number, shared by every replica: slots are 1/rate s apart, from
+ * the later of now and the last reservation's end. Returns how long from now to wait before each send. One
+ * atomic statement per outbox round, so N replicas together never exceed the rate.
+ */
+export async function reserveSendSlots(em: EntityManager, sendingNumber: string, ratePerSecond: number, count: number): Promise<number[]> {
+  if (count <= 0) return [];
+  const stepMs = 1000 / Math.max(1, ratePerSecond);
+  const rows = await em.execute<{ wait_ms: number }[]>(
+    `insert into outbox_send_slots as s (sending_number, next_slot_at)
+     values (?, clock_timestamp() + (? * interval '1 millisecond'))
+     on conflict (sending_number) do update
+        set next_slot_at = greatest(s.next_slot_at, clock_timestamp()) + (? * interval '1 millisecond')
+     returning extract(epoch from (s.next_slot_at - clock_timestamp())) * 1000 - ? as wait_ms`,
+    [sendingNumber, stepMs * count, stepMs * count, stepMs * count],
+  );
+  const first = Math.max(0, Number(rows[0]?.wait_ms ?? 0));
+  return Array.from({ length: count }, (_, k) => first + k * stepMs);
+}
+
+/**
+ * Meta asked us to slow down (pair or throughput limit): back to pending after `pauseMs`, and the try is not
+ * counted, so a busy spell never uses up a message's attempts.
+ */
+export async function recordRateLimited(em: EntityManager, ids: string[], error: string, pauseMs: number): Promise<void> {
+  await em.execute(
+    `update notifications
+        set status = 'pending', attempts = greatest(attempts - 1, 0), last_error = ?,
+            next_attempt_at = now() + (? * interval '1 millisecond'), updated_at = now()
+      where id = any(?::bigint[]) and status = 'sending'`,
+    [error.slice(0, 2000), pauseMs, idArray(ids)],
+  );
+}
+
+/** A bigint[] parameter as PostgreSQL's array literal (ids are digits only). */
+const idArray = (ids: string[]) => `{${ids.map((id) => String(BigInt(id))).join(',')}}`;

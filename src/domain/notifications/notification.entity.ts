@@ -40,5 +40,15 @@ export const Notification = defineEntity({
     // The outbox claims one person's oldest open message first and paces sends per person.
     { name: 'idx_notifications_recipient', properties: ['recipientPhone', 'id'] },
   ],
+  // Every replica's outbox LISTENs on this channel: a reply written by one replica wakes all of them.
+  triggers: [
+    {
+      name: 'notifications_wake_outbox',
+      timing: 'after',
+      events: ['insert'],
+      forEach: 'statement',
+      body: "perform pg_notify('malar_outbox', ''); return null",
+    },
+  ],
 });
 export type Notification = InferEntity<typeof Notification>;
