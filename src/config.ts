@@ -52,6 +52,8 @@ export const envSchema = z
     WHATSAPP_API_BASE_URL: z.url().default('https://graph.facebook.com/v21.0'),
     CHROME_PATH: optionalString,
     BACKUP_DIR: optionalString,
+    // The scheduled jobs (settlement, backup, rate card …). Unset: on, except under NODE_ENV=test.
+    JOBS_ENABLED: booleanFlag.optional(),
     JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     ADMIN_PASSWORD: optionalString.pipe(z.string().min(10, 'must be at least 10 characters').optional()),
   })
@@ -90,6 +92,7 @@ export interface Config {
     chromePath: string | undefined;
   };
   backupDir: string;
+  jobsEnabled: boolean;
   jwtSecret: string | undefined;
   adminPassword: string | undefined;
 }
@@ -142,6 +145,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       chromePath: env.CHROME_PATH,
     },
     backupDir: env.BACKUP_DIR ? path.resolve(env.BACKUP_DIR) : path.join(dataDir, 'backups'),
+    jobsEnabled: env.JOBS_ENABLED ?? env.NODE_ENV !== 'test',
     jwtSecret: env.JWT_SECRET,
     adminPassword: env.ADMIN_PASSWORD,
   };

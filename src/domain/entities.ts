@@ -14,6 +14,7 @@ import { SystemSetting } from './settings/system-setting.entity.js';
 import { InboundMessage } from './inbox/inbound-message.entity.js';
 import { DailyEntryArchive } from './archive/daily-entry-archive.entity.js';
 import { SettlementItemArchive } from './archive/settlement-item-archive.entity.js';
+import { JobRun } from './jobs/job-run.entity.js';
 import { DataMigrationUndo } from '../db/data-migration-undo.entity.js';
 
 export const entities = [
@@ -33,4 +34,5 @@ export const entities = [
   DailyEntryArchive,
   SettlementItemArchive,
   DataMigrationUndo,
+  JobRun,
 ];

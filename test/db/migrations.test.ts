@@ -11,6 +11,7 @@ const OUR_TABLES = [
   'farmers',
   'flower_types',
   'inbound_messages',
+  'job_runs',
   'market_rates',
   'notifications',
   'security_logs',
