@@ -8,6 +8,7 @@ import type { AppEnv } from '../types.js';
 import { advancesResource } from './advances.routes.js';
 import { entriesResource } from './entries.routes.js';
 import { jobsResource } from './jobs.routes.js';
+import { notificationsResource } from './notifications.routes.js';
 import { farmersResource } from './farmers.routes.js';
 import { flowerTypesResource } from './flower-types.routes.js';
 import { ratesResource } from './rates.routes.js';
@@ -32,6 +33,7 @@ export const API_RESOURCES: ApiResource[] = [
   securityLogsResource,
   usersResource,
   jobsResource,
+  notificationsResource,
 ];
 
 export function apiRoutes(deps: AppDeps, sessions: Sessions, resources: ApiResource[] = API_RESOURCES) {
