@@ -9,6 +9,10 @@ import { defaultPeriod, settlementFrequency, settlePeriod } from '../domain/sett
 import { enqueueStatementsForPeriod } from '../domain/settlements/statement.service.js';
 import { archiveCutoff, archiveSettledEntries, cleanupNotifications, cleanupSecurityLogs } from '../domain/housekeeping/housekeeping.service.js';
 import { backupProblems, runDailyBackup } from './daily-backup.js';
+import { runRateCard } from './rate-card.job.js';
+import { runDaySummary } from './day-summary.job.js';
+import { runMonthlyStatements } from './monthly-statements.job.js';
+import { previousMonth } from '../domain/monthly-statements/monthly-statement.js';
 import type { JobSpec } from './runner.js';
 import { clockOf, weekdayOf, type Schedule } from './schedule.js';
 
@@ -118,6 +122,31 @@ export function coreJobs(deps: JobDeps, extra: JobSpec[] = []): JobSpec[] {
         const r = await archiveSettledEntries(db.orm.em, archiveCutoff(dueAt, tz));
         return { summary: compact(r), details: r };
       },
+    },
+    {
+      name: 'rate-card',
+      description: "Sends farmers today's rates with the change from yesterday (when rate_card_broadcast is on)",
+      schedule: (em) => marketTimeSchedule(em, 'market_open_time'),
+      period: marketDay,
+      // Rates that arrive after the morning's trade are no use.
+      catchUpMs: 4 * HOUR,
+      run: (ctx) => runRateCard(db.orm, ctx, localDate(ctx.dueAt, tz)),
+    },
+    {
+      name: 'day-summary',
+      description: 'Sends the admins the day-end summary at market close',
+      schedule: (em) => marketTimeSchedule(em, 'market_close_time'),
+      period: marketDay,
+      catchUpMs: 12 * HOUR,
+      run: (ctx) => runDaySummary(db.orm, localDate(ctx.dueAt, tz), tz),
+    },
+    {
+      name: 'monthly-statements',
+      description: "Sends each farmer last month's statement on the 1st, at market open",
+      schedule: async (em) => ({ ...(await marketTimeSchedule(em, 'market_open_time')), monthDay: 1 }),
+      period: async (_em, dueAt) => previousMonth(localDate(dueAt, tz)),
+      catchUpMs: 5 * DAY,
+      run: (ctx) => runMonthlyStatements(db.orm, { month: ctx.period, dataDir: config.dataDir, timeZone: tz, now: ctx.now }),
     },
     ...extra,
   ];

@@ -7,7 +7,7 @@ import { translator } from '../i18n.js';
 import { parsedFonts, scriptRuns, shareLayouts, type FontName } from './fonts.js';
 import { displayDate, type StatementData, type StatementLine } from './statement-data.js';
 
-type Doc = PDFKit.PDFDocument;
+export type Doc = PDFKit.PDFDocument;
 interface DrawOptions {
   size?: number;
   bold?: boolean;
@@ -94,7 +94,7 @@ function withActualText(doc: Doc, text: string, drawRun: () => void) {
 }
 
 /** Draws one line of mixed Tamil/Latin text, each run in the font that has its glyphs. */
-function draw(doc: Doc, text: string, x: number, y: number, o: DrawOptions = {}) {
+export function draw(doc: Doc, text: string, x: number, y: number, o: DrawOptions = {}) {
   if (!text) return;
   let size = o.size ?? 10;
   // Each run is measured once: the widths place the runs after it and, summed, align the whole.
@@ -129,7 +129,7 @@ function draw(doc: Doc, text: string, x: number, y: number, o: DrawOptions = {})
 }
 
 /** A label in the reader's language with the other language in small grey beneath; returns its height. */
-function bilingual(doc: Doc, first: string, second: string, x: number, y: number, o: DrawOptions = {}) {
+export function bilingual(doc: Doc, first: string, second: string, x: number, y: number, o: DrawOptions = {}) {
   const size = o.size ?? 10;
   draw(doc, first, x, y, { ...o, size });
   draw(doc, second, x, y + size * 1.45, { ...o, size: size * 0.75, bold: false, color: GREY });
