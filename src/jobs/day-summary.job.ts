@@ -1,5 +1,5 @@
 // The day-end summary for the admins, at market close and on `summary` / `சுருக்கம்`.
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { translator } from '../i18n.js';
 import type { Language } from '../domain/columns.js';
 import { dayFigures, type DayFigures } from '../domain/day-summary/day-summary.js';
@@ -8,7 +8,7 @@ import { addDays } from '../domain/settlements/period.js';
 import { activeAdmins } from '../domain/broadcasts/recipients.js';
 import { enqueueBroadcast } from '../domain/broadcasts/broadcast.js';
 import { marketInstant } from '../channels/console/market-clock.js';
-import { expectedForeignKeys, ormSql, validateLedger } from '../ops/validation/validate.js';
+import { expectedForeignKeys, validateLedger } from '../ops/validation/validate.js';
 import { marketDate, money, nameIn, quantity, unitWord } from '../chat/render.js';
 import { explainMetaError } from './meta-errors.js';
 import type { JobResult } from './runner.js';
@@ -18,11 +18,13 @@ export interface DaySummary {
   validationErrors: number;
 }
 
-export async function daySummary(orm: MikroORM, date: string, timeZone: string): Promise<DaySummary> {
+/** The day's figures and db:validate's checks, read through `em` (a chat line's transaction, or a fork). */
+export async function daySummary(em: EntityManager, date: string, timeZone: string): Promise<DaySummary> {
   const start = marketInstant(date, '00:00', timeZone);
   const end = marketInstant(addDays(date, 1), '00:00', timeZone);
-  const figures = await dayFigures(orm.em.fork(), date, start, end);
-  const report = await validateLedger(ormSql(orm), expectedForeignKeys(orm));
+  const figures = await dayFigures(em, date, start, end);
+  const run = (sql: string, params: unknown[] = []) => em.execute<Record<string, unknown>[]>(sql, params);
+  const report = await validateLedger(run, expectedForeignKeys({ getMetadata: () => em.getMetadata() } as unknown as MikroORM));
   return { figures, validationErrors: report.errors };
 }
 
@@ -51,8 +53,8 @@ export function daySummaryText(s: DaySummary, lang: Language, timeZone: string):
 }
 
 export async function runDaySummary(orm: MikroORM, date: string, timeZone: string): Promise<JobResult> {
-  const s = await daySummary(orm, date, timeZone);
   const em = orm.em.fork();
+  const s = await daySummary(em, date, timeZone);
   const admins = await activeAdmins(em);
   const r = await enqueueBroadcast(em, {
     type: 'day_summary',

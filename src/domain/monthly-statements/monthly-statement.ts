@@ -38,8 +38,7 @@ export async function monthlyStatementData(em: EntityManager, farmerId: string, 
   const { start, end } = monthBounds(month);
   const farmer = await em.findOne(Farmer, farmerId);
   if (!farmer) throw new AppError('FARMER_NOT_FOUND', 'No such farmer', 404);
-  const conn = em.getConnection();
-  const deliveries = await conn.execute<Record<string, string>[]>(
+  const deliveries = await em.execute<Record<string, string>[]>(
     `select f.name, f.name_ta, f.unit, count(*)::int as entries, sum(e.quantity)::text as quantity, sum(e.total_amount)::text as amount,
             sum(e.commission_amount + e.fee_amount)::text as commission, sum(e.net_amount)::text as net
        from daily_entries e join flower_types f on f.id = e.flower_type_id
@@ -47,17 +46,17 @@ export async function monthlyStatementData(em: EntityManager, farmerId: string, 
       group by f.code, f.name, f.name_ta, f.unit order by f.code`,
     [farmerId, start, end],
   );
-  const settlements = await conn.execute<Record<string, string>[]>(
+  const settlements = await em.execute<Record<string, string>[]>(
     `select settlement_number, to_char(period_start, 'YYYY-MM-DD') as ps, to_char(period_end, 'YYYY-MM-DD') as pe, net_payable::text as net, status
        from settlements where farmer_id = ? and (generated_at at time zone ?)::date between ?::date and ?::date order by period_start`,
     [farmerId, timeZone, start, end],
   );
-  const advances = await conn.execute<Record<string, string>[]>(
+  const advances = await em.execute<Record<string, string>[]>(
     `select to_char(created_at at time zone ?, 'YYYY-MM-DD') as d, amount::text as amount, status
        from cash_advances where farmer_id = ? and (created_at at time zone ?)::date between ?::date and ?::date and status <> 'rejected' order by created_at`,
     [timeZone, farmerId, timeZone, start, end],
   );
-  const payments = await conn.execute<Record<string, string>[]>(
+  const payments = await em.execute<Record<string, string>[]>(
     `select to_char(paid_at at time zone ?, 'YYYY-MM-DD') as d, settlement_number, net_payable::text as amount, payment_reference
        from settlements where farmer_id = ? and paid_at is not null and (paid_at at time zone ?)::date between ?::date and ?::date order by paid_at`,
     [timeZone, farmerId, timeZone, start, end],
