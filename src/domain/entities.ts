@@ -15,6 +15,7 @@ import { InboundMessage } from './inbox/inbound-message.entity.js';
 import { DailyEntryArchive } from './archive/daily-entry-archive.entity.js';
 import { SettlementItemArchive } from './archive/settlement-item-archive.entity.js';
 import { JobRun } from './jobs/job-run.entity.js';
+import { BroadcastPreference } from './broadcasts/broadcast-preference.entity.js';
 import { DataMigrationUndo } from '../db/data-migration-undo.entity.js';
 
 export const entities = [
@@ -35,4 +36,5 @@ export const entities = [
   SettlementItemArchive,
   DataMigrationUndo,
   JobRun,
+  BroadcastPreference,
 ];

@@ -8,6 +8,7 @@ const OUR_TABLES = [
   'daily_entries',
   'daily_entries_archive',
   'data_migration_undo',
+  'farmer_broadcast_preferences',
   'farmers',
   'flower_types',
   'inbound_messages',

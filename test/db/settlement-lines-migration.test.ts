@@ -40,7 +40,9 @@ async function oldLedger() {
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  expect(await migrateDown(t.db.orm, 1)).toEqual([MIGRATION]);
+  // Back to just before this migration (later ones, if any, go down first).
+  const executed = (await t.db.orm.migrator.getExecuted()).map((m) => m.name);
+  expect((await migrateDown(t.db.orm, executed.length - executed.indexOf(MIGRATION))).at(-1)).toEqual(MIGRATION);
   await oldLedger();
 });
 afterAll(() => t?.close());
@@ -54,7 +56,7 @@ describe('settlement entry lines move onto the entries', () => {
   });
 
   it('up: entry lines gone, advance line kept, first_entry_date from the oldest entry (archived ones too)', async () => {
-    expect(await migrateUp(t.db.orm)).toEqual([MIGRATION]);
+    expect((await migrateUp(t.db.orm))[0]).toEqual(MIGRATION);
     expect(await q(`select item_type, amount::text from settlement_items`)).toEqual([{ item_type: 'advance', amount: '100.00' }]);
     expect(await q(`select count(*)::int as n from settlement_items_archive`)).toEqual([{ n: 0 }]);
     expect(await q(`select first_entry_date::text as d from settlements where id = '${S1}'`)).toEqual([{ d: '2026-10-30' }]);
@@ -67,7 +69,9 @@ describe('settlement entry lines move onto the entries', () => {
   });
 
   it('down: the lines come back from the entries, with their figures', async () => {
-    expect(await migrateDown(t.db.orm, 1)).toEqual([MIGRATION]);
+    // Back to just before this migration (later ones, if any, go down first).
+  const executed = (await t.db.orm.migrator.getExecuted()).map((m) => m.name);
+  expect((await migrateDown(t.db.orm, executed.length - executed.indexOf(MIGRATION))).at(-1)).toEqual(MIGRATION);
     const live = await q<{ id: string; quantity: string; rate: string; amount: string; description: string }>(
       `select daily_entry_id as id, quantity::text, rate::text, amount::text, description from settlement_items where item_type = 'entry' order by amount desc`,
     );
@@ -77,6 +81,6 @@ describe('settlement entry lines move onto the entries', () => {
     ]);
     expect(live[0]!.description).toMatch(/^Entry #\d+ 2026-11-03 Jasmine 12\.345 kg x 450\.50$/);
     expect(await q(`select daily_entry_id as id, amount::text from settlement_items_archive`)).toEqual([{ id: E3, amount: '100.00' }]);
-    expect(await migrateUp(t.db.orm)).toEqual([MIGRATION]);
+    expect((await migrateUp(t.db.orm))[0]).toEqual(MIGRATION);
   });
 });

@@ -56,7 +56,7 @@ describe('the rate card', () => {
     // FAR003 said `stop rates`.
     const opt = parseLine('stop rates', { flowers: [], slots: [] });
     expect(opt).toEqual({ ok: true, command: { kind: 'optOut', what: 'rateCard', optOut: true } });
-    await sql(t.db, `update farmers set rate_card_opt_out = true where farmer_code = 'FAR003'`);
+    await sql(t.db, `insert into farmer_broadcast_preferences (farmer_id, rate_card_opt_out) select id, true from farmers where farmer_code = 'FAR003'`);
 
     const report = await runner().runNow('rate-card', { date: '2030-03-11' });
     expect(report).toMatchObject({ period: '2030-03-11', outcome: 'ok', summary: '2030-03-11: rate card queued for 2 farmers (0 already had it), 4 rates' });
@@ -157,7 +157,7 @@ describe('the day-end summary', () => {
 
 describe('the monthly statement', () => {
   it("sends last month's one-page PDF to farmers with business that month who have not opted out, once", async () => {
-    await sql(t.db, `update farmers set monthly_statement_opt_out = true where farmer_code = 'FAR002'`);
+    await sql(t.db, `insert into farmer_broadcast_preferences (farmer_id, monthly_statement_opt_out) select id, true from farmers where farmer_code = 'FAR002'`);
     const report = await runner().runNow('monthly-statements', { date: '2030-04-01' });
     // FAR001 had entries in March; FAR002 opted out; FAR003 had only a pending advance, which still counts.
     expect(report).toMatchObject({ period: '2030-03', outcome: 'ok', summary: '2030-03: statements queued for 2 farmers (0 already had theirs, 0 had no business that month)' });

@@ -17,9 +17,6 @@ export const Farmer = defineEntity({
     // null: the market's default commission_rate setting applies.
     commissionRate: percent().nullable(),
     isActive: p.boolean().default(true),
-    // Farmers who said `stop rates` / asked not to get the monthly statement unasked (src/domain/broadcasts).
-    rateCardOptOut: p.boolean().default(false),
-    monthlyStatementOptOut: p.boolean().default(false),
     // Kept in step with the ledger in the same transaction; db:validate recomputes them.
     currentBalance: money().default('0'),
     totalSettlements: money().default('0'),
