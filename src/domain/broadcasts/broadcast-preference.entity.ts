@@ -7,7 +7,7 @@ export const BroadcastPreference = defineEntity({
   name: 'BroadcastPreference',
   tableName: 'farmer_broadcast_preferences',
   properties: {
-    farmer: () => p.manyToOne(Farmer).primary().deleteRule('cascade'),
+    farmer: () => p.manyToOne(Farmer).primary().deleteRule('restrict'),
     rateCardOptOut: p.boolean().default(false),
     monthlyStatementOptOut: p.boolean().default(false),
     updatedAt: updatedAt(),

@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261202063258_jobs_and_broadcasts extends Migration {
+export class Migration20261202064855_jobs_and_broadcasts extends Migration {
 
-  override name = 'Migration20261202063258_jobs_and_broadcasts';
+  override name = 'Migration20261202064855_jobs_and_broadcasts';
 
   override up(): void | Promise<void> {
     this.addSql(`create table "farmer_broadcast_preferences" ("farmer_id" uuid not null, "rate_card_opt_out" boolean not null default false, "monthly_statement_opt_out" boolean not null default false, "updated_at" timestamptz not null default now(), primary key ("farmer_id"));`);
@@ -11,7 +11,7 @@ export class Migration20261202063258_jobs_and_broadcasts extends Migration {
     this.addSql(`create index "idx_job_runs_job_period" on "job_runs" ("job", "period");`);
     this.addSql(`create index "idx_job_runs_job_started" on "job_runs" ("job", "started_at");`);
 
-    this.addSql(`alter table "farmer_broadcast_preferences" add constraint "farmer_broadcast_preferences_farmer_id_foreign" foreign key ("farmer_id") references "farmers" ("id") on update cascade on delete cascade;`);
+    this.addSql(`alter table "farmer_broadcast_preferences" add constraint "farmer_broadcast_preferences_farmer_id_foreign" foreign key ("farmer_id") references "farmers" ("id") on update cascade on delete restrict;`);
 
     this.addSql(`alter table "job_runs" add constraint "job_runs_outcome_check" check ("outcome" in ('running', 'ok', 'skipped', 'failed', 'stopped', 'interrupted'));`);
     this.addSql(`alter table "job_runs" add constraint "job_runs_trigger_check" check ("trigger" in ('schedule', 'catch-up', 'manual'));`);
