@@ -68,6 +68,8 @@ export const envSchema = z
     MIGRATE_BACKUP: booleanFlag.default(true),
     // A migration waiting longer than this for a lock fails (and rolls back) instead of queueing the service.
     MIGRATE_LOCK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+    // The scheduled jobs (settlement, backup, rate card …). Unset: on, except under NODE_ENV=test.
+    JOBS_ENABLED: booleanFlag.optional(),
     JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   })
   .superRefine((env, ctx) => {
@@ -113,6 +115,7 @@ export interface Config {
   backupCopyCommand: string | undefined;
   migrateBackup: boolean;
   migrateLockTimeoutMs: number;
+  jobsEnabled: boolean;
   jwtSecret: string | undefined;
 }
 
@@ -171,6 +174,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     backupCopyCommand: env.BACKUP_COPY_COMMAND,
     migrateBackup: env.MIGRATE_BACKUP,
     migrateLockTimeoutMs: env.MIGRATE_LOCK_TIMEOUT_SECONDS * 1000,
+    jobsEnabled: env.JOBS_ENABLED ?? env.NODE_ENV !== 'test',
     jwtSecret: env.JWT_SECRET,
   };
 }

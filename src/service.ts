@@ -15,15 +15,14 @@ import { createChannel, type ChannelDeps } from './channels/create-channel.js';
 import { inboundSenders, storeInbound, type ProcessInbound } from './domain/inbox/inbound.js';
 import { InboxProcessor, type InboxProcessorOptions } from './inbox/inbox-processor.js';
 import { OutboxWorker, type DocumentResolver, type OutboxOptions } from './outbox/outbox-worker.js';
-import { Scheduler } from './jobs/scheduler.js';
 import { processInboundBatch, processInboundMessage } from './chat/pipeline.js';
 import { settlementStatements } from './chat/statements.js';
 import { afterLedgerDocumentSent, ledgerDocumentResolver } from './outbox/documents.js';
-import { settlementJobs } from './jobs/settlement.jobs.js';
-import { maintenanceJobs } from './jobs/maintenance.jobs.js';
 import { RefusedDeliveries } from './channels/cloud-api/refusals.js';
 import { hasActiveAdmin } from './domain/users/users.service.js';
 import { getStoredSetting } from './domain/settings/settings.service.js';
+import { createJobRunner } from './jobs/jobs.js';
+import type { JobRunner } from './jobs/runner.js';
 
 export interface RunningService {
   port: number;
@@ -33,6 +32,7 @@ export interface RunningService {
   outbox: OutboxWorker | undefined;
   /** Refused webhook deliveries counted since the last summary row. */
   webhookRefusals: RefusedDeliveries;
+  jobs: JobRunner;
   stop(reason?: string): Promise<void>;
 }
 
@@ -169,16 +169,16 @@ export async function startService(config: Config, logger: Logger, options: Serv
   // Start-up sweep: whatever was stored but not processed before a crash is handled first.
   await inbox?.start();
   outbox?.start();
-  const scheduler = new Scheduler({ databaseUrl: db.url, timeZone: config.marketTimeZone, logger });
-  for (const job of maintenanceJobs(db, config)) scheduler.add(job);
-  for (const job of await settlementJobs({ orm: db.orm, config, logger })) scheduler.add(job);
-  scheduler.start();
+  // Catch-up runs now, then every minute: schedules are re-read from the settings each time.
+  const jobs = createJobRunner({ db, config, logger });
+  if (config.jobsEnabled) jobs.start();
+  else logger.info('scheduled jobs are off (JOBS_ENABLED=false)');
 
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'stop') =>
     (stopping ??= (async () => {
       logger.info({ reason }, 'shutting down: no new requests, finishing those in flight');
-      await scheduler.stop();
+      await jobs.stop();
       // close() stops accepting and resolves once in-flight requests are answered; idle keep-alive sockets go now.
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -193,5 +193,5 @@ export async function startService(config: Config, logger: Logger, options: Serv
       logger.info('stopped');
     })());
 
-  return { port, db, channel, inbox, outbox, webhookRefusals, stop };
+  return { port, db, channel, inbox, outbox, webhookRefusals, jobs, stop };
 }

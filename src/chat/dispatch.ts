@@ -23,6 +23,7 @@ import type { Sender } from './identify.js';
 import { flowerHint, type Command, type ParseResult, type Vocabulary } from './parse.js';
 import { addToReceipt, receiptFarmer, type ReceiptBook, type ReceiptItem } from './receipts.js';
 import { entryFigures, feeText, marketDate, money, nameIn, quantity, unitWord } from './render.js';
+import { runBroadcastCommand } from './broadcast-commands.js';
 
 /** What the settlements feature offers the chat; absent until it is wired in. */
 export interface StatementsPort {
@@ -53,6 +54,8 @@ export interface LineContext {
   statements?: StatementsPort;
   /** A one-line message that is not a command gets the short help too. */
   singleLine: boolean;
+  /** Where documents made on request (the monthly statement) are written; absent: not offered. */
+  dataDir?: string;
 }
 
 const refusal = (code: string, details: Record<string, unknown> = {}) => new AppError(code, code, 403, { ...details, refusal: true });
@@ -208,6 +211,10 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
       if (!ctx.statements) return t('chat.statementsUnavailable');
       return ctx.statements.requestStatement(em, { farmerId: farmer.id, requesterPhone: ctx.sender.phone, language: lang, actorUserId: ctx.sender.user?.id ?? null });
     }
+    case 'summary':
+    case 'optOut':
+    case 'monthStatement':
+      return runBroadcastCommand(ctx, command, t);
     case 'paid': {
       if (!ctx.sender.user) throw refusal('PAYMENT_STAFF_ONLY');
       const actor = actorOf(ctx.sender);

@@ -1,7 +1,7 @@
 // Command words staff and farmers really type: English, Tamil and Tanglish (Tamil in Latin letters).
 // Flower and slot words are NOT here: they come from the flower_types and time_slots rows.
 
-export type Keyword = 'help' | 'balance' | 'rates' | 'today' | 'statement' | 'paid' | 'advance' | 'undo' | 'void' | 'lang';
+export type Keyword = 'help' | 'balance' | 'rates' | 'today' | 'statement' | 'paid' | 'advance' | 'undo' | 'void' | 'lang' | 'summary' | 'stop' | 'month';
 
 export const KEYWORDS: Record<Keyword, readonly string[]> = {
   help: ['help', 'h', '?', 'menu', 'உதவி', 'udhavi', 'uthavi', 'udavi'],
@@ -15,7 +15,17 @@ export const KEYWORDS: Record<Keyword, readonly string[]> = {
   undo: ['undo', 'ரத்து', 'rathu', 'radhu', 'rattu', 'cancel'],
   void: ['void'],
   lang: ['lang', 'language', 'மொழி', 'mozhi'],
+  // Scheduled messages (src/chat/broadcast-commands.ts): the admins' day-end summary, opting out and in.
+  summary: ['summary', 'சுருக்கம்', 'surukkam'],
+  stop: ['stop', 'நிறுத்து', 'niruthu'],
+  month: ['மாத', 'மாதம்', 'maadha', 'matha', 'monthly'],
 };
+
+/** After `rates` or `stmt`: opting out of / back in to the scheduled messages. */
+export const OPT_OUT_WORDS = ['off', 'stop', 'வேண்டாம்', 'vendam', 'venam'];
+export const OPT_IN_WORDS = ['on', 'start', 'வேண்டும்', 'vendum', 'venum'];
+/** `stmt month` / `மாத அறிக்கை`. */
+export const MONTH_WORDS = ['month', 'monthly', 'மாத', 'மாதம்'];
 
 /** Words that alone switch the reply language. */
 export const LANGUAGE_WORDS: Record<string, 'ta' | 'en'> = {

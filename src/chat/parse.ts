@@ -1,6 +1,6 @@
 // The chat command parser: a pure function from one line of text (and the flower/slot vocabulary read
 // from the database) to a command or a reason it was refused. No I/O, no clock: easy to test by table.
-import { keywordOf, LANGUAGE_WORDS, UNIT_WORDS, type Keyword } from './keywords.js';
+import { keywordOf, LANGUAGE_WORDS, MONTH_WORDS, OPT_IN_WORDS, OPT_OUT_WORDS, UNIT_WORDS, type Keyword } from './keywords.js';
 import { dec } from '../domain/money.js';
 import { looksNumeric, parseDecimal, type NumberProblem } from './numbers.js';
 import type { Language } from '../domain/columns.js';
@@ -35,7 +35,10 @@ export type Command =
   | { kind: 'today' }
   | { kind: 'rates' }
   | { kind: 'help' }
-  | { kind: 'lang'; language: Language };
+  | { kind: 'lang'; language: Language }
+  | { kind: 'summary' }
+  | { kind: 'optOut'; what: 'rateCard' | 'monthlyStatement'; optOut: boolean }
+  | { kind: 'monthStatement' };
 
 export type ParseErrorCode =
   | 'empty'
@@ -168,11 +171,21 @@ function parseKeyword(keyword: Keyword, args: string[], original: string[]): Par
     case 'help':
       return { ok: true, command: { kind: 'help' } };
     case 'rates':
-      return { ok: true, command: { kind: 'rates' } };
+    case 'statement':
+    case 'stop':
+    case 'month':
+    case 'summary': {
+      const broadcast = parseBroadcastWords(keyword, args);
+      if (broadcast) return broadcast;
+      if (keyword === 'rates') return { ok: true, command: { kind: 'rates' } };
+      if (keyword !== 'statement') return { ok: false, error: 'unknown_command', word: keyword };
+      const f = farmerArg();
+      if (f.bad !== undefined || args.length > 1) return { ok: false, error: 'bad_farmer', word: f.bad ?? args[1] };
+      return { ok: true, command: { kind: 'statement', farmerCode: f.code } };
+    }
     case 'today':
       return { ok: true, command: { kind: 'today' } };
-    case 'balance':
-    case 'statement': {
+    case 'balance': {
       const f = farmerArg();
       if (f.bad !== undefined || args.length > 1) return { ok: false, error: 'bad_farmer', word: f.bad ?? args[1] };
       return { ok: true, command: { kind: keyword, farmerCode: f.code } };
@@ -208,6 +221,27 @@ function parseKeyword(keyword: Keyword, args: string[], original: string[]): Par
       return { ok: true, command: { kind: 'lang', language: lang } };
     }
   }
+}
+
+/** `summary`, `stop rates`, `rates on`, `விலை வேண்டாம்`, `stmt month`, `மாத அறிக்கை`, `stop stmt`; null: not one of these. */
+function parseBroadcastWords(keyword: Keyword, args: string[]): ParseResult | null {
+  const [a, ...more] = args;
+  const isRates = (w?: string) => w !== undefined && keywordOf(w) === 'rates';
+  const isStatement = (w?: string) => w !== undefined && keywordOf(w) === 'statement';
+  if (keyword === 'summary') return args.length === 0 ? { ok: true, command: { kind: 'summary' } } : null;
+  if (keyword === 'stop' && more.length === 0) {
+    if (isRates(a)) return { ok: true, command: { kind: 'optOut', what: 'rateCard', optOut: true } };
+    if (isStatement(a)) return { ok: true, command: { kind: 'optOut', what: 'monthlyStatement', optOut: true } };
+    return null;
+  }
+  if (keyword === 'month') return isStatement(a) && more.length === 0 ? { ok: true, command: { kind: 'monthStatement' } } : null;
+  if (args.length !== 1 || !a) return null;
+  const what = keyword === 'rates' ? 'rateCard' : keyword === 'statement' ? 'monthlyStatement' : null;
+  if (!what) return null;
+  if (OPT_OUT_WORDS.includes(a)) return { ok: true, command: { kind: 'optOut', what, optOut: true } };
+  if (OPT_IN_WORDS.includes(a)) return { ok: true, command: { kind: 'optOut', what, optOut: false } };
+  if (keyword === 'statement' && MONTH_WORDS.includes(a)) return { ok: true, command: { kind: 'monthStatement' } };
+  return null;
 }
 
 function parseEntry(farmerCode: string, tokens: string[], vocab: Vocabulary): ParseResult {

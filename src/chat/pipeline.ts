@@ -37,7 +37,7 @@ import { joinVerdicts } from './render.js';
 
 export interface ChatDeps {
   orm: MikroORM;
-  config: Pick<Config, 'marketTimeZone'>;
+  config: Pick<Config, 'marketTimeZone'> & Partial<Pick<Config, 'dataDir'>>;
   logger: Logger;
   statements?: StatementsPort;
   /** false: every message takes the full one-by-one path (tests compare the two). Default true. */
@@ -223,6 +223,7 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
     vocab,
     receipts: new Map(),
     statements: deps.statements,
+    dataDir: deps.config.dataDir,
     singleLine: lines.length === 1,
   };
   const verdicts = [];

@@ -7,7 +7,7 @@ import { translator } from '../i18n.js';
 import { parsedFonts, scriptRuns, shareLayouts, type FontName } from './fonts.js';
 import { displayDate, type StatementData, type StatementLine } from './statement-data.js';
 
-type Doc = PDFKit.PDFDocument;
+export type Doc = PDFKit.PDFDocument;
 interface DrawOptions {
   size?: number;
   bold?: boolean;
@@ -15,6 +15,8 @@ interface DrawOptions {
   /** Right or centre alignment within [x, x + width]. */
   width?: number;
   align?: 'left' | 'right' | 'center';
+  /** Shrink the text to fit `width` rather than run into the next column. */
+  fit?: boolean;
 }
 
 const PAGE = { width: 595.28, height: 841.89, margin: 40 };
@@ -27,9 +29,10 @@ const COLUMNS = [
   { key: 'date', x: 40, width: 68, align: 'left' },
   { key: 'slot', x: 112, width: 96, align: 'left' },
   { key: 'flower', x: 212, width: 118, align: 'left' },
-  { key: 'quantity', x: 330, width: 80, align: 'right' },
-  { key: 'rate', x: 414, width: 66, align: 'right' },
-  { key: 'amount', x: 484, width: RIGHT - 484, align: 'right' },
+  { key: 'quantity', x: 326, width: 76, align: 'right' },
+  { key: 'rate', x: 406, width: 64, align: 'right' },
+  // Wide enough for ₹15,00,00,000.00 at full size; a larger amount shrinks (fit) rather than touch the rate.
+  { key: 'amount', x: 476, width: RIGHT - 476, align: 'right' },
 ] as const;
 
 function fontFor(script: 'tamil' | 'latin', bold: boolean): FontName {
@@ -65,12 +68,44 @@ export interface RenderOptions {
 }
 let probe: RenderOptions['onRun'];
 
+/** UTF-16BE with its byte-order mark, as a PDF hex string: the text string form every reader takes. */
+export const pdfTextString = (text: string) =>
+  `<FEFF${Array.from({ length: text.length }, (_, i) => text.charCodeAt(i).toString(16).padStart(4, '0')).join('').toUpperCase()}>`;
+
+/**
+ * Draws with the run's real text attached as ActualText. The marked content sits inside pdfkit's own q … Q
+ * around BT … ET (pdfkit's markContent would put it outside, where the text's transformation is already
+ * undone, and poppler then loses the text): so the span is opened at BT and closed at ET.
+ */
+function withActualText(doc: Doc, text: string, drawRun: () => void) {
+  const d = doc as unknown as { addContent(s: string): unknown };
+  const write = d.addContent;
+  d.addContent = function (this: unknown, op: string) {
+    if (op === 'BT') write.call(this, `/Span << /Lang (ta) /ActualText ${pdfTextString(text)} >> BDC`);
+    const r = write.call(this, op);
+    if (op === 'ET') write.call(this, 'EMC');
+    return r;
+  };
+  try {
+    drawRun();
+  } finally {
+    d.addContent = write;
+  }
+}
+
 /** Draws one line of mixed Tamil/Latin text, each run in the font that has its glyphs. */
-function draw(doc: Doc, text: string, x: number, y: number, o: DrawOptions = {}) {
+export function draw(doc: Doc, text: string, x: number, y: number, o: DrawOptions = {}) {
   if (!text) return;
-  const size = o.size ?? 10;
+  let size = o.size ?? 10;
   // Each run is measured once: the widths place the runs after it and, summed, align the whole.
-  const runs = measure(doc, text, o);
+  let runs = measure(doc, text, o);
+  if (o.fit && o.width !== undefined) {
+    const w = runs.reduce((a, r) => a + r.width, 0);
+    if (w > o.width) {
+      size = (size * o.width) / w;
+      runs = measure(doc, text, { ...o, size });
+    }
+  }
   let cx = x;
   if (o.width !== undefined && o.align && o.align !== 'left') {
     let w = 0;
@@ -81,15 +116,20 @@ function draw(doc: Doc, text: string, x: number, y: number, o: DrawOptions = {})
   for (const run of runs) {
     probe?.({ text: run.text, font: run.font });
     useFont(doc, run.font, size);
+    // Tamil glyphs are drawn in visual order (the e-sign of கொ before the க), so text taken from the glyphs
+    // would read wrong: the run carries its real text as ActualText, which extraction, search and screen
+    // readers use instead.
     // One baseline for both fonts: their ascents differ, so top-aligned runs would not sit on one line.
     // textWidth: pdfkit would measure the run again only to underline or link it.
-    doc.text(run.text, cx, y + size * 0.95, { lineBreak: false, baseline: 'alphabetic', textWidth: run.width } as PDFKit.Mixins.TextOptions);
+    const put = () => doc.text(run.text, cx, y + size * 0.95, { lineBreak: false, baseline: 'alphabetic', textWidth: run.width } as PDFKit.Mixins.TextOptions);
+    if (run.font === 'tamil' || run.font === 'tamilBold') withActualText(doc, run.text, put);
+    else put();
     cx += run.width;
   }
 }
 
 /** A label in the reader's language with the other language in small grey beneath; returns its height. */
-function bilingual(doc: Doc, first: string, second: string, x: number, y: number, o: DrawOptions = {}) {
+export function bilingual(doc: Doc, first: string, second: string, x: number, y: number, o: DrawOptions = {}) {
   const size = o.size ?? 10;
   draw(doc, first, x, y, { ...o, size });
   draw(doc, second, x, y + size * 1.45, { ...o, size: size * 0.75, bold: false, color: GREY });
@@ -125,7 +165,15 @@ function layout(data: StatementData): Promise<Buffer> {
     margin: PAGE.margin,
     bufferPages: true,
     // A fixed date makes the same settlement render the same bytes.
-    info: { Title: data.settlementNumber ?? `Statement ${data.farmer.code}`, Author: data.market.name, CreationDate: fixedAt, ModDate: fixedAt },
+    // The reader's language and a title in it (viewers show the title, screen readers pick the voice).
+    lang: lang === 'ta' ? 'ta-IN' : 'en-IN',
+    displayTitle: true,
+    info: {
+      Title: `${t1(`statement.${data.kind === 'provisional' ? 'titleProvisional' : 'title'}`)} ${data.settlementNumber ?? data.farmer.code}`,
+      Author: lang === 'ta' ? data.market.nameTa : data.market.name,
+      CreationDate: fixedAt,
+      ModDate: fixedAt,
+    },
   });
   // pdfkit accepts a parsed fontkit font (its types only list paths and buffers).
   for (const [name, font] of Object.entries(parsedFonts())) doc.registerFont(name, font as unknown as Buffer);
@@ -198,7 +246,7 @@ function layout(data: StatementData): Promise<Buffer> {
       rate: formatRupees(line.rate),
       amount: formatRupees(line.amount),
     };
-    for (const c of COLUMNS) draw(doc, cells[c.key], c.x, y, { size: 9.5, width: c.width, align: c.align });
+    for (const c of COLUMNS) draw(doc, cells[c.key], c.x, y, { size: 9.5, width: c.width, align: c.align, fit: true });
     y += 17;
   });
 

@@ -91,13 +91,15 @@ describe('foreign keys', () => {
         where con.contype = 'f' and ns.nspname = current_schema() order by 1, 2`,
     );
     // 20 before settlement_items.daily_entry_id went (an entry is its own settlement line); 20 again with
-    // user_sessions.user_id.
-    expect(fks.length).toBe(20);
+    // user_sessions.user_id, 21 with farmer_broadcast_preferences.farmer_id.
+    expect(fks.length).toBe(21);
     await sql(t.db, `insert into user_sessions (user_id, expires_at) select id, now() + interval '1 hour' from users order by email limit 1`);
+    await sql(t.db, `insert into farmer_broadcast_preferences (farmer_id, rate_card_opt_out) select id, true from farmers limit 1 on conflict do nothing`);
     for (const fk of fks) {
-      const row = await sql<{ id: string }>(t.db, `select id::text as id from "${fk.table_name}" where "${fk.column_name}" is not null limit 1`);
+      // ctid: every table has one, also those whose key is not called id.
+      const row = await sql<{ id: string }>(t.db, `select ctid::text as id from "${fk.table_name}" where "${fk.column_name}" is not null limit 1`);
       expect(row.length, `${fk.table_name}.${fk.column_name} needs a row`).toBe(1);
-      const code = await sqlErrorCode(t.db, `update "${fk.table_name}" set "${fk.column_name}" = gen_random_uuid() where id::text = ?`, [row[0]!.id]);
+      const code = await sqlErrorCode(t.db, `update "${fk.table_name}" set "${fk.column_name}" = gen_random_uuid() where ctid::text = ?`, [row[0]!.id]);
       expect(code, `${fk.table_name}.${fk.column_name}`).toBe('23503');
       // Ledger history is never silently unlinked: only the outbox may lose its farmer/user link.
       if (fk.table_name !== 'notifications') expect(fk.delete_rule, `${fk.table_name}.${fk.column_name}`).toMatch(/restrict|no action/);

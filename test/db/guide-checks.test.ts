@@ -72,6 +72,7 @@ describe("the guide's referential integrity check", () => {
       'daily_entries->settlements.id',
       'daily_entries->time_slots.id',
       'daily_entries->users.id',
+      'farmer_broadcast_preferences->farmers.id',
       'market_rates->flower_types.id',
       'market_rates->time_slots.id',
       'market_rates->users.id',

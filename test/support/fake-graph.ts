@@ -50,6 +50,17 @@ export interface FakeGraph {
 
 export const GRAPH_VERSION = 'v21.0';
 
+/** The titles and details Meta really answers with for the codes the tests script (from Meta's error-code reference and real responses). */
+export const META_ERRORS: Record<number, { message: string; details: string }> = {
+  131026: { message: 'Message Undeliverable.', details: 'Message Undeliverable.' },
+  131047: { message: 'Re-engagement message', details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.' },
+  131048: { message: 'Spam rate limit hit', details: 'Message failed to send because there are restrictions on how many messages can be sent from this phone number.' },
+  131051: { message: 'Unsupported message type', details: 'Message type is not currently supported.' },
+  131056: { message: '(Business Account, Consumer Account) pair rate limit hit', details: 'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.' },
+  130429: { message: 'Rate limit hit', details: 'Cloud API message throughput has been reached.' },
+  132001: { message: 'Template name does not exist in the translation', details: 'template name (ledger_update) does not exist in ta' },
+};
+
 export async function startFakeGraph(): Promise<FakeGraph> {
   let counter = 0;
   const state = {
@@ -59,23 +70,18 @@ export async function startFakeGraph(): Promise<FakeGraph> {
     down: null as FakeGraph['down'],
   };
   const app = new Hono();
-  // Meta's own wording for the rate limits the outbox must survive; other codes get a generic text.
-  const REAL: Record<number, { title: string; details: string }> = {
-    131056: {
-      title: '(Business Account, Consumer Account) pair rate limit hit',
-      details: 'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.',
-    },
-    130429: { title: 'Rate limit hit', details: 'Cloud API message throughput has been reached.' },
+  const metaError = (status: number, code: number | undefined, message?: string) => {
+    const real = code !== undefined ? META_ERRORS[code] : undefined;
+    return {
+      error: {
+        message: `(#${code ?? status}) ${message ?? real?.message ?? 'Scripted failure'}`,
+        type: 'OAuthException',
+        code: code ?? status,
+        error_data: { messaging_product: 'whatsapp', details: message ?? real?.details ?? 'Scripted failure' },
+        fbtrace_id: 'AazZ2lmr-fake',
+      },
+    };
   };
-  const metaError = (status: number, code: number | undefined, message = 'Scripted failure') => ({
-    error: {
-      message: `(#${code ?? status}) ${(code && REAL[code]?.title) || message}`,
-      type: 'OAuthException',
-      code: code ?? status,
-      error_data: { messaging_product: 'whatsapp', details: (code && REAL[code]?.details) || message },
-      fbtrace_id: 'AazZ2lmr-fake',
-    },
-  });
 
   app.post(`/${GRAPH_VERSION}/:phoneNumberId/messages`, async (c) => {
     const body = (await c.req.json()) as RecordedMessage['body'];

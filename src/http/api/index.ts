@@ -7,6 +7,8 @@ import type { Sessions } from '../auth/session.js';
 import type { AppEnv } from '../types.js';
 import { advancesResource } from './advances.routes.js';
 import { entriesResource } from './entries.routes.js';
+import { jobsResource } from './jobs.routes.js';
+import { notificationsResource } from './notifications.routes.js';
 import { farmersResource } from './farmers.routes.js';
 import { flowerTypesResource } from './flower-types.routes.js';
 import { ratesResource } from './rates.routes.js';
@@ -30,6 +32,8 @@ export const API_RESOURCES: ApiResource[] = [
   settlementsResource,
   securityLogsResource,
   usersResource,
+  jobsResource,
+  notificationsResource,
 ];
 
 export function apiRoutes(deps: AppDeps, sessions: Sessions, resources: ApiResource[] = API_RESOURCES) {

@@ -1,0 +1,35 @@
+// The figures of a market day for the admins' day-end summary: deliveries by flower, advances waiting, the
+// messages that failed (by Meta's code) and the last backup run. Facts only; the words are made in src/jobs.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { CashAdvance } from '../advances/cash-advance.entity.js';
+import { dayTotals, type DayTotal } from '../entries/entries.service.js';
+import { lastJobRuns, type JobRunFacts } from '../jobs/job-runs.js';
+import { failuresByCode } from '../notifications/failures.js';
+import { sum } from '../money.js';
+
+export interface DayFigures {
+  date: string;
+  flowers: DayTotal[];
+  entries: number;
+  total: string;
+  net: string;
+  advancesWaiting: { count: number; amount: string };
+  failed: { code: string | null; count: number }[];
+  backup: JobRunFacts | null;
+}
+
+/** `dayStart`/`dayEnd`: the market day's bounds as instants (the caller knows the market's zone). */
+export async function dayFigures(em: EntityManager, date: string, dayStart: Date, dayEnd: Date): Promise<DayFigures> {
+  const flowers = await dayTotals(em, date);
+  const pending = await em.find(CashAdvance, { status: 'pending' }, { fields: ['id', 'amount'] });
+  return {
+    date,
+    flowers,
+    entries: flowers.reduce((n, f) => n + f.entries, 0),
+    total: sum(flowers.map((f) => f.totalAmount)),
+    net: sum(flowers.map((f) => f.netAmount)),
+    advancesWaiting: { count: pending.length, amount: sum(pending.map((a) => a.amount)) },
+    failed: await failuresByCode(em, dayStart, dayEnd),
+    backup: (await lastJobRuns(em, ['daily-backup'])).get('daily-backup') ?? null,
+  };
+}
