@@ -13,6 +13,8 @@ function actionsInSource(dir: string): Set<string> {
     for (const m of text.matchAll(/action: '([a-z_.]+)'/g)) found.add(m[1]!);
     for (const m of text.matchAll(/audit\(tx, '([a-z_.]+)'/g)) found.add(m[1]!);
     for (const m of text.matchAll(/insert into security_logs \([^)]*\)\s*select '([a-z_.]+)'/g)) found.add(m[1]!);
+    // Set-based writers hand securityLogInsert() a select whose first column is the action.
+    for (const m of text.matchAll(/sql`select '([a-z_.]+)'/g)) found.add(m[1]!);
   }
   return found;
 }

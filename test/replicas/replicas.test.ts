@@ -32,7 +32,7 @@ describe.skipIf(!serverUrl)('replicas on one PostgreSQL server (skipped on the e
       }
       // One of them migrated and seeded; the other waited and found nothing to do.
       const applied = procs.flatMap((p) => p.lines.filter((l) => l.msg === 'migrations applied'));
-      const seeded = procs.flatMap((p) => p.lines.filter((l) => l.msg === 'reference data seeded on a new database'));
+      const seeded = procs.flatMap((p) => p.lines.filter((l) => l.msg === 'reference data and sample market seeded on a new database'));
       expect(applied).toHaveLength(1);
       expect(seeded).toHaveLength(1);
       const check = await openDatabase({ databaseUrl: scratch.url, dataDir: '/tmp', dbPoolSize: 1 });
