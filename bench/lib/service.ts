@@ -61,6 +61,9 @@ export async function startBenchService(opts: { databaseUrl: string; graphUrl: s
       WHATSAPP_ACCESS_TOKEN: 'bench-token',
       WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
       WHATSAPP_API_BASE_URL: opts.graphUrl,
+      // The fake Graph API enforces no pair limit, and a scheduled job's catch-up must not land inside a stage.
+      OUTBOX_PAIR_GAP_MS: '0',
+      JOBS_ENABLED: 'false',
       ...opts.env,
     },
   });
