@@ -1,5 +1,6 @@
 // Many replicas, one ledger (#17): processes and service instances sharing one PostgreSQL server. These need a
 // server: the embedded database belongs to one process, so there is nothing to share there.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/orm.js';
 import { createChannel } from '../../src/channels/create-channel.js';
@@ -109,6 +110,34 @@ describe.skipIf(!serverUrl)('replicas on one PostgreSQL server (skipped on the e
         return rows.length === 40 && rows.every((r) => r.status === 'sent') ? rows : null;
       }, 'all 40 replies sent');
       expect(replies).toHaveLength(40);
+    });
+
+    it('an undo that reaches replica B while replica A is still recording the entry waits for that entry', async () => {
+      // Replica A is held inside its entry's transaction (the farmer row is locked here) while the undo reaches B.
+      // A per-message claim would run the undo at once, before the entry exists, and the entry would stay active.
+      const blocker = new pg.Client({ connectionString: t.db.url });
+      await blocker.connect();
+      const lockWaiters = async () =>
+        (await blocker.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0]!.n;
+      const outcome = async (id: string) =>
+        (await sql<{ outcome: string | null }>(t.db, `select outcome from inbound_messages where provider_message_id = ?`, [id]))[0]?.outcome ?? null;
+      let entryId = '';
+      let undoId = '';
+      try {
+        await blocker.query('begin');
+        await blocker.query(`select 1 from farmers where farmer_code = 'FAR003' for update`);
+        entryId = await send(services[0]!.port, 'FAR003 malli 2 @100');
+        await eventually(async () => (await lockWaiters()) >= 1, 'replica A waiting on the farmer row');
+        undoId = await send(services[1]!.port, 'undo');
+        // Either B waits behind A's claim (in order), or it has already run the undo (out of order).
+        await eventually(async () => (await lockWaiters()) >= 2 || (await outcome(undoId)) !== null, 'replica B waiting, or done');
+      } finally {
+        await blocker.query('commit');
+        await blocker.end();
+      }
+      await eventually(async () => (await outcome(entryId)) !== null && (await outcome(undoId)) !== null, 'both processed');
+      const [entry] = await sql<{ status: string }>(t.db, `select status from daily_entries where source_message_id = ?`, [entryId]);
+      expect(entry!.status).toBe('voided');
     });
   });
 
