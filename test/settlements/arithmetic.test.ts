@@ -110,9 +110,9 @@ describe('a week with an advance larger than its earnings', () => {
     await settlePeriod(t.db.orm, { period: W45, timeZone: TZ, now: NOW, farmerCodes: [code] });
     await settlePeriod(t.db.orm, { period: W46, timeZone: TZ, now: NOW, farmerCodes: [code] });
     const admin = (await run<{ id: string }>(t.db, `select id from users where email = 'admin@malar.com'`))[0]!.id;
-    const paid1 = await markSettlementPaid(t.db.orm.em.fork(), { farmerCode: code, reference: 'UPI-1', paidByUserId: admin });
+    const paid1 = await markSettlementPaid(t.db.orm.em.fork(), { farmerCode: code, reference: 'UPI-1', actor: { userId: admin, role: 'admin', channel: 'web' } });
     expect(paid1).toMatchObject({ settlementNumber: `S-2026W45-${code}`, netPayable: '0.00' });
-    const paid2 = await markSettlementPaid(t.db.orm.em.fork(), { farmerCode: code, reference: 'UPI-2', paidByUserId: admin });
+    const paid2 = await markSettlementPaid(t.db.orm.em.fork(), { farmerCode: code, reference: 'UPI-2', actor: { userId: admin, role: 'admin', channel: 'web' } });
     // Balance = entries 5134.31 + 483.12 + 2220.00 = 7837.43 − advances 7000.00 − paid 837.43 = 0.00.
     expect(paid2).toMatchObject({ settlementNumber: `S-2026W46-${code}`, netPayable: '837.43', currentBalance: '0.00' });
     const [f] = await run<Record<string, string>>(t.db, `select total_settlements::text ts, total_advances::text ta from farmers where farmer_code = $1`, [code]);
