@@ -2,6 +2,7 @@
 // morning recorded by staff1 through the real entry service, and an advance. Deterministic, and idempotent:
 // each lot has a fixed message id, so a second run adds nothing.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { StaffActor } from '../src/domain/audit/actor.js';
 import { entryFarmer, recordEntries } from '../src/domain/entries/record-entries.js';
 import { recordAdvance } from '../src/domain/advances/advances.service.js';
 import { CashAdvance } from '../src/domain/advances/cash-advance.entity.js';
@@ -36,7 +37,7 @@ function marketInstant(date: string, time: string, timeZone: string): Date {
 
 export async function seedDemoData(em: EntityManager, options: { marketTimeZone: string; now?: Date }): Promise<string[]> {
   const staff = await em.findOneOrFail(User, { email: 'staff1@malar.com' });
-  const actor = { userId: staff.id, role: staff.role, phone: staff.phone };
+  const actor: StaffActor = { userId: staff.id, role: staff.role, phone: staff.phone, channel: 'cli' };
   const farmers = await em.find(Farmer, { farmerCode: { $in: ['FAR001', 'FAR002', 'FAR003'] } }, { orderBy: { farmerCode: 'asc' } });
   const flowers = await em.find(FlowerType, { isActive: true }, { orderBy: { code: 'asc' } });
   const slots = await em.find(TimeSlot, { isActive: true }, { orderBy: { sortOrder: 'asc' } });

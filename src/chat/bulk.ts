@@ -18,7 +18,7 @@ import { rateInForceSql, rateKey } from '../domain/rates/rate.service.js';
 import type { SlotInfo } from '../domain/slots/slot.service.js';
 import type { UserRole } from '../domain/users/user.entity.js';
 import { translator } from '../i18n.js';
-import { chooseSender, senderLanguage } from './identify.js';
+import { chatActor, chooseSender, senderLanguage } from './identify.js';
 import { parseLine, type Command, type Vocabulary } from './parse.js';
 import { addToReceipt, receiptNotifications, type ReceiptBook } from './receipts.js';
 import { entryFigures, feeText, joinVerdicts, money } from './render.js';
@@ -163,7 +163,7 @@ export async function resolvePlain(
       works.push(null);
       continue;
     }
-    const actor = { userId: user.id, role: user.role, phone: sender.phone };
+    const actor = chatActor(user, sender.phone);
     const lines: BulkLine[] = [];
     for (const l of plan.lines) {
       const farmer = byCode.get(l.command.farmerCode.toUpperCase());

@@ -10,7 +10,8 @@ import type { Language } from '../domain/columns.js';
 import { recordSecurityEvent } from '../domain/audit/audit.service.js';
 import { recordAdvance } from '../domain/advances/advances.service.js';
 import { getBalance } from '../domain/balances/balances.service.js';
-import { dayTotals, undoLastEntry, voidEntry, type Actor } from '../domain/entries/entries.service.js';
+import type { StaffActor } from '../domain/audit/actor.js';
+import { dayTotals, undoLastEntry, voidEntry } from '../domain/entries/entries.service.js';
 import { entryFarmer, recordEntries } from '../domain/entries/record-entries.js';
 import { findActiveFarmer } from '../domain/farmers/farmer.service.js';
 import { Farmer } from '../domain/farmers/farmer.entity.js';
@@ -19,7 +20,7 @@ import { dec, sum } from '../domain/money.js';
 import { ratesInForce } from '../domain/rates/rate.service.js';
 import { getDecimalSetting } from '../domain/settings/settings.service.js';
 import { User } from '../domain/users/user.entity.js';
-import type { Sender } from './identify.js';
+import { chatActor, type Sender } from './identify.js';
 import { flowerHint, type Command, type ParseResult, type Vocabulary } from './parse.js';
 import { addToReceipt, receiptFarmer, type ReceiptBook, type ReceiptItem } from './receipts.js';
 import { entryFigures, feeText, marketDate, money, nameIn, quantity, unitWord } from './render.js';
@@ -33,7 +34,7 @@ export interface StatementsPort {
     request: { farmerId: string; requesterPhone: string; language: Language; actorUserId: string | null },
   ): Promise<string>;
   /** Marks the farmer's latest finalized settlement paid; returns the reply text. */
-  markPaid(em: EntityManager, request: { farmerId: string; reference: string; actor: Actor; language: Language }): Promise<string>;
+  markPaid(em: EntityManager, request: { farmerId: string; reference: string; actor: StaffActor; language: Language }): Promise<string>;
 }
 
 export interface Verdict {
@@ -60,9 +61,9 @@ export interface LineContext {
 
 const refusal = (code: string, details: Record<string, unknown> = {}) => new AppError(code, code, 403, { ...details, refusal: true });
 
-function actorOf(sender: Sender): Actor {
+function actorOf(sender: Sender): StaffActor {
   if (!sender.user) throw refusal('STAFF_ONLY');
-  return { userId: sender.user.id, role: sender.user.role, phone: sender.phone };
+  return chatActor(sender.user, sender.phone);
 }
 
 /** A farmer the sender may see: staff any, a farmer only themself. No code: the sender's own farmer row. */
@@ -104,8 +105,7 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
     if (details.refusal) {
       recordSecurityEvent(ctx.em, {
         action: 'chat.refused',
-        actorUserId: ctx.sender.user?.id ?? null,
-        actorPhone: ctx.sender.phone,
+        actor: chatActor(ctx.sender.user, ctx.sender.phone),
         entity: 'inbound_message',
         entityId: ctx.providerMessageId,
         details: { code: err.code, command: parsed.command.kind, line: lineNo, ...details },

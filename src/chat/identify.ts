@@ -1,8 +1,9 @@
 // Who sent a message, by phone: staff/admin (users), farmer, both (one phone may be staff and farmer), or nobody.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Actor, StaffActor } from '../domain/audit/actor.js';
 import type { Language } from '../domain/columns.js';
 import { Farmer } from '../domain/farmers/farmer.entity.js';
-import { User } from '../domain/users/user.entity.js';
+import { User, type UserRole } from '../domain/users/user.entity.js';
 
 export interface Sender {
   phone: string;
@@ -33,3 +34,13 @@ export async function identifySender(em: EntityManager, phone: string): Promise<
 }
 
 export const isStaff = (s: Sender) => s.user !== null;
+
+/**
+ * The sender as the domain's Actor, built here once for the chat layer (the one-by-one path and the bulk
+ * planner): their phone, and their user when they are staff. No address or agent on this channel.
+ */
+export function chatActor(user: { id: string; role: UserRole }, phone: string): StaffActor;
+export function chatActor(user: { id: string; role: UserRole } | null, phone: string): Actor;
+export function chatActor(user: { id: string; role: UserRole } | null, phone: string): Actor {
+  return { userId: user?.id ?? null, role: user?.role ?? null, phone, channel: 'chat' };
+}

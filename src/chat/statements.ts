@@ -28,8 +28,7 @@ export function settlementStatements(options: { timeZone: string; now?: () => Da
       const paid = await paySettlement(em, {
         farmerCode: farmer.farmerCode,
         reference: request.reference,
-        paidByUserId: request.actor.userId,
-        actorPhone: request.actor.phone,
+        actor: request.actor,
       });
       return translator(request.language)('chat.paidConfirmed', {
         number: paid.settlementNumber,

@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppDeps } from '../app.js';
-import type { Actor } from '../domain/audit/actor.js';
+import type { Actor, StaffActor } from '../domain/audit/actor.js';
 import type { AppEnv } from './types.js';
 
 /** A request-scoped EntityManager: no identity map shared between requests. */
@@ -18,16 +18,20 @@ export function clientIp(c: Context<AppEnv>, trustProxy: boolean): string | null
   return env?.incoming?.socket?.remoteAddress ?? null;
 }
 
+/** The request's Actor, built here once: the signed-in user (if any), the client's address and agent. */
 export function actorOf(c: Context<AppEnv>, deps: AppDeps): Actor {
+  const user = c.get('user');
   return {
-    userId: c.get('user')?.id ?? null,
-    ipAddress: clientIp(c, deps.config.trustProxy),
+    userId: user?.id ?? null,
+    role: user?.role ?? null,
+    ip: clientIp(c, deps.config.trustProxy),
     userAgent: c.req.header('user-agent')?.slice(0, 500) ?? null,
+    channel: 'web',
   };
 }
 
 /** The signed-in user as the ledger services see them (role decides what they may do). Only behind requireRole. */
-export function officeActor(c: Context<AppEnv>, deps: AppDeps) {
+export function officeActor(c: Context<AppEnv>, deps: AppDeps): StaffActor {
   const user = c.get('user');
   if (!user) throw new Error('officeActor() used on a route without requireRole()');
   return { ...actorOf(c, deps), userId: user.id, role: user.role };

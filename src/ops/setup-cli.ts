@@ -38,7 +38,7 @@ const OPTIONS = {
 
 export const MIN_PASSWORD_LENGTH = 10;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const SETUP_ACTOR: Actor = { userId: null, ipAddress: null, userAgent: 'npm run setup' };
+const SETUP_ACTOR: Actor = { userId: null, role: null, ip: null, userAgent: 'npm run setup', channel: 'cli' };
 
 /** A checker returns the value to keep (normalised) or throws a message. */
 type Check = (v: string) => string;

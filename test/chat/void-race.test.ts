@@ -24,7 +24,7 @@ describe('cancelling one entry twice at once', () => {
     const [before] = await sql<{ b: string }>(t.db, `select current_balance::text as b from farmers where farmer_code = ?`, [farmer.code]);
     expect(before!.b).toBe('783.75');
 
-    const actor = { userId: admin.id, role: 'admin' as const, phone: admin.phone };
+    const actor = { userId: admin.id, role: 'admin' as const, phone: admin.phone, channel: 'chat' as const };
     const attempt = () =>
       t.db.orm.em
         .fork()

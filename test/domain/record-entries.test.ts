@@ -25,7 +25,7 @@ afterAll(async () => {
 
 async function conversation(n: number, oneCallEach: boolean) {
   const staff = await createStaff(t, `+91985000${n}001`);
-  const actor = { userId: staff.id, role: 'staff' as const, phone: staff.phone };
+  const actor = { userId: staff.id, role: 'staff' as const, phone: staff.phone, channel: 'chat' as const };
   const a = await createFarmer(t);
   const b = await createFarmer(t, { commissionRate: '4.00' });
   const flowers = await activeFlowers(t.db.orm.em.fork());
@@ -99,7 +99,7 @@ describe('recordEntries: one line per call or many in one call', () => {
     const err = await t.db.orm.em
       .fork()
       .transactional((tx) =>
-        recordEntries(tx, { userId: staff.id, role: 'staff', phone: staff.phone }, [{ ...base, rate: '200', sourceMessageId: 'nr-1' }, { ...base, rate: null, sourceMessageId: 'nr-2' }], { timeZone: TZ }),
+        recordEntries(tx, { userId: staff.id, role: 'staff', phone: staff.phone, channel: 'chat' }, [{ ...base, rate: '200', sourceMessageId: 'nr-1' }, { ...base, rate: null, sourceMessageId: 'nr-2' }], { timeZone: TZ }),
       )
       .catch((e: { code?: string }) => e);
     expect((err as { code?: string }).code).toBe('NO_RATE');

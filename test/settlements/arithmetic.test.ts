@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { settlePeriod } from '../../src/domain/settlements/settlement.service.js';
 import { paySettlement as markSettlementPaid } from '../../src/chat/payments.js';
+import { statementDocument } from '../../src/outbox/documents.js';
+import { inlineRenderer } from '../../src/pdf/render-pool.js';
 import { NOW, TZ, W45, W46, addAdvance, addEntry, addFarmer, ledgerProblems, run } from './fixture.js';
 
 let t: TestDatabase;
@@ -85,11 +87,13 @@ describe('a week with an advance larger than its earnings', () => {
   });
 
   it('queued one statement per settlement for the farmer', async () => {
-    const rows = await run<{ payload: { settlementId: string; filename: string; caption: string } }>(
+    const rows = await run<{ payload: { settlementId: string; filename: string; language: 'ta' | 'en'; caption?: string } }>(
       t.db, `select n.payload from notifications n join farmers f on f.id = n.farmer_id where f.farmer_code = $1 and n.type = 'statement' order by n.id`, [code]);
     expect(rows.map((r) => r.payload.filename)).toEqual([`S-2026W45-${code}.pdf`, `S-2026W46-${code}.pdf`]);
-    // Tamil caption (the farmer's language) with Indian grouping.
-    expect(rows[1]!.payload.caption).toBe(`09-11-2026 முதல் 15-11-2026 வரையிலான கணக்கு அறிக்கை S-2026W46-${code}: நிகரத் தொகை ₹837.43`);
+    // The row holds facts (which statement, the farmer's language); the caption is worded when it is sent:
+    // Tamil (the farmer's language) with Indian grouping.
+    expect(rows[1]!.payload).toEqual({ settlementId: expect.any(String), filename: `S-2026W46-${code}.pdf`, language: 'ta' });
+    expect((await statementDocument(t.db.orm.em.fork(), rows[1]!.payload, TZ, inlineRenderer)).caption).toBe(`09-11-2026 முதல் 15-11-2026 வரையிலான கணக்கு அறிக்கை S-2026W46-${code}: நிகரத் தொகை ₹837.43`);
   });
 
   it('keeps settled entries and settlement figures immutable', async () => {
@@ -110,9 +114,9 @@ describe('a week with an advance larger than its earnings', () => {
     await settlePeriod(t.db.orm, { period: W45, timeZone: TZ, now: NOW, farmerCodes: [code] });
     await settlePeriod(t.db.orm, { period: W46, timeZone: TZ, now: NOW, farmerCodes: [code] });
     const admin = (await run<{ id: string }>(t.db, `select id from users where email = 'admin@malar.com'`))[0]!.id;
-    const paid1 = await markSettlementPaid(t.db.orm.em.fork(), { farmerCode: code, reference: 'UPI-1', paidByUserId: admin });
+    const paid1 = await markSettlementPaid(t.db.orm.em.fork(), { farmerCode: code, reference: 'UPI-1', actor: { userId: admin, role: 'admin', channel: 'web' } });
     expect(paid1).toMatchObject({ settlementNumber: `S-2026W45-${code}`, netPayable: '0.00' });
-    const paid2 = await markSettlementPaid(t.db.orm.em.fork(), { farmerCode: code, reference: 'UPI-2', paidByUserId: admin });
+    const paid2 = await markSettlementPaid(t.db.orm.em.fork(), { farmerCode: code, reference: 'UPI-2', actor: { userId: admin, role: 'admin', channel: 'web' } });
     // Balance = entries 5134.31 + 483.12 + 2220.00 = 7837.43 − advances 7000.00 − paid 837.43 = 0.00.
     expect(paid2).toMatchObject({ settlementNumber: `S-2026W46-${code}`, netPayable: '837.43', currentBalance: '0.00' });
     const [f] = await run<Record<string, string>>(t.db, `select total_settlements::text ts, total_advances::text ta from farmers where farmer_code = $1`, [code]);

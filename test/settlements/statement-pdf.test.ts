@@ -12,6 +12,7 @@ import { settlePeriod } from '../../src/domain/settlements/settlement.service.js
 import { parsePeriod } from '../../src/domain/settlements/period.js';
 import { inlineRenderer } from '../../src/pdf/render-pool.js';
 import { renderStatementDocument, requestStatement, settlementStatementData } from '../../src/domain/settlements/statement.service.js';
+import { statementDocument } from '../../src/outbox/documents.js';
 import { renderStatementPdf } from '../../src/pdf/statement.js';
 import { FONT_DIR, FONT_FILES, type FontName } from '../../src/pdf/fonts.js';
 import { addAdvance, addEntry, addFarmer, ledgerProblems, run } from './fixture.js';
@@ -78,7 +79,7 @@ describe('the PDF statement', () => {
   });
 
   it('reads back the right numbers and embeds the shipped fonts', async () => {
-    const doc = await renderStatementDocument(t.db.orm.em.fork(), { settlementId }, TZ, inlineRenderer);
+    const doc = await statementDocument(t.db.orm.em.fork(), { settlementId }, TZ, inlineRenderer);
     expect(doc.mimeType).toBe('application/pdf');
     expect(doc.filename).toBe('S-2026W45-FAR101.pdf');
     expect(doc.bytes.subarray(0, 5).toString()).toBe('%PDF-');
@@ -91,6 +92,13 @@ describe('the PDF statement', () => {
     // The same settlement renders the same bytes.
     const again = await renderStatementDocument(t.db.orm.em.fork(), { settlementId }, TZ, inlineRenderer);
     expect(again.bytes.equals(doc.bytes)).toBe(true);
+  });
+
+  it('words the caption when sent, in the language queued; a caption stored by an older row is sent as it is', async () => {
+    const english = await statementDocument(t.db.orm.em.fork(), { settlementId, language: 'en' }, TZ, inlineRenderer);
+    expect(english.caption).toBe('Statement S-2026W45-FAR101 for 02-11-2026 to 08-11-2026: net payable ₹1,19,036.81');
+    const stored = await statementDocument(t.db.orm.em.fork(), { settlementId, language: 'en', caption: 'Queued before the change' }, TZ, inlineRenderer);
+    expect(stored.caption).toBe('Queued before the change');
   });
 
   it('renders to a PNG with pdftoppm', async () => {

@@ -4,8 +4,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import { applyBalanceChanges, getBalance } from '../balances/balances.service.js';
-import type { Actor } from '../entries/entries.service.js';
-import type { OfficeActor } from '../entries/entries.service.js';
+import type { StaffActor } from '../audit/actor.js';
+import { withPhone } from '../entries/entries.service.js';
 import { Farmer } from '../farmers/farmer.entity.js';
 import { dec, rupees } from '../money.js';
 import { offsetOf, type Page, type PageRequest } from '../paging.js';
@@ -19,7 +19,7 @@ export interface NewAdvance {
   farmer: Farmer;
   amount: string;
   reason: string | null;
-  actor: Actor;
+  actor: StaffActor;
   at: Date;
   sourceMessageId: string | null;
 }
@@ -43,10 +43,7 @@ export async function recordAdvance(em: EntityManager, input: NewAdvance): Promi
   if (approved) await applyBalanceChanges(em, [{ farmerId: input.farmer.id, advances: amount }]);
   recordSecurityEvent(em, {
     action: 'advance.create',
-    actorUserId: input.actor.userId,
-    actorPhone: input.actor.phone,
-    ipAddress: input.actor.ipAddress ?? null,
-    userAgent: input.actor.userAgent ?? null,
+    actor: input.actor,
     entity: 'cash_advance',
     entityId: advance.id,
     details: { farmer: input.farmer.farmerCode, amount, status: advance.status, limit },
@@ -74,19 +71,18 @@ export interface AdvanceView {
 export async function recordOfficeAdvance(
   em: EntityManager,
   input: { farmerId: string; amount: string; reason: string | null; at: Date },
-  actor: OfficeActor,
+  actor: StaffActor,
   tell?: AdvanceNotice,
 ): Promise<AdvanceView> {
   const id = await em.transactional(async (tx) => {
     const farmer = await tx.findOne(Farmer, input.farmerId);
     if (!farmer) throw new AppError('FARMER_NOT_FOUND', 'No such farmer', 404);
     if (!farmer.isActive) throw new AppError('FARMER_INACTIVE', `Farmer ${farmer.farmerCode} is not active`, 409, { farmerCode: farmer.farmerCode });
-    const user = await tx.findOneOrFail(User, actor.userId);
     const advance = await recordAdvance(tx, {
       farmer,
       amount: input.amount,
       reason: input.reason,
-      actor: { userId: user.id, role: actor.role, phone: user.phone, ipAddress: actor.ipAddress, userAgent: actor.userAgent },
+      actor: await withPhone(tx, actor),
       at: input.at,
       sourceMessageId: null,
     });
@@ -97,7 +93,7 @@ export async function recordOfficeAdvance(
 }
 
 /** A pending advance becomes approved: the farmer's totals move, the audit row and the farmer's notice go with it. */
-export async function approveAdvance(em: EntityManager, input: { advanceId: string; at: Date }, actor: OfficeActor, tell?: AdvanceNotice): Promise<AdvanceView> {
+export async function approveAdvance(em: EntityManager, input: { advanceId: string; at: Date }, actor: StaffActor, tell?: AdvanceNotice): Promise<AdvanceView> {
   await em.transactional(async (tx) => {
     const advance = await pendingAdvance(tx, input.advanceId);
     advance.status = 'approved';
@@ -116,7 +112,7 @@ export async function approveAdvance(em: EntityManager, input: { advanceId: stri
 export async function rejectAdvance(
   em: EntityManager,
   input: { advanceId: string; reason: string; at: Date },
-  actor: OfficeActor,
+  actor: StaffActor,
   tell?: AdvanceNotice,
 ): Promise<AdvanceView> {
   const reason = input.reason.trim();
@@ -142,12 +138,10 @@ async function pendingAdvance(tx: EntityManager, id: string): Promise<CashAdvanc
   return advance;
 }
 
-function audit(tx: EntityManager, action: string, advance: CashAdvance, actor: OfficeActor, old: object, now: object) {
+function audit(tx: EntityManager, action: string, advance: CashAdvance, actor: StaffActor, old: object, now: object) {
   recordSecurityEvent(tx, {
     action,
-    actorUserId: actor.userId,
-    ipAddress: actor.ipAddress,
-    userAgent: actor.userAgent,
+    actor,
     entity: 'cash_advance',
     entityId: advance.id,
     details: { farmer: (advance.farmer as Farmer).farmerCode, amount: rupees(advance.amount), old, new: now },

@@ -1,9 +1,12 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Actor } from './actor.js';
 import { SecurityLog } from './security-log.entity.js';
 
 export interface SecurityEvent {
   action: string;
+  /** Who did it: fills actorUserId, actorPhone, ipAddress and userAgent (an explicit field below wins). */
+  actor?: Actor | null;
   actorUserId?: string | null;
   actorPhone?: string | null;
   entity?: string | null;
@@ -11,6 +14,25 @@ export interface SecurityEvent {
   details?: Record<string, unknown> | null;
   ipAddress?: string | null;
   userAgent?: string | null;
+}
+
+/** The audit row's actor columns from an Actor: the one place they are taken from it. */
+export const actorColumns = (actor: Actor | null | undefined) => ({
+  actorUserId: actor?.userId ?? null,
+  actorPhone: actor?.phone ?? null,
+  ipAddress: actor?.ip ?? null,
+  userAgent: actor?.userAgent ?? null,
+});
+
+/** An event with its actor folded into the actor columns. */
+function columns(event: SecurityEvent) {
+  const a = actorColumns(event.actor);
+  return {
+    actorUserId: event.actorUserId !== undefined ? event.actorUserId : a.actorUserId,
+    actorPhone: event.actorPhone !== undefined ? event.actorPhone : a.actorPhone,
+    ipAddress: event.ipAddress !== undefined ? event.ipAddress : a.ipAddress,
+    userAgent: event.userAgent !== undefined ? event.userAgent : a.userAgent,
+  };
 }
 
 // The one place that writes security_logs (the audit trail): one row through the unit of work, many rows with
@@ -21,21 +43,23 @@ export interface SecurityEvent {
  * Call inside the same em.transactional() as the change.
  */
 export function recordSecurityEvent(em: EntityManager, event: SecurityEvent) {
+  const who = columns(event);
   return em.create(SecurityLog, {
     action: event.action,
-    actorUser: event.actorUserId ?? null,
-    actorPhone: event.actorPhone ?? null,
+    actorUser: who.actorUserId ?? null,
+    actorPhone: who.actorPhone ?? null,
     entity: event.entity ?? null,
     entityId: event.entityId ?? null,
     details: event.details ?? null,
-    ipAddress: event.ipAddress ?? null,
-    userAgent: event.userAgent ?? null,
+    ipAddress: who.ipAddress ?? null,
+    userAgent: who.userAgent ?? null,
   });
 }
 
 /** Inserts many audit rows with ONE statement, in the given order; for set-based use cases. */
 export async function recordSecurityEvents(em: EntityManager, events: SecurityEvent[]): Promise<void> {
   if (events.length === 0) return;
+  events = events.map((e) => ({ ...e, ...columns(e), actor: null }));
   const col = <T>(f: (e: SecurityEvent) => T) => events.map(f);
   await sql`
     insert into security_logs (action, actor_user_id, actor_phone, entity, entity_id, details, ip_address, user_agent)

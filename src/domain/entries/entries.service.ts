@@ -2,6 +2,7 @@
 // The office's calls return facts; the HTTP layer queues the farmer's receipt (src/chat/receipts.ts) in the same transaction.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
+import type { StaffActor } from '../audit/actor.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import { applyBalanceChanges, getBalance } from '../balances/balances.service.js';
 import { Farmer } from '../farmers/farmer.entity.js';
@@ -9,26 +10,16 @@ import { FlowerType } from '../flowers/flower-type.entity.js';
 import { dec, rupees } from '../money.js';
 import { getNumberSetting } from '../settings/settings.service.js';
 import { TimeSlot } from '../slots/time-slot.entity.js';
-import { User, type UserRole } from '../users/user.entity.js';
+import { User } from '../users/user.entity.js';
 import { DailyEntry } from './daily-entry.entity.js';
 import { entryFarmer, recordEntries } from './record-entries.js';
 
-export interface Actor {
-  userId: string;
-  role: UserRole;
-  phone: string;
-  /** Where the change came from, for the audit row (web requests). */
-  ipAddress?: string | null;
-  userAgent?: string | null;
-}
-
-const from = (actor: Actor) => ({ ipAddress: actor.ipAddress ?? null, userAgent: actor.userAgent ?? null });
 
 /**
  * Voids an entry. Staff: only their own, within the edit window (setting edit_window_minutes) counted from
  * the entry's time. Admins: any unsettled entry. Nobody: a settled entry.
  */
-export async function voidEntry(em: EntityManager, input: { entryNo: string; actor: Actor; reason: string; at: Date }): Promise<DailyEntry> {
+export async function voidEntry(em: EntityManager, input: { entryNo: string; actor: StaffActor; reason: string; at: Date }): Promise<DailyEntry> {
   // Lock the row first: two voids (or a void and a settlement) of one entry must not both see it active,
   // or the farmer's balance would move twice. refresh: the identity map may hold an older copy.
   await em.execute('select 1 from daily_entries where entry_no = ? for update', [input.entryNo]);
@@ -59,9 +50,7 @@ export async function voidEntry(em: EntityManager, input: { entryNo: string; act
   await applyBalanceChanges(em, [{ farmerId: entry.farmer.id, entriesNet: rupees(dec(entry.netAmount).neg()) }]);
   recordSecurityEvent(em, {
     action: 'entry.void',
-    actorUserId: input.actor.userId,
-    actorPhone: input.actor.phone,
-    ...from(input.actor),
+    actor: input.actor,
     entity: 'daily_entry',
     entityId: entry.id,
     details: { entryNo: entry.entryNo, farmer: entry.farmer.farmerCode, reason: input.reason, netAmount: entry.netAmount },
@@ -70,7 +59,7 @@ export async function voidEntry(em: EntityManager, input: { entryNo: string; act
 }
 
 /** Voids the actor's most recent active entry (the `undo` command). */
-export async function undoLastEntry(em: EntityManager, input: { actor: Actor; at: Date }): Promise<DailyEntry> {
+export async function undoLastEntry(em: EntityManager, input: { actor: StaffActor; at: Date }): Promise<DailyEntry> {
   const last = await em.findOne(
     DailyEntry,
     { recordedBy: input.actor.userId, status: 'active' },
@@ -113,17 +102,10 @@ export async function dayTotals(em: EntityManager, date: string, farmerId?: stri
 
 // ---- The office form (the web API).
 
-/** A signed-in office user and where the request came from (the audit row's actor, address and agent). */
-export interface OfficeActor {
-  userId: string;
-  role: UserRole;
-  ipAddress: string | null;
-  userAgent: string | null;
-}
-
-async function ledgerActor(em: EntityManager, actor: OfficeActor): Promise<Actor> {
+/** The office user's phone on the actor: entries record it (actor_phone), as a chat sender's does. */
+export async function withPhone(em: EntityManager, actor: StaffActor): Promise<StaffActor> {
   const user = await em.findOneOrFail(User, actor.userId);
-  return { userId: user.id, role: actor.role, phone: user.phone, ipAddress: actor.ipAddress, userAgent: actor.userAgent };
+  return { ...actor, userId: user.id, phone: user.phone };
 }
 
 export interface OfficeEntryInput {
@@ -149,7 +131,7 @@ export interface OfficeEntryFact {
 type EntryFigures = { entryNo: string; quantity: string; unit: 'kg' | 'piece'; ratePerUnit: string; totalAmount: string; commissionAmount: string; feeAmount: string; netAmount: string };
 
 /** Records an office entry; call inside a transaction (the caller queues the receipt in the same one). */
-export async function addOfficeEntry(tx: EntityManager, input: OfficeEntryInput, actor: OfficeActor): Promise<OfficeEntryFact> {
+export async function addOfficeEntry(tx: EntityManager, input: OfficeEntryInput, actor: StaffActor): Promise<OfficeEntryFact> {
   if (!dec(input.quantity).gt(0)) throw new AppError('QUANTITY_NOT_POSITIVE', 'The quantity must be more than zero', 422);
   if (input.rate !== undefined && !dec(input.rate).gt(0)) throw new AppError('RATE_NOT_POSITIVE', 'A rate must be more than zero', 422);
   const farmer = await tx.findOne(Farmer, input.farmerId);
@@ -165,7 +147,7 @@ export async function addOfficeEntry(tx: EntityManager, input: OfficeEntryInput,
   }
   const [recorded] = await recordEntries(
     tx,
-    await ledgerActor(tx, actor),
+    await withPhone(tx, actor),
     [{ farmer: entryFarmer(farmer), flower, quantity: input.quantity, slotId: input.timeSlotId ?? null, rate: input.rate ?? null, at: input.at, sourceMessageId: null, sourceLine: 0 }],
     { timeZone: input.timeZone, source: 'web' },
   );
@@ -173,11 +155,11 @@ export async function addOfficeEntry(tx: EntityManager, input: OfficeEntryInput,
 }
 
 /** Voids an office entry by id; call inside a transaction (the caller queues the receipt in the same one). */
-export async function voidOfficeEntry(tx: EntityManager, input: { entryId: string; reason: string; at: Date }, actor: OfficeActor): Promise<OfficeEntryFact> {
+export async function voidOfficeEntry(tx: EntityManager, input: { entryId: string; reason: string; at: Date }, actor: StaffActor): Promise<OfficeEntryFact> {
   // Lock the row first: a settlement running now either has it already (→ ENTRY_SETTLED) or waits for us.
   const rows = await tx.execute<{ entry_no: string }[]>('select entry_no::text as entry_no from daily_entries where id = ? for update', [input.entryId]);
   if (!rows[0]) throw new AppError('ENTRY_NOT_FOUND', 'No such entry', 404);
-  const entry = await voidEntry(tx, { entryNo: rows[0].entry_no, actor: await ledgerActor(tx, actor), reason: input.reason, at: input.at });
+  const entry = await voidEntry(tx, { entryNo: rows[0].entry_no, actor: await withPhone(tx, actor), reason: input.reason, at: input.at });
   const balance = await getBalance(tx, entry.farmer.id);
   return { entry, farmer: entry.farmer as Farmer, flower: entry.flowerType as FlowerType, balanceAfter: balance.currentBalance };
 }

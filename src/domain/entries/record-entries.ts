@@ -13,7 +13,7 @@ import { dec, entryAmounts, rupees, type Big } from '../money.js';
 import { rateKey, ratesFor } from '../rates/rate.service.js';
 import { getDecimalSetting } from '../settings/settings.service.js';
 import { activeSlots, slotForTime, type SlotInfo } from '../slots/slot.service.js';
-import type { Actor } from './entries.service.js';
+import type { StaffActor as Actor } from '../audit/actor.js';
 
 export interface EntryLine {
   farmer: { id: string; code: string; commissionRate: string | null };
@@ -160,8 +160,8 @@ export async function recordEntries<L extends EntryLine>(
         ${col((x) => x.line.quantity)}::numeric[], ${col((x) => x.line.flower.unit)}::text[], ${col((x) => x.p.rate)}::numeric[],
         ${col((x) => x.p.amounts.totalAmount)}::numeric[], ${col((x) => x.p.commissionRate)}::numeric[],
         ${col((x) => x.p.amounts.commissionAmount)}::numeric[], ${col((x) => x.p.amounts.feeAmount)}::numeric[],
-        ${col((x) => x.p.amounts.netAmount)}::numeric[], ${col((x) => x.by.userId)}::uuid[], ${col((x) => x.by.phone)}::text[],
-        ${col((x) => x.by.ipAddress ?? null)}::text[], ${col((x) => x.by.userAgent ?? null)}::text[],
+        ${col((x) => x.p.amounts.netAmount)}::numeric[], ${col((x) => x.by.userId)}::uuid[], ${col((x) => x.by.phone ?? null)}::text[],
+        ${col((x) => x.by.ip ?? null)}::text[], ${col((x) => x.by.userAgent ?? null)}::text[],
         ${col((x) => x.line.sourceMessageId)}::text[], ${col((x) => x.line.sourceLine)}::int[],
         ${col((x) => JSON.stringify({ farmer: x.line.farmer.code, flower: x.line.flower.code, quantity: x.line.quantity, rate: x.p.rate, rateGiven: x.p.rateGiven, ...x.p.amounts }))}::jsonb[]
       ) with ordinality as v(id, farmer_id, flower_type_id, time_slot_id, entry_date, entry_time, quantity, unit, rate_per_unit,

@@ -1,7 +1,7 @@
 // Farmers as the office manages them. A farmer with history is switched off, never deleted.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
-import { actorFields, type Actor } from '../audit/actor.js';
+import type { Actor } from '../audit/actor.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import type { Language } from '../columns.js';
 import { rupees } from '../money.js';
@@ -106,7 +106,7 @@ export async function createFarmer(em: EntityManager, input: FarmerInput, actor:
     });
     await tx.flush();
     const view = farmerView(f);
-    recordSecurityEvent(tx, { ...actorFields(actor), action: 'farmer_created', entity: 'farmer', entityId: f.id, details: { new: view } });
+    recordSecurityEvent(tx, { actor, action: 'farmer_created', entity: 'farmer', entityId: f.id, details: { new: view } });
     return view;
   });
 }
@@ -132,7 +132,7 @@ export async function updateFarmer(
     await tx.flush();
     const after = farmerView(f);
     recordSecurityEvent(tx, {
-      ...actorFields(actor),
+      actor,
       action: changes.isActive === false && before.isActive ? 'farmer_deactivated' : 'farmer_updated',
       entity: 'farmer',
       entityId: f.id,
@@ -157,7 +157,7 @@ export async function deleteFarmer(em: EntityManager, id: string, actor: Actor):
     }
     const before = farmerView(f);
     tx.remove(f);
-    recordSecurityEvent(tx, { ...actorFields(actor), action: 'farmer_deleted', entity: 'farmer', entityId: id, details: { old: before } });
+    recordSecurityEvent(tx, { actor, action: 'farmer_deleted', entity: 'farmer', entityId: id, details: { old: before } });
   });
 }
 

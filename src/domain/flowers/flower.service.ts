@@ -1,7 +1,7 @@
 // Flower types: what the market trades, with the words staff really type for each.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
-import { actorFields, type Actor } from '../audit/actor.js';
+import type { Actor } from '../audit/actor.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import { FlowerType, type FlowerUnit } from './flower-type.entity.js';
 import { cachedReference } from '../reference-cache.js';
@@ -64,7 +64,7 @@ export async function createFlower(em: EntityManager, input: FlowerInput, actor:
     });
     await tx.flush();
     const view = flowerView(f);
-    recordSecurityEvent(tx, { ...actorFields(actor), action: 'flower_type_created', entity: 'flower_type', entityId: f.id, details: { new: view } });
+    recordSecurityEvent(tx, { actor, action: 'flower_type_created', entity: 'flower_type', entityId: f.id, details: { new: view } });
     return view;
   });
 }
@@ -87,7 +87,7 @@ export async function updateFlower(
     if (changes.isActive !== undefined) f.isActive = changes.isActive;
     await tx.flush();
     const after = flowerView(f);
-    recordSecurityEvent(tx, { ...actorFields(actor), action: 'flower_type_updated', entity: 'flower_type', entityId: id, details: { old: before, new: after } });
+    recordSecurityEvent(tx, { actor, action: 'flower_type_updated', entity: 'flower_type', entityId: id, details: { old: before, new: after } });
     return after;
   });
 }
@@ -104,7 +104,7 @@ export async function deleteFlower(em: EntityManager, id: string, actor: Actor):
     if (rows[0]!.n !== '0') throw new AppError('FLOWER_IN_USE', 'This flower has rates or entries; deactivate it instead', 409);
     const before = flowerView(f);
     tx.remove(f);
-    recordSecurityEvent(tx, { ...actorFields(actor), action: 'flower_type_deleted', entity: 'flower_type', entityId: id, details: { old: before } });
+    recordSecurityEvent(tx, { actor, action: 'flower_type_deleted', entity: 'flower_type', entityId: id, details: { old: before } });
   });
 }
 

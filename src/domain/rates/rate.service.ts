@@ -2,7 +2,7 @@
 // Entries keep the rate they were priced at, so changing a rate never rewrites the past.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
-import { actorFields, type Actor } from '../audit/actor.js';
+import type { Actor } from '../audit/actor.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import { FlowerType } from '../flowers/flower-type.entity.js';
 import { rupees } from '../money.js';
@@ -114,7 +114,7 @@ export async function setRates(
       }
       await tx.flush();
       recordSecurityEvent(tx, {
-        ...actorFields(actor),
+        actor,
         action: 'rate_set',
         entity: 'market_rate',
         entityId: row.id,

@@ -4,7 +4,7 @@ import { AppError } from '../../errors.js';
 import { cachedReference, referenceCacheActive } from '../reference-cache.js';
 import { SETTINGS_CATALOG, type SettingDefinition } from './catalog.js';
 import { SystemSetting, type SettingValueType } from './system-setting.entity.js';
-import { actorFields, type Actor } from '../audit/actor.js';
+import type { Actor } from '../audit/actor.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 
 export type SettingValue = string | number | boolean | unknown;
@@ -165,7 +165,7 @@ export async function updateSetting(em: EntityManager, key: string, value: unkno
     if (row) row.value = text;
     else row = tx.create(SystemSetting, { ...def, value: text });
     await tx.flush();
-    recordSecurityEvent(tx, { ...actorFields(actor), action: 'setting_changed', entity: 'system_setting', entityId: key, details: { old, new: text } });
+    recordSecurityEvent(tx, { actor, action: 'setting_changed', entity: 'system_setting', entityId: key, details: { old, new: text } });
     return view(def, row);
   });
 }

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
 import type { Language } from '../columns.js';
+import type { Actor } from '../audit/actor.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import { applyBalanceChanges } from '../balances/balances.service.js';
 
@@ -14,10 +15,8 @@ export interface MarkPaidInput {
   farmerCode?: string;
   reference: string;
   paidAt?: Date;
-  paidByUserId?: string | null;
-  actorPhone?: string | null;
-  ipAddress?: string | null;
-  userAgent?: string | null;
+  /** Who marked it paid (paid_by_id and the audit row); none for an unattended script. */
+  actor?: Actor | null;
 }
 
 export interface PaidSettlement {
@@ -56,7 +55,7 @@ export async function markSettlementPaid(em: EntityManager, input: MarkPaidInput
     await sql`select id from farmers where id = ${target.farmer_id}::uuid for update`.execute(k);
     const paidAt = input.paidAt ?? new Date();
     const { rows: updated } = await sql<{ net: string; number: string }>`
-      update settlements set status = 'paid', paid_at = ${paidAt}, paid_by_id = ${input.paidByUserId ?? null}, payment_reference = ${reference}
+      update settlements set status = 'paid', paid_at = ${paidAt}, paid_by_id = ${input.actor?.userId ?? null}, payment_reference = ${reference}
       where id = ${target.id}::uuid and status = 'finalized'
       returning net_payable::text as net, settlement_number as number`.execute(k);
     if (!updated[0]) throw new AppError('ALREADY_PAID', `Settlement ${target.settlement_number} is already paid`, 409);
@@ -65,13 +64,10 @@ export async function markSettlementPaid(em: EntityManager, input: MarkPaidInput
     const farmer = moved.get(target.farmer_id)!;
     recordSecurityEvent(tx, {
       action: 'settlement.paid',
-      actorUserId: input.paidByUserId ?? null,
-      actorPhone: input.actorPhone ?? null,
+      actor: input.actor ?? null,
       entity: 'settlement',
       entityId: target.id,
       details: { settlementNumber: updated[0].number, netPayable: net, reference, paidAt: paidAt.toISOString() },
-      ipAddress: input.ipAddress ?? null,
-      userAgent: input.userAgent ?? null,
     });
     return {
       settlementId: target.id,

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
+import type { Actor } from '../audit/actor.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import { sum } from '../money.js';
 import { localDate } from '../market-time.js';
@@ -31,7 +32,7 @@ export interface SettleOptions {
   allowOpenPeriod?: boolean;
   onProgress?: (progress: { done: number; total: number }) => void;
   /** Who asked (the web API): each batch writes a 'settlement.run' audit row in its own transaction. */
-  audit?: { actorUserId: string | null; ipAddress?: string | null; userAgent?: string | null };
+  actor?: Actor;
   /** Test seam: runs inside each batch's transaction after its statements, before commit. */
   beforeCommit?: (batch: { index: number; rows: SettledRow[] }) => void | Promise<void>;
 }
@@ -93,10 +94,10 @@ export async function settlePeriod(orm: MikroORM, options: SettleOptions): Promi
       const settled = await settleBatch(tx, { period, timeZone, farmerIds, settlementIds: farmerIds.map(() => randomUUID()) });
       const created = settled.filter((r) => r.settlementId).map((r) => r.settlementId!);
       if ((options.sendStatements ?? true) && created.length) await enqueueStatementsFor(tx, { settlementIds: created });
-      if (options.audit && created.length) {
+      if (options.actor && created.length) {
         recordSecurityEvent(tx, {
           action: 'settlement.run',
-          ...options.audit,
+          actor: options.actor,
           entity: 'settlement_period',
           entityId: `${period.start}..${period.end}`,
           details: { period: period.label, batch: index, settlements: settled.filter((r) => r.settlementId).map((r) => ({ number: r.settlementNumber, netPayable: r.netPayable })) },

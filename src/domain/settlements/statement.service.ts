@@ -4,26 +4,27 @@
 import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
-// eslint-disable-next-line no-restricted-imports -- the statement's caption is still worded here (queued with the settling transaction); the one domain file left to move out (docs/architecture.md).
-import { translator } from '../../i18n.js';
 import type { Language } from '../columns.js';
-import { dec, formatRupees, rupees, sum, Big } from '../money.js';
+import { dec, rupees, sum, Big } from '../money.js';
 import { localDate } from '../market-time.js';
 import { enqueueNotification, enqueueNotifications } from '../notifications/outbox.js';
 import { settledEntriesOf } from './settlement.sql.js';
 import { settingDefault } from '../settings/settings.service.js';
-import { displayDate, statementFilename, type StatementData, type StatementLine, type StatementRenderer } from './statement-data.js';
+import { statementFilename, type StatementData, type StatementLine, type StatementRenderer } from './statement-data.js';
 
-/** What a 'statement' notification carries: a settlement, or a farmer's unsettled entries as of an instant. */
-export type StatementPayload =
-  | { settlementId: string; filename?: string; caption?: string }
-  | { farmerId: string; asOf: string; filename?: string; caption?: string };
+/**
+ * What a 'statement' notification carries: a settlement, or a farmer's unsettled entries as of an instant, and
+ * the language its caption is worded in when it is sent (the edge words it: src/outbox/documents.ts).
+ * `caption`: worded at queue time by rows queued before the caption moved to the edge; read as it is.
+ */
+export type StatementPayload = ({ settlementId: string } | { farmerId: string; asOf: string }) & { filename?: string; language?: Language; caption?: string };
 
+/** A statement rendered for sending: its PDF and the figures it shows (the edge words the caption from them). */
 export interface StatementDocument {
   bytes: Buffer;
   filename: string;
   mimeType: 'application/pdf';
-  caption: string;
+  data: StatementData;
 }
 
 interface FarmerRow {
@@ -170,12 +171,6 @@ export async function provisionalStatementData(em: EntityManager, farmerId: stri
   };
 }
 
-export function statementCaption(data: StatementData): string {
-  const t = translator(data.language);
-  const values = { number: data.settlementNumber, from: displayDate(data.periodStart), to: displayDate(data.periodEnd), net: formatRupees(data.netPayable) };
-  return t(data.kind === 'provisional' ? 'statement.captionProvisional' : 'statement.caption', values);
-}
-
 /**
  * The contract with the outbox: a 'statement' notification's payload → the document to send.
  * Pure with respect to the database (reads only), so it can run on any instance at send time.
@@ -195,8 +190,7 @@ export async function renderStatementDocument(
     bytes: await renderer.render(data),
     filename: payload.filename ?? statementFilename(data),
     mimeType: 'application/pdf',
-    // The caption chosen when it was queued (in the asker's language) wins.
-    caption: payload.caption ?? statementCaption(data),
+    data,
   };
 }
 
@@ -205,9 +199,8 @@ export async function renderStatementDocument(
  * 'statement' notification, or whose farmer has no phone, are skipped. Set-based; call in the settling transaction.
  */
 export async function enqueueStatementsFor(em: EntityManager, input: { settlementIds: string[] }): Promise<number> {
-  const { rows } = await sql<{ id: string; farmer_id: string; number: string; p_start: string; p_end: string; net: string; lang: Language; recipient: string }>`
-    select s.id, s.farmer_id, s.settlement_number as number, s.period_start::text as p_start, s.period_end::text as p_end,
-           s.net_payable::text as net, f.language_preference as lang, coalesce(f.whatsapp_number, f.phone) as recipient
+  const { rows } = await sql<{ id: string; farmer_id: string; number: string; lang: Language; recipient: string }>`
+    select s.id, s.farmer_id, s.settlement_number as number, f.language_preference as lang, coalesce(f.whatsapp_number, f.phone) as recipient
     from settlements s join farmers f on f.id = s.farmer_id
     where s.id = any(${input.settlementIds}::uuid[]) and coalesce(f.whatsapp_number, f.phone) is not null
       and not exists (select 1 from notifications n where n.type = 'statement' and n.payload ->> 'settlementId' = s.id::text)`.execute(em.getKysely());
@@ -219,11 +212,7 @@ export async function enqueueStatementsFor(em: EntityManager, input: { settlemen
       farmerId: r.farmer_id,
       type: 'statement',
       language: r.lang,
-      payload: {
-        settlementId: r.id,
-        filename: `${r.number}.pdf`,
-        caption: translator(r.lang)('statement.caption', { number: r.number, from: displayDate(r.p_start), to: displayDate(r.p_end), net: formatRupees(r.net) }),
-      },
+      payload: { settlementId: r.id, filename: `${r.number}.pdf`, language: r.lang } satisfies StatementPayload,
     })),
   );
   return rows.length;
@@ -259,8 +248,7 @@ export async function requestStatement(
   const language = input.language ?? farmer.language_preference;
   const recipient = input.recipientPhone ?? farmer.recipient;
   if (!recipient) throw new AppError('NO_PHONE', `Farmer ${farmer.farmer_code} has no phone number to send the statement to`, 422);
-  const caption = statementCaption({ ...data, language });
-  const payload = { ...payloadBase, filename: statementFilename(data), caption };
+  const payload = { ...payloadBase, filename: statementFilename(data), language };
   const notification = enqueueNotification(em, {
     recipientPhone: recipient,
     type: 'statement',

@@ -1,7 +1,7 @@
 // Time slots: parts of the market morning, [start, end) in market time; active ones never overlap.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
-import { actorFields, type Actor } from '../audit/actor.js';
+import type { Actor } from '../audit/actor.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import { TimeSlot } from './time-slot.entity.js';
 import { cachedReference } from '../reference-cache.js';
@@ -88,7 +88,7 @@ export async function createSlot(em: EntityManager, input: SlotInput, actor: Act
     await checkSlot(tx, s);
     await tx.flush();
     const view = slotView(s);
-    recordSecurityEvent(tx, { ...actorFields(actor), action: 'time_slot_created', entity: 'time_slot', entityId: s.id, details: { new: view } });
+    recordSecurityEvent(tx, { actor, action: 'time_slot_created', entity: 'time_slot', entityId: s.id, details: { new: view } });
     return view;
   });
 }
@@ -114,7 +114,7 @@ export async function updateSlot(
     await checkSlot(tx, s);
     await tx.flush();
     const after = slotView(s);
-    recordSecurityEvent(tx, { ...actorFields(actor), action: 'time_slot_updated', entity: 'time_slot', entityId: id, details: { old: before, new: after } });
+    recordSecurityEvent(tx, { actor, action: 'time_slot_updated', entity: 'time_slot', entityId: id, details: { old: before, new: after } });
     return after;
   });
 }
@@ -130,7 +130,7 @@ export async function deleteSlot(em: EntityManager, id: string, actor: Actor): P
     if (rows[0]!.n !== '0') throw new AppError('SLOT_IN_USE', 'This slot has rates or entries; deactivate it instead', 409);
     const before = slotView(s);
     tx.remove(s);
-    recordSecurityEvent(tx, { ...actorFields(actor), action: 'time_slot_deleted', entity: 'time_slot', entityId: id, details: { old: before } });
+    recordSecurityEvent(tx, { actor, action: 'time_slot_deleted', entity: 'time_slot', entityId: id, details: { old: before } });
   });
 }
 

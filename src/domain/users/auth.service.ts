@@ -48,13 +48,13 @@ async function recentFailures(em: EntityManager, email: string, ip: string | nul
 export async function login(em: EntityManager, input: { email: string; password: string }, actor: Actor): Promise<User> {
   const fullEmail = normalizeEmail(input.email);
   const email = fullEmail.slice(0, 100);
-  const audit = { entity: 'user', ipAddress: actor.ipAddress, userAgent: actor.userAgent };
+  const audit = { entity: 'user', ipAddress: actor.ip ?? null, userAgent: actor.userAgent ?? null };
 
   const attempt = await em.transactional(async (tx) => {
     // Always the account first, then the address: one order, so two attempts never wait on each other in a cycle.
     await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`malar.login.account:${email}`]);
-    if (actor.ipAddress) await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`malar.login.ip:${actor.ipAddress}`]);
-    const failures = await recentFailures(tx, email, actor.ipAddress);
+    if (actor.ip) await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`malar.login.ip:${actor.ip}`]);
+    const failures = await recentFailures(tx, email, actor.ip ?? null);
     if (failures.byAccount >= MAX_FAILURES_PER_ACCOUNT || failures.byIp >= MAX_FAILURES_PER_IP) {
       recordSecurityEvent(tx, { ...audit, action: 'login_throttled', entityId: email, details: { ...failures } });
       return null;
@@ -101,7 +101,7 @@ export async function changeOwnPassword(
   const user = await em.findOneOrFail(User, userId);
   if (!(await verifyPassword(user.passwordHash ?? (await dummy()), input.currentPassword))) {
     await em.transactional(async (tx) => {
-      recordSecurityEvent(tx, { action: 'password_change_failed', actorUserId: userId, entity: 'user', entityId: userId, ipAddress: actor.ipAddress, userAgent: actor.userAgent });
+      recordSecurityEvent(tx, { action: 'password_change_failed', actorUserId: userId, entity: 'user', entityId: userId, ipAddress: actor.ip ?? null, userAgent: actor.userAgent ?? null });
     });
     throw new AppError('WRONG_PASSWORD', 'The current password is wrong', 400);
   }
@@ -110,6 +110,6 @@ export async function changeOwnPassword(
     const u = await tx.findOneOrFail(User, userId);
     u.passwordHash = hash;
     await revokeUserSessions(tx, userId);
-    recordSecurityEvent(tx, { action: 'password_changed', actorUserId: userId, entity: 'user', entityId: userId, ipAddress: actor.ipAddress, userAgent: actor.userAgent });
+    recordSecurityEvent(tx, { action: 'password_changed', actorUserId: userId, entity: 'user', entityId: userId, ipAddress: actor.ip ?? null, userAgent: actor.userAgent ?? null });
   });
 }

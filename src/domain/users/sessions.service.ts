@@ -5,7 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Language } from '../columns.js';
 import { UserSession } from './user-session.entity.js';
 import type { UserRole } from './user.entity.js';
-import { actorFields, type Actor } from '../audit/actor.js';
+import type { Actor } from '../audit/actor.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 
 export async function openSession(em: EntityManager, userId: string, expiresAt: Date): Promise<string> {
@@ -53,6 +53,6 @@ export async function liveSession(em: EntityManager, sessionId: string, now = ne
 export async function endSession(em: EntityManager, session: { sessionId: string; userId: string }, actor: Actor): Promise<void> {
   await em.transactional(async (tx) => {
     await revokeSession(tx, session.sessionId);
-    recordSecurityEvent(tx, { ...actorFields(actor), action: 'logout', entity: 'user', entityId: session.userId, details: { sessionId: session.sessionId } });
+    recordSecurityEvent(tx, { actor, action: 'logout', entity: 'user', entityId: session.userId, details: { sessionId: session.sessionId } });
   });
 }

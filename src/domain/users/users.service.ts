@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, NotFoundError } from '../../errors.js';
 import type { Language } from '../columns.js';
 import { LockMode } from '@mikro-orm/core';
-import { actorFields as audit, type Actor } from '../audit/actor.js';
+import type { Actor } from '../audit/actor.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import { normalizePhone } from '../phone.js';
 import { normalizeEmail } from './auth.service.js';
@@ -58,7 +58,7 @@ export async function createUser(em: EntityManager, input: NewUser, actor: Actor
       passwordHash,
     });
     await tx.flush();
-    recordSecurityEvent(tx, { ...audit(actor), action: 'user_created', entity: 'user', entityId: u.id, details: { new: userView(u) } });
+    recordSecurityEvent(tx, { actor, action: 'user_created', entity: 'user', entityId: u.id, details: { new: userView(u) } });
     return u;
   });
   return { user: userView(user), generatedPassword: input.password ? null : password };
@@ -89,7 +89,7 @@ export async function updateUser(em: EntityManager, id: string, changes: UserCha
     // Switched off or given another role: every session of the account ends (it signs in again if still allowed).
     if ((before.isActive && !u.isActive) || before.role !== u.role) await revokeUserSessions(tx, u.id);
     const after = userView(u);
-    recordSecurityEvent(tx, { ...audit(actor), action: 'user_updated', entity: 'user', entityId: u.id, details: { old: before, new: after } });
+    recordSecurityEvent(tx, { actor, action: 'user_updated', entity: 'user', entityId: u.id, details: { old: before, new: after } });
     return after;
   });
 }
@@ -102,7 +102,7 @@ export async function resetPassword(em: EntityManager, id: string, password: str
     if (!u) throw new NotFoundError('User');
     u.passwordHash = hash;
     await revokeUserSessions(tx, u.id);
-    recordSecurityEvent(tx, { ...audit(actor), action: 'password_reset', entity: 'user', entityId: u.id });
+    recordSecurityEvent(tx, { actor, action: 'password_reset', entity: 'user', entityId: u.id });
   });
   return { generatedPassword: password ? null : pw };
 }
@@ -151,7 +151,7 @@ export async function createFirstAdmin(em: EntityManager, input: Omit<NewUser, '
       passwordHash,
     });
     await tx.flush();
-    recordSecurityEvent(tx, { ...audit(actor), action: 'user_created', entity: 'user', entityId: u.id, details: { new: userView(u), firstAdmin: true } });
+    recordSecurityEvent(tx, { actor, action: 'user_created', entity: 'user', entityId: u.id, details: { new: userView(u), firstAdmin: true } });
     return userView(u);
   });
 }

@@ -155,7 +155,6 @@ export const settlementsResource: ApiResource = {
         const em = emFor(deps);
         const now = new Date();
         const period = body.period ? parsePeriod(await settlementFrequency(em), body.period) : await defaultPeriod(em, now, deps.config.marketTimeZone);
-        const actor = actorOf(c, deps);
         const result = await settlePeriod(deps.db.orm, {
           period,
           timeZone: deps.config.marketTimeZone,
@@ -164,7 +163,7 @@ export const settlementsResource: ApiResource = {
           sendStatements: body.sendStatements,
           allowOpenPeriod: body.allowOpenPeriod,
           now,
-          audit: { actorUserId: actor.userId, ipAddress: actor.ipAddress, userAgent: actor.userAgent },
+          actor: actorOf(c, deps),
         });
         // The batch SQL gives numerics as Postgres prints them ('0', '12.5'); money goes out with two decimals.
         const row = ({ farmerId: _f, refused: _r, ...r }: (typeof result.settled)[number]) => ({
@@ -210,13 +209,10 @@ export const settlementsResource: ApiResource = {
         responses: { 200: json(PaidSchema), ...errorResponses, ...notFoundResponse, ...conflictResponse },
       }),
       async (c) => {
-        const actor = actorOf(c, deps);
         const paid = await paySettlement(emFor(deps), {
           settlementId: c.req.valid('param').id,
           reference: c.req.valid('json').reference,
-          paidByUserId: actor.userId,
-          ipAddress: actor.ipAddress,
-          userAgent: actor.userAgent,
+          actor: actorOf(c, deps),
         });
         const { language: _language, recipient: _recipient, ...facts } = paid;
         return c.json({ ...facts, netPayable: rupees(paid.netPayable), currentBalance: rupees(paid.currentBalance), paidAt: paid.paidAt.toISOString() }, 200);
