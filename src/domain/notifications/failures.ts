@@ -6,6 +6,7 @@ import { AppError } from '../../errors.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import type { Language } from '../columns.js';
 import { Notification } from './notification.entity.js';
+import type { StaffActor } from '../audit/actor.js';
 
 /** The codes the admins are told about in words; any other code is shown as it is. */
 export const EXPLAINED_CODES = ['131026', '131047', '131048', '131049', '131051', '131056', '130429', '132000', '132001', '131000', '131031', '190', '131053', '131009'] as const;
@@ -84,7 +85,7 @@ export async function failuresByCode(em: EntityManager, from: Date, to: Date): P
 export async function retryFailedNotification(
   em: EntityManager,
   id: string,
-  actor: { userId: string; ipAddress?: string | null; userAgent?: string | null },
+  actor: StaffActor,
 ): Promise<{ id: string; status: 'pending'; previousError: string | null }> {
   return em.transactional(async (tx) => {
     const n = await tx.findOne(Notification, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -97,12 +98,10 @@ export async function retryFailedNotification(
     n.lastError = `retried by an admin after: ${previousError ?? 'unknown error'}`.slice(0, 2000);
     recordSecurityEvent(tx, {
       action: 'notification.retry',
-      actorUserId: actor.userId,
+      actor,
       entity: 'notification',
       entityId: id,
       details: { previousError, errorCode: metaErrorCode(previousError) },
-      ipAddress: actor.ipAddress ?? null,
-      userAgent: actor.userAgent ?? null,
     });
     return { id, status: 'pending' as const, previousError };
   });

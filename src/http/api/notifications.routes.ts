@@ -3,7 +3,7 @@ import { listFailedNotifications, retryFailedNotification } from '../../domain/n
 import { LANGUAGES } from '../../domain/columns.js';
 import { explainMetaError } from '../../jobs/meta-errors.js';
 import { requireRole } from '../auth/session.js';
-import { actorOf, emFor } from '../request.js';
+import { emFor, officeActor } from '../request.js';
 import { conflictResponse, errorResponses, json, newRouter, notFoundResponse, pageOf, PageQuery, type ApiResource } from './router.js';
 
 const FailedSchema = z
@@ -72,8 +72,7 @@ export const notificationsResource: ApiResource = {
         },
       }),
       async (c) => {
-        const actor = actorOf(c, deps);
-        const r = await retryFailedNotification(emFor(deps), c.req.valid('param').id, { userId: actor.userId!, ipAddress: actor.ipAddress, userAgent: actor.userAgent });
+        const r = await retryFailedNotification(emFor(deps), c.req.valid('param').id, officeActor(c, deps));
         return c.json(r, 200);
       },
     );
