@@ -16,7 +16,7 @@ import { SystemSetting } from './settings/system-setting.entity.js';
 import { InboundMessage } from './inbox/inbound-message.entity.js';
 import { DailyEntryArchive } from './archive/daily-entry-archive.entity.js';
 import { SettlementItemArchive } from './archive/settlement-item-archive.entity.js';
-import { JobRun } from './jobs/job-run.entity.js';
+import { JobRun } from './job-runs/job-run.entity.js';
 import { BroadcastPreference } from './broadcasts/broadcast-preference.entity.js';
 import { DataMigrationUndo } from '../db/data-migration-undo.entity.js';
 

@@ -5,8 +5,8 @@
 // lock per job, and the job_runs check is repeated inside the lock: of several replicas, one runs it, once.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { tryAdvisoryLock } from '../db/advisory-lock.js';
-import type { JobOutcome, JobTrigger } from '../domain/jobs/job-run.entity.js';
-import { closeInterruptedRuns, finishJobRun, lastJobRuns, periodHasRun, startJobRun, type JobRunFacts } from '../domain/jobs/job-runs.js';
+import type { JobOutcome, JobTrigger } from '../domain/job-runs/job-run.entity.js';
+import { closeInterruptedRuns, finishJobRun, lastJobRuns, periodHasRun, startJobRun, type JobRunFacts } from '../domain/job-runs/job-runs.js';
 import type { Logger } from '../logger.js';
 import { describeSchedule, dueOn, lastDue, nextDue, type Schedule } from './schedule.js';
 

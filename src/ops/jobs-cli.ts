@@ -9,7 +9,7 @@ import { openDatabase } from '../db/orm.js';
 import { createLogger } from '../logger.js';
 import { prepareDatabase } from '../service.js';
 import { createJobRunner } from '../jobs/jobs.js';
-import { recentJobRuns } from '../domain/jobs/job-runs.js';
+import { recentJobRuns } from '../domain/job-runs/job-runs.js';
 import { ConsoleChannel } from '../channels/console/console-channel.js';
 import { deliverPending, highestNotificationId } from '../channels/console/console-delivery.js';
 import { afterLedgerDocumentSent, ledgerDocumentResolver } from '../outbox/documents.js';

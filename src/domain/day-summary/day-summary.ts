@@ -3,7 +3,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CashAdvance } from '../advances/cash-advance.entity.js';
 import { dayTotals, type DayTotal } from '../entries/entries.service.js';
-import { lastJobRuns, type JobRunFacts } from '../jobs/job-runs.js';
+import { lastJobRuns, type JobRunFacts } from '../job-runs/job-runs.js';
 import { failuresByCode } from '../notifications/failures.js';
 import { sum } from '../money.js';
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createJobRunner } from '../../jobs/jobs.js';
-import { recentJobRuns } from '../../domain/jobs/job-runs.js';
-import { JOB_OUTCOMES, JOB_TRIGGERS } from '../../domain/jobs/job-run.entity.js';
+import { recentJobRuns } from '../../domain/job-runs/job-runs.js';
+import { JOB_OUTCOMES, JOB_TRIGGERS } from '../../domain/job-runs/job-run.entity.js';
 import { requireRole } from '../auth/session.js';
 import { emFor } from '../request.js';
 import { errorResponses, json, newRouter, type ApiResource } from './router.js';
