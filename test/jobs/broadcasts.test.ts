@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sql } from '../support/sql.js';
@@ -14,7 +14,8 @@ import { parseLine } from '../../src/chat/parse.js';
 const TZ = 'Asia/Kolkata';
 let t: TestDatabase;
 let dataDir: string;
-beforeAll(async () => {
+// Each test gets a database of its own (from the migrated template), so any one can run alone.
+beforeEach(async () => {
   t = await createTestDatabase();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'malar-broadcasts-'));
   await sql(t.db, `update system_settings set value = 'true' where key = 'rate_card_broadcast'`);
@@ -37,7 +38,7 @@ beforeAll(async () => {
   await sql(t.db, `update farmers set language_preference = 'en' where farmer_code = 'FAR001'`);
   await sql(t.db, `update farmers set language_preference = 'ta' where farmer_code = 'FAR002'`);
 });
-afterAll(async () => {
+afterEach(async () => {
   await t?.close();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
@@ -84,6 +85,7 @@ describe('the rate card', () => {
   });
 
   it('stops, with a clear summary, while Meta answers with the messaging-tier error', async () => {
+    await sql(t.db, `insert into farmer_broadcast_preferences (farmer_id, rate_card_opt_out) select id, true from farmers where farmer_code = 'FAR003'`);
     await sql(
       t.db,
       `insert into notifications (recipient_phone, type, language, payload, status, last_error, updated_at)
@@ -157,6 +159,10 @@ describe('the day-end summary', () => {
 
 describe('the monthly statement', () => {
   it("sends last month's one-page PDF to farmers with business that month who have not opted out, once", async () => {
+    await addEntry(t.db, { farmerCode: 'FAR001', flowerCode: 'FLW002', date: '2030-03-11', quantity: '10.000', rate: '450.00' });
+    await addEntry(t.db, { farmerCode: 'FAR001', flowerCode: 'FLW001', date: '2030-03-10', quantity: '1.000', rate: '100.00' });
+    await addEntry(t.db, { farmerCode: 'FAR002', flowerCode: 'FLW002', date: '2030-03-11', quantity: '2.500', rate: '400.00' });
+    await addAdvance(t.db, { farmerCode: 'FAR003', amount: '3000.00', createdAt: '2030-03-11T04:00:00Z', status: 'pending' });
     await sql(t.db, `insert into farmer_broadcast_preferences (farmer_id, monthly_statement_opt_out) select id, true from farmers where farmer_code = 'FAR002'`);
     const report = await runner().runNow('monthly-statements', { date: '2030-04-01' });
     // FAR001 had entries in March; FAR002 opted out; FAR003 had only a pending advance, which still counts.
