@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sql } from '../support/sql.js';
-import { addAdvance, addEntry } from '../settlements/fixture.js';
+import { addAdvance, addEntry, addFarmer } from '../settlements/fixture.js';
 import { createJobRunner } from '../../src/jobs/jobs.js';
 import { parseLine } from '../../src/chat/parse.js';
 
@@ -170,7 +170,8 @@ describe('the monthly statement', () => {
     const docs = await sent('monthly_statement');
     expect(docs.map((d) => d.recipient_phone)).toEqual(['+919876543211', '+919876543213']);
     const far001 = docs[0]!.payload as { documentPath: string; caption: string };
-    expect(far001.caption).toMatch(/^Your statement for March 2030: balance today ₹/);
+    // Jasmine 4,275.00 + rose 95.00, nothing taken off: closing balance 31 Mar 2030 ₹4,370.00.
+    expect(far001.caption).toBe('Your statement for March 2030: closing balance ₹4,370.00');
     const text = execFileSync('pdftotext', ['-layout', path.join(dataDir, far001.documentPath), '-'], { encoding: 'utf8' });
     expect(text).toContain('Monthly statement');
     expect(text).toContain('மாத அறிக்கை');
@@ -184,4 +185,45 @@ describe('the monthly statement', () => {
     expect(parseLine('விலை வேண்டும்', { flowers: [], slots: [] })).toEqual({ ok: true, command: { kind: 'optOut', what: 'rateCard', optOut: false } });
     expect(parseLine('stmt FAR001', { flowers: [], slots: [] })).toEqual({ ok: true, command: { kind: 'statement', farmerCode: 'FAR001' } });
   });
+
+  it('closes the month with the balance at the end of its last day, by the balance rule', async () => {
+    const code = await addFarmer(t.db, { language: 'en' });
+    const [farmer] = await sql<{ whatsapp_number: string; id: string }>(t.db, `select id, whatsapp_number from farmers where farmer_code = ?`, [code]);
+    const [admin] = await sql<{ id: string }>(t.db, `select id from users where role = 'admin' limit 1`);
+    // Carried in from October: 2 kg × ₹100.00 = 200.00, 5% 10.00, net 190.00.
+    await addEntry(t.db, { farmerCode: code, date: '2026-10-20', quantity: '2.000', rate: '100.00' });
+    // November: 10 kg × ₹450.00 = 4,500.00, net 4,275.00; on the 30th 1 kg × ₹200.00, net 190.00; a voided one.
+    await addEntry(t.db, { farmerCode: code, date: '2026-11-05', quantity: '10.000', rate: '450.00' });
+    await addEntry(t.db, { farmerCode: code, date: '2026-11-30', quantity: '1.000', rate: '200.00' });
+    await addEntry(t.db, { farmerCode: code, date: '2026-11-10', quantity: '3.000', rate: '100.00', status: 'voided' });
+    await addAdvance(t.db, { farmerCode: code, amount: '1000.00', createdAt: '2026-11-12T05:00:00Z' });
+    // A settlement paid on 20 Nov: ₹3,000.00.
+    await sql(
+      t.db,
+      `insert into settlements (settlement_number, farmer_id, period_start, period_end, gross_amount, total_commission, total_fees, total_advances, net_payable, status, paid_at, paid_by_id, payment_reference)
+       values ('S-CLOSE-1', ?, '2026-11-02', '2026-11-08', 3200.00, 160.00, 0, 40.00, 3000.00, 'paid', '2026-11-20T06:00:00Z', ?, 'UPI-9')`,
+      [farmer!.id, admin!.id],
+    );
+    // After the month, none of which counts: an entry on 1 Dec (1 kg × ₹1,000.00, net 950.00), an advance at
+    // 00:30 IST on 1 Dec (19:00 UTC on 30 Nov), and a settlement dated in November but paid on 1 Dec.
+    await addEntry(t.db, { farmerCode: code, date: '2026-12-01', quantity: '1.000', rate: '1000.00' });
+    await addAdvance(t.db, { farmerCode: code, amount: '500.00', createdAt: '2026-11-30T19:00:00Z' });
+    await sql(
+      t.db,
+      `insert into settlements (settlement_number, farmer_id, period_start, period_end, gross_amount, total_commission, total_fees, total_advances, net_payable, status, generated_at, paid_at, paid_by_id)
+       values ('S-CLOSE-2', ?, '2026-11-09', '2026-11-15', 200.00, 10.00, 0, 0, 190.00, 'paid', '2026-11-16T01:00:00Z', '2026-11-30T18:45:00Z', ?)`,
+      [farmer!.id, admin!.id],
+    );
+
+    await runner().runNow('monthly-statements', { date: '2026-12-01' });
+    // 190.00 + 4,275.00 + 190.00 − 1,000.00 − 3,000.00 = 655.00.
+    const [doc] = (await sent('monthly_statement')).filter((d) => d.recipient_phone === farmer!.whatsapp_number);
+    const payload = doc!.payload as { documentPath: string; caption: string };
+    expect(payload.caption).toBe('Your statement for November 2026: closing balance ₹655.00');
+    const text = execFileSync('pdftotext', ['-layout', path.join(dataDir, payload.documentPath), '-'], { encoding: 'utf8' });
+    expect(text).toMatch(/Closing balance, 30 Nov 2026\s+₹655.00/);
+    expect(text).toContain('இறுதி இருப்பு');
+    expect(text).not.toContain('Balance today');
+  });
 });
+
