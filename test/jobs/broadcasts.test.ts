@@ -10,6 +10,10 @@ import { sql } from '../support/sql.js';
 import { addAdvance, addEntry, addFarmer } from '../settlements/fixture.js';
 import { createJobRunner } from '../../src/jobs/jobs.js';
 import { parseLine } from '../../src/chat/parse.js';
+import { createChannel } from '../../src/channels/create-channel.js';
+import { OutboxWorker } from '../../src/outbox/outbox-worker.js';
+import { ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN } from '../support/channels.js';
+import { META_ERRORS, startFakeGraph } from '../support/fake-graph.js';
 
 const TZ = 'Asia/Kolkata';
 let t: TestDatabase;
@@ -101,6 +105,37 @@ describe('the rate card', () => {
     } finally {
       await sql(t.db, `delete from notifications where recipient_phone = '+919800000099'`);
     }
+  });
+
+  it("stops the day's remaining cards the moment Meta answers 131048 while the outbox sends them", async () => {
+    const report = await runner().runNow('rate-card', { date: '2030-03-11' });
+    expect(report).toMatchObject({ outcome: 'ok', summary: '2030-03-11: rate card queued for 3 farmers (0 already had it), 4 rates' });
+    const fake = await startFakeGraph();
+    try {
+      const config = {
+        ...t.config,
+        whatsapp: { ...t.config.whatsapp, transport: 'cloud' as const, verifyToken: VERIFY_TOKEN, appSecret: APP_SECRET, accessToken: ACCESS_TOKEN, phoneNumberId: PHONE_NUMBER_ID, apiBaseUrl: fake.url },
+      };
+      const logger = pino({ level: 'silent' });
+      const channel = (await createChannel(config, { db: t.db, logger }))!;
+      // One at a time, so the refusal comes before the other two cards are sent.
+      const worker = new OutboxWorker({ db: t.db, logger, channel, batchSize: 1, concurrency: 1, baseBackoffMs: 1, maxBackoffMs: 5, pollMs: 10 });
+      fake.script = [{ status: 400, code: 131048 }];
+      expect(await worker.runOnce()).toBe(1);
+      expect(await worker.runOnce()).toBe(0);
+      expect(fake.messages).toHaveLength(1);
+      expect(fake.accepted()).toHaveLength(0);
+    } finally {
+      await fake.close();
+    }
+    const rows = await sql<{ status: string; last_error: string }>(t.db, `select status, last_error from notifications where type = 'rate_card' order by last_error`);
+    expect(rows.map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);
+    // The refused card keeps Meta's words; the two never sent say why, in words.
+    expect(rows.filter((r) => r.last_error.includes(META_ERRORS[131048]!.message))).toHaveLength(1);
+    expect(rows.filter((r) => r.last_error === 'not sent: the business-initiated daily limit was reached (Meta answered 131048)')).toHaveLength(2);
+    const [run] = await sql<{ outcome: string; summary: string }>(t.db, `select outcome, summary from job_runs where job = 'rate-card' and period = '2030-03-11'`);
+    expect(run!.outcome).toBe('stopped');
+    expect(run!.summary).toMatch(/^stopped: Meta answered 131048 \(messaging limit for the tier\) at .*; 3 farmers not sent the 2030-03-11 rate card\./);
   });
 
   it('is skipped when rate_card_broadcast is off', async () => {
