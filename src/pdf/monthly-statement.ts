@@ -17,6 +17,11 @@ export function monthName(month: string, lang: Language): string {
   return new Intl.DateTimeFormat(lang === 'ta' ? 'ta-IN' : 'en-IN', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${month}-01T00:00:00Z`));
 }
 
+/** '30 Nov 2026' / '30 நவ., 2026', as the chat writes market dates. */
+function dayName(date: string, lang: Language): string {
+  return new Intl.DateTimeFormat(lang === 'ta' ? 'ta-IN' : 'en-IN', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
+}
+
 export function renderMonthlyStatementPdf(data: MonthlyStatementData, generatedAt: Date): Promise<Buffer> {
   const lang = data.language;
   const other: Language = lang === 'ta' ? 'en' : 'ta';
@@ -116,10 +121,10 @@ export function renderMonthlyStatementPdf(data: MonthlyStatementData, generatedA
   }
 
   y += 12;
-  const owes = dec(data.balance).lt(0);
+  const owes = dec(data.closingBalance).lt(0);
   doc.rect(M, y - 4, RIGHT - M, 36).fillColor('#e6f2e6').fill();
-  bilingual(doc, ...both(owes ? 'balanceOwes' : 'balance'), M + 8, y, { size: 11, bold: true });
-  draw(doc, formatRupees(dec(data.balance).abs().toFixed(2)), 380, y, { size: 13, bold: true, width: RIGHT - 8 - 380, align: 'right', fit: true });
+  bilingual(doc, t1(`monthly.${owes ? 'balanceOwes' : 'balance'}`, { date: dayName(data.monthEnd, lang) }), t2(`monthly.${owes ? 'balanceOwes' : 'balance'}`, { date: dayName(data.monthEnd, other) }), M + 8, y, { size: 11, bold: true });
+  draw(doc, formatRupees(dec(data.closingBalance).abs().toFixed(2)), 380, y, { size: 13, bold: true, width: RIGHT - 8 - 380, align: 'right', fit: true });
 
   doc.page.margins.bottom = 0;
   draw(doc, t1('monthly.page', { market: mf, from: displayDate(data.monthStart), to: displayDate(data.monthEnd) }), M, 841.89 - 28, { size: 8, color: GREY, width: RIGHT - M, align: 'center' });

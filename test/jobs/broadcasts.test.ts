@@ -3,18 +3,23 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sql } from '../support/sql.js';
-import { addAdvance, addEntry } from '../settlements/fixture.js';
+import { addAdvance, addEntry, addFarmer } from '../settlements/fixture.js';
 import { createJobRunner } from '../../src/jobs/jobs.js';
 import { parseLine } from '../../src/chat/parse.js';
+import { createChannel } from '../../src/channels/create-channel.js';
+import { OutboxWorker } from '../../src/outbox/outbox-worker.js';
+import { ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN } from '../support/channels.js';
+import { META_ERRORS, startFakeGraph } from '../support/fake-graph.js';
 
 const TZ = 'Asia/Kolkata';
 let t: TestDatabase;
 let dataDir: string;
-beforeAll(async () => {
+// Each test gets a database of its own (from the migrated template), so any one can run alone.
+beforeEach(async () => {
   t = await createTestDatabase();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'malar-broadcasts-'));
   await sql(t.db, `update system_settings set value = 'true' where key = 'rate_card_broadcast'`);
@@ -37,7 +42,7 @@ beforeAll(async () => {
   await sql(t.db, `update farmers set language_preference = 'en' where farmer_code = 'FAR001'`);
   await sql(t.db, `update farmers set language_preference = 'ta' where farmer_code = 'FAR002'`);
 });
-afterAll(async () => {
+afterEach(async () => {
   await t?.close();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
@@ -84,6 +89,7 @@ describe('the rate card', () => {
   });
 
   it('stops, with a clear summary, while Meta answers with the messaging-tier error', async () => {
+    await sql(t.db, `insert into farmer_broadcast_preferences (farmer_id, rate_card_opt_out) select id, true from farmers where farmer_code = 'FAR003'`);
     await sql(
       t.db,
       `insert into notifications (recipient_phone, type, language, payload, status, last_error, updated_at)
@@ -99,6 +105,37 @@ describe('the rate card', () => {
     } finally {
       await sql(t.db, `delete from notifications where recipient_phone = '+919800000099'`);
     }
+  });
+
+  it("stops the day's remaining cards the moment Meta answers 131048 while the outbox sends them", async () => {
+    const report = await runner().runNow('rate-card', { date: '2030-03-11' });
+    expect(report).toMatchObject({ outcome: 'ok', summary: '2030-03-11: rate card queued for 3 farmers (0 already had it), 4 rates' });
+    const fake = await startFakeGraph();
+    try {
+      const config = {
+        ...t.config,
+        whatsapp: { ...t.config.whatsapp, transport: 'cloud' as const, verifyToken: VERIFY_TOKEN, appSecret: APP_SECRET, accessToken: ACCESS_TOKEN, phoneNumberId: PHONE_NUMBER_ID, apiBaseUrl: fake.url },
+      };
+      const logger = pino({ level: 'silent' });
+      const channel = (await createChannel(config, { db: t.db, logger }))!;
+      // One at a time, so the refusal comes before the other two cards are sent.
+      const worker = new OutboxWorker({ db: t.db, logger, channel, batchSize: 1, concurrency: 1, baseBackoffMs: 1, maxBackoffMs: 5, pollMs: 10 });
+      fake.script = [{ status: 400, code: 131048 }];
+      expect(await worker.runOnce()).toBe(1);
+      expect(await worker.runOnce()).toBe(0);
+      expect(fake.messages).toHaveLength(1);
+      expect(fake.accepted()).toHaveLength(0);
+    } finally {
+      await fake.close();
+    }
+    const rows = await sql<{ status: string; last_error: string }>(t.db, `select status, last_error from notifications where type = 'rate_card' order by last_error`);
+    expect(rows.map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);
+    // The refused card keeps Meta's words; the two never sent say why, in words.
+    expect(rows.filter((r) => r.last_error.includes(META_ERRORS[131048]!.message))).toHaveLength(1);
+    expect(rows.filter((r) => r.last_error === 'not sent: the business-initiated daily limit was reached (Meta answered 131048)')).toHaveLength(2);
+    const [run] = await sql<{ outcome: string; summary: string }>(t.db, `select outcome, summary from job_runs where job = 'rate-card' and period = '2030-03-11'`);
+    expect(run!.outcome).toBe('stopped');
+    expect(run!.summary).toMatch(/^stopped: Meta answered 131048 \(messaging limit for the tier\) at .*; 3 farmers not sent the 2030-03-11 rate card\./);
   });
 
   it('is skipped when rate_card_broadcast is off', async () => {
@@ -157,6 +194,10 @@ describe('the day-end summary', () => {
 
 describe('the monthly statement', () => {
   it("sends last month's one-page PDF to farmers with business that month who have not opted out, once", async () => {
+    await addEntry(t.db, { farmerCode: 'FAR001', flowerCode: 'FLW002', date: '2030-03-11', quantity: '10.000', rate: '450.00' });
+    await addEntry(t.db, { farmerCode: 'FAR001', flowerCode: 'FLW001', date: '2030-03-10', quantity: '1.000', rate: '100.00' });
+    await addEntry(t.db, { farmerCode: 'FAR002', flowerCode: 'FLW002', date: '2030-03-11', quantity: '2.500', rate: '400.00' });
+    await addAdvance(t.db, { farmerCode: 'FAR003', amount: '3000.00', createdAt: '2030-03-11T04:00:00Z', status: 'pending' });
     await sql(t.db, `insert into farmer_broadcast_preferences (farmer_id, monthly_statement_opt_out) select id, true from farmers where farmer_code = 'FAR002'`);
     const report = await runner().runNow('monthly-statements', { date: '2030-04-01' });
     // FAR001 had entries in March; FAR002 opted out; FAR003 had only a pending advance, which still counts.
@@ -164,7 +205,8 @@ describe('the monthly statement', () => {
     const docs = await sent('monthly_statement');
     expect(docs.map((d) => d.recipient_phone)).toEqual(['+919876543211', '+919876543213']);
     const far001 = docs[0]!.payload as { documentPath: string; caption: string };
-    expect(far001.caption).toMatch(/^Your statement for March 2030: balance today ₹/);
+    // Jasmine 4,275.00 + rose 95.00, nothing taken off: closing balance 31 Mar 2030 ₹4,370.00.
+    expect(far001.caption).toBe('Your statement for March 2030: closing balance ₹4,370.00');
     const text = execFileSync('pdftotext', ['-layout', path.join(dataDir, far001.documentPath), '-'], { encoding: 'utf8' });
     expect(text).toContain('Monthly statement');
     expect(text).toContain('மாத அறிக்கை');
@@ -178,4 +220,45 @@ describe('the monthly statement', () => {
     expect(parseLine('விலை வேண்டும்', { flowers: [], slots: [] })).toEqual({ ok: true, command: { kind: 'optOut', what: 'rateCard', optOut: false } });
     expect(parseLine('stmt FAR001', { flowers: [], slots: [] })).toEqual({ ok: true, command: { kind: 'statement', farmerCode: 'FAR001' } });
   });
+
+  it('closes the month with the balance at the end of its last day, by the balance rule', async () => {
+    const code = await addFarmer(t.db, { language: 'en' });
+    const [farmer] = await sql<{ whatsapp_number: string; id: string }>(t.db, `select id, whatsapp_number from farmers where farmer_code = ?`, [code]);
+    const [admin] = await sql<{ id: string }>(t.db, `select id from users where role = 'admin' limit 1`);
+    // Carried in from October: 2 kg × ₹100.00 = 200.00, 5% 10.00, net 190.00.
+    await addEntry(t.db, { farmerCode: code, date: '2026-10-20', quantity: '2.000', rate: '100.00' });
+    // November: 10 kg × ₹450.00 = 4,500.00, net 4,275.00; on the 30th 1 kg × ₹200.00, net 190.00; a voided one.
+    await addEntry(t.db, { farmerCode: code, date: '2026-11-05', quantity: '10.000', rate: '450.00' });
+    await addEntry(t.db, { farmerCode: code, date: '2026-11-30', quantity: '1.000', rate: '200.00' });
+    await addEntry(t.db, { farmerCode: code, date: '2026-11-10', quantity: '3.000', rate: '100.00', status: 'voided' });
+    await addAdvance(t.db, { farmerCode: code, amount: '1000.00', createdAt: '2026-11-12T05:00:00Z' });
+    // A settlement paid on 20 Nov: ₹3,000.00.
+    await sql(
+      t.db,
+      `insert into settlements (settlement_number, farmer_id, period_start, period_end, gross_amount, total_commission, total_fees, total_advances, net_payable, status, paid_at, paid_by_id, payment_reference)
+       values ('S-CLOSE-1', ?, '2026-11-02', '2026-11-08', 3200.00, 160.00, 0, 40.00, 3000.00, 'paid', '2026-11-20T06:00:00Z', ?, 'UPI-9')`,
+      [farmer!.id, admin!.id],
+    );
+    // After the month, none of which counts: an entry on 1 Dec (1 kg × ₹1,000.00, net 950.00), an advance at
+    // 00:30 IST on 1 Dec (19:00 UTC on 30 Nov), and a settlement dated in November but paid on 1 Dec.
+    await addEntry(t.db, { farmerCode: code, date: '2026-12-01', quantity: '1.000', rate: '1000.00' });
+    await addAdvance(t.db, { farmerCode: code, amount: '500.00', createdAt: '2026-11-30T19:00:00Z' });
+    await sql(
+      t.db,
+      `insert into settlements (settlement_number, farmer_id, period_start, period_end, gross_amount, total_commission, total_fees, total_advances, net_payable, status, generated_at, paid_at, paid_by_id)
+       values ('S-CLOSE-2', ?, '2026-11-09', '2026-11-15', 200.00, 10.00, 0, 0, 190.00, 'paid', '2026-11-16T01:00:00Z', '2026-11-30T18:45:00Z', ?)`,
+      [farmer!.id, admin!.id],
+    );
+
+    await runner().runNow('monthly-statements', { date: '2026-12-01' });
+    // 190.00 + 4,275.00 + 190.00 − 1,000.00 − 3,000.00 = 655.00.
+    const [doc] = (await sent('monthly_statement')).filter((d) => d.recipient_phone === farmer!.whatsapp_number);
+    const payload = doc!.payload as { documentPath: string; caption: string };
+    expect(payload.caption).toBe('Your statement for November 2026: closing balance ₹655.00');
+    const text = execFileSync('pdftotext', ['-layout', path.join(dataDir, payload.documentPath), '-'], { encoding: 'utf8' });
+    expect(text).toMatch(/Closing balance, 30 Nov 2026\s+₹655.00/);
+    expect(text).toContain('இறுதி இருப்பு');
+    expect(text).not.toContain('Balance today');
+  });
 });
+

@@ -120,17 +120,41 @@ export async function getBalance(em: EntityManager, farmerId: string): Promise<F
  * with ledger rows, counting archived entries (daily_entries_archive) as well as live ones. Validation, the
  * recompute and the checks read it; a farmer without rows is absent (coalesce to 0).
  */
-export const FARMER_LEDGER_SQL = `(
+// `upTo` bounds each kind of row by its own date (an entry's market date, an advance's approval, a payment);
+// empty for the whole ledger.
+const ledgerSql = (upTo: { entry: string; advance: string; paid: string }) => `(
     select farmer_id, sum(entries_net) as entries_net, sum(advances) as advances, sum(settled) as settled from (
-      select farmer_id, net_amount as entries_net, 0 as advances, 0 as settled from daily_entries where status = 'active'
+      select farmer_id, net_amount as entries_net, 0 as advances, 0 as settled from daily_entries where status = 'active'${upTo.entry}
       union all
-      select farmer_id, net_amount, 0, 0 from daily_entries_archive where status = 'active'
+      select farmer_id, net_amount, 0, 0 from daily_entries_archive where status = 'active'${upTo.entry}
       union all
-      select farmer_id, 0, amount, 0 from cash_advances where status = 'approved'
+      select farmer_id, 0, amount, 0 from cash_advances where status = 'approved'${upTo.advance}
       union all
-      select farmer_id, 0, 0, net_payable from settlements where status = 'paid'
+      select farmer_id, 0, 0, net_payable from settlements where status = 'paid'${upTo.paid}
     ) rows group by farmer_id
   )`;
+
+export const FARMER_LEDGER_SQL = ledgerSql({ entry: '', advance: '', paid: '' });
+
+/** The same rule for rows dated on or before a market date; parameters in order: see balanceAsOf. */
+const FARMER_LEDGER_AS_OF_SQL = ledgerSql({
+  entry: ` and entry_date <= ?::date`,
+  advance: ` and (coalesce(approved_at, created_at) at time zone ?)::date <= ?::date`,
+  paid: ` and (paid_at at time zone ?)::date <= ?::date`,
+});
+
+/**
+ * What the agent owed the farmer at the end of a market date (the closing balance of a month: its last day),
+ * by the balance rule over rows dated up to then. Later rows do not count, whatever they did to current_balance.
+ */
+export async function balanceAsOf(em: EntityManager, farmerId: string, date: string, timeZone: string): Promise<string> {
+  const [row] = await em.execute<{ balance: string }[]>(
+    `select (coalesce(l.entries_net, 0) - coalesce(l.advances, 0) - coalesce(l.settled, 0))::numeric(14,2)::text as balance
+       from ${FARMER_LEDGER_AS_OF_SQL} l where l.farmer_id = ?`,
+    [date, date, timeZone, date, timeZone, date, farmerId],
+  );
+  return row?.balance ?? '0.00';
+}
 
 /** Each farmer's stored figures next to the ones the balance rule gives; validation and tests compare them. */
 export const RECOMPUTE_BALANCES_SQL = `

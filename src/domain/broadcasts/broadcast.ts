@@ -4,9 +4,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Notification } from '../notifications/notification.entity.js';
 import { enqueueNotification, type NewNotification } from '../notifications/outbox.js';
 import { metaErrorCode } from '../notifications/failures.js';
+import { TIER_LIMIT_CODES } from '../notifications/tier-stop.js';
 
-/** Meta's answer when the business-initiated messaging limit (the tier) or the spam limit is hit. */
-export const TIER_LIMIT_CODES = ['131048'];
+export { TIER_LIMIT_CODES };
 
 export async function enqueueBroadcast(
   em: EntityManager,

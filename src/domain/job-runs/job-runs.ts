@@ -49,6 +49,18 @@ export async function finishJobRun(
   await em.nativeUpdate(JobRun, { id }, { outcome: end.outcome, summary: end.summary.slice(0, 4000), details: end.details ?? null, finishedAt: end.finishedAt });
 }
 
+/**
+ * The newest finished run of a period, stopped after the fact (the rate card, when Meta refused its messages
+ * while the outbox sent them).
+ */
+export async function markRunStopped(em: EntityManager, job: string, period: string, end: { summary: string; details: Record<string, unknown> }): Promise<void> {
+  await em.execute(
+    `update job_runs set outcome = 'stopped', summary = ?, details = ?::jsonb
+      where id = (select id from job_runs where job = ? and period = ? and outcome in ('ok', 'stopped') order by started_at desc, id desc limit 1)`,
+    [end.summary.slice(0, 4000), JSON.stringify(end.details), job, period],
+  );
+}
+
 /** Runs left 'running' by a process that died; called under the job's lock, so none of them is alive. */
 export async function closeInterruptedRuns(em: EntityManager, job: string, at: Date): Promise<number> {
   return em.nativeUpdate(JobRun, { job, outcome: 'running' }, { outcome: 'interrupted', summary: 'the process running it stopped', finishedAt: at });

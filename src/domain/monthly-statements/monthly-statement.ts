@@ -1,11 +1,12 @@
 // A farmer's month as facts for the one-page monthly statement: deliveries by flower, the settlements made,
-// advances given, payments received, and the balance. Months are market calendar months ('2026-11').
+// advances given, payments received, and the closing balance. Months are market calendar months ('2026-11').
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
 import type { Language } from '../columns.js';
 import { Farmer } from '../farmers/farmer.entity.js';
 import { getStringSetting } from '../settings/settings.service.js';
 import { addDays } from '../settlements/period.js';
+import { balanceAsOf } from '../balances/balances.service.js';
 
 export interface MonthlyStatementData {
   language: Language;
@@ -18,8 +19,8 @@ export interface MonthlyStatementData {
   settlements: { number: string; periodStart: string; periodEnd: string; net: string; status: string }[];
   advances: { date: string; amount: string; status: string }[];
   payments: { date: string; number: string; amount: string; reference: string | null }[];
-  /** What the ledger owes the farmer now (negative: the farmer owes), from farmers.current_balance. */
-  balance: string;
+  /** What the agent owed the farmer at the end of the month's last day (negative: the farmer owed), by the balance rule. */
+  closingBalance: string;
 }
 
 /** 'YYYY-MM' of the month before the market date's month. */
@@ -77,6 +78,6 @@ export async function monthlyStatementData(em: EntityManager, farmerId: string, 
     settlements: settlements.map((r) => ({ number: r.settlement_number!, periodStart: r.ps!, periodEnd: r.pe!, net: r.net!, status: r.status! })),
     advances: advances.map((r) => ({ date: r.d!, amount: r.amount!, status: r.status! })),
     payments: payments.map((r) => ({ date: r.d!, number: r.settlement_number!, amount: r.amount!, reference: r.payment_reference ?? null })),
-    balance: farmer.currentBalance,
+    closingBalance: await balanceAsOf(em, farmerId, end, timeZone),
   };
 }

@@ -3,6 +3,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Language } from '../columns.js';
 import type { NotificationPayload } from './notification.entity.js';
+import { stopRateCardAtTierLimit } from './tier-stop.js';
 
 export interface ClaimedNotification {
   id: string;
@@ -130,12 +131,17 @@ export async function recordSentUnclaimed(em: EntityManager, id: string, provide
 
 /** retryAt null: give up (status failed); otherwise back to pending until then. */
 export async function recordSendFailure(em: EntityManager, id: string | string[], error: string, retryAt: Date | null): Promise<void> {
-  await em.execute(
-    `update notifications
-        set status = ?, last_error = ?, next_attempt_at = coalesce(?, next_attempt_at), updated_at = now()
-      where id = any(?::bigint[]) and status = 'sending'`,
-    [retryAt ? 'pending' : 'failed', error.slice(0, 2000), retryAt, idArray(Array.isArray(id) ? id : [id])],
-  );
+  const ids = Array.isArray(id) ? id : [id];
+  await em.transactional(async (tx) => {
+    await tx.execute(
+      `update notifications
+          set status = ?, last_error = ?, next_attempt_at = coalesce(?, next_attempt_at), updated_at = now()
+        where id = any(?::bigint[]) and status = 'sending'`,
+      [retryAt ? 'pending' : 'failed', error.slice(0, 2000), retryAt, idArray(ids)],
+    );
+    // A rate card refused for the messaging tier stops the rest of that day's cards.
+    await stopRateCardAtTierLimit(tx, ids, error, new Date());
+  });
 }
 
 export type ProviderStatus = 'sent' | 'delivered' | 'read' | 'failed';
@@ -149,20 +155,25 @@ export async function applyProviderStatus(
   report: { providerMessageId: string; status: ProviderStatus; error?: string | null },
 ): Promise<'updated' | 'unchanged' | 'unknown'> {
   const order = `array['pending','sending','sent','failed','delivered','read']`;
-  const rows = await em.execute<{ id: string }[]>(
-    `update notifications
-        set status = ?, updated_at = now(), sent_at = coalesce(sent_at, now()),
-            last_error = case when ? = 'failed' then ? else last_error end
-      where provider_message_id = ?
-        and array_position(${order}, status::text) < array_position(${order}, ?::text)
-      returning id::text as id`,
-    [report.status, report.status, report.error ?? 'failed (no reason given)', report.providerMessageId, report.status],
-  );
-  if (rows.length) return 'updated';
-  const known = await em.execute<{ n: number }[]>(`select count(*)::int as n from notifications where provider_message_id = ?`, [
-    report.providerMessageId,
-  ]);
-  return Number(known[0]?.n ?? 0) > 0 ? 'unchanged' : 'unknown';
+  return em.transactional(async (tx) => {
+    const rows = await tx.execute<{ id: string }[]>(
+      `update notifications
+          set status = ?, updated_at = now(), sent_at = coalesce(sent_at, now()),
+              last_error = case when ? = 'failed' then ? else last_error end
+        where provider_message_id = ?
+          and array_position(${order}, status::text) < array_position(${order}, ?::text)
+        returning id::text as id`,
+      [report.status, report.status, report.error ?? 'failed (no reason given)', report.providerMessageId, report.status],
+    );
+    if (rows.length) {
+      if (report.status === 'failed') await stopRateCardAtTierLimit(tx, rows.map((r) => r.id), report.error ?? '', new Date());
+      return 'updated';
+    }
+    const known = await tx.execute<{ n: number }[]>(`select count(*)::int as n from notifications where provider_message_id = ?`, [
+      report.providerMessageId,
+    ]);
+    return Number(known[0]?.n ?? 0) > 0 ? 'unchanged' : 'unknown';
+  });
 }
 
 /**
