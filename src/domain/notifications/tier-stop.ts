@@ -2,7 +2,7 @@
 // only be refused too, so they are marked not sent (in the transaction that records the refusal) and the day's
 // rate-card run says it stopped and how many farmers were not sent the card.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { markRunStopped } from '../jobs/job-runs.js';
+import { markRunStopped } from '../job-runs/job-runs.js';
 import { metaErrorCode } from './failures.js';
 
 /** Meta's answer when the business-initiated messaging limit (the tier) or the spam limit is hit. */
