@@ -4,6 +4,7 @@
 // the service was down is made up (flagged late) as soon as it is back. Runs happen under a PostgreSQL advisory
 // lock per job, and the job_runs check is repeated inside the lock: of several replicas, one runs it, once.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import cron, { type ScheduledTask } from 'node-cron';
 import { tryAdvisoryLock } from '../db/advisory-lock.js';
 import type { JobOutcome, JobTrigger } from '../domain/job-runs/job-run.entity.js';
 import { closeInterruptedRuns, finishJobRun, lastJobRuns, periodHasRun, startJobRun, type JobRunFacts } from '../domain/job-runs/job-runs.js';
@@ -12,7 +13,6 @@ import { describeSchedule, dueOn, lastDue, nextDue, type Schedule } from './sche
 
 /** A run this much after its due time is late (flagged in job_runs and in the admins' notice). */
 export const LATE_AFTER_MS = 5 * 60_000;
-const TICK_MS = 60_000;
 
 export interface JobContext {
   /** The runner's clock at the start of the run. */
@@ -74,7 +74,7 @@ export interface JobRunnerOptions {
 }
 
 export class JobRunner {
-  private timer: NodeJS.Timeout | undefined;
+  private task: ScheduledTask | undefined;
   private ticking: Promise<void> | undefined;
   private readonly clock: () => Date;
 
@@ -181,7 +181,7 @@ export class JobRunner {
     return out;
   }
 
-  /** A pass now (the start-up catch-up), then one a minute. */
+  /** A pass now (the start-up catch-up), then one at the start of every minute (node-cron). */
   start(): void {
     const pass = () => {
       this.ticking ??= this.tick()
@@ -189,13 +189,13 @@ export class JobRunner {
         .finally(() => (this.ticking = undefined));
     };
     pass();
-    this.timer = setInterval(pass, TICK_MS);
-    this.timer.unref();
+    // Due times fall on whole minutes: a tick at :00 sees each one at once. A pass still running is not doubled.
+    this.task = cron.schedule('* * * * *', pass, { name: 'job-runner', noOverlap: true });
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    await this.task?.destroy();
+    this.task = undefined;
     await this.ticking?.catch(() => {});
   }
 }

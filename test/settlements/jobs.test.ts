@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { settlementCron, settlementJobs } from '../../src/jobs/settlement.jobs.js';
+import { coreJobs } from '../../src/jobs/catalog.js';
+import { cronText } from '../../src/jobs/schedule.js';
 import { settlePeriod } from '../../src/domain/settlements/settlement.service.js';
 import { parsePeriod } from '../../src/domain/settlements/period.js';
 import { summaryTable } from '../../src/ops/settle-summary.js';
@@ -14,17 +15,18 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe('settlement schedules', () => {
-  it('builds cron expressions from the frequency, day and hour', () => {
-    expect(settlementCron('weekly', 'monday', 6)).toBe('0 6 * * 1');
-    expect(settlementCron('fortnightly', 'Sunday', 20, 30)).toBe('30 20 * * 0');
-    expect(settlementCron('daily', 'monday', 19)).toBe('0 19 * * *');
-    expect(settlementCron('monthly', 'monday', 5)).toBe('0 5 1 * *');
-    expect(() => settlementCron('weekly', 'someday', 6)).toThrow(/not a day/);
+  const jobs = () => coreJobs({ db: t.db, config: { ...t.config, marketTimeZone: 'Asia/Kolkata' }, logger: pino({ level: 'silent' }) });
+  const ctx = (dueAt: Date) => ({ now: dueAt, dueAt, period: '', late: false, trigger: 'manual' as const });
+
+  it('reads the schedule from the frequency, day and hour (Monday 06:00 and 06:30 by default)', async () => {
+    const em = t.db.orm.em.fork();
+    const [settlement, statements] = jobs().filter((j) => j.name.startsWith('settlement'));
+    expect(cronText(await settlement!.schedule(em))).toBe('0 6 * * 1');
+    expect(cronText(await statements!.schedule(em))).toBe('30 6 * * 1');
   });
 
   it('the weekly job settles the week that just ended; the statements job queues what was missed', async () => {
-    const jobs = await settlementJobs({ orm: t.db.orm, config: { marketTimeZone: 'Asia/Kolkata' }, logger: pino({ level: 'silent' }) });
-    expect(jobs.map((j) => [j.name, j.schedule])).toEqual([['settlement', '0 6 * * 1'], ['settlement-statements', '30 6 * * 1']]);
+    const [settlement, statements] = jobs().filter((j) => j.name.startsWith('settlement'));
     const a = await addFarmer(t.db);
     const b = await addFarmer(t.db);
     // Week 47 (16–22 Nov 2026): 4 kg × ₹200.00 = 800.00; 5% = 40.00; net 760.00.
@@ -34,11 +36,11 @@ describe('settlement schedules', () => {
     await settlePeriod(t.db.orm, { period: parsePeriod('weekly', '2026-W47'), timeZone: 'Asia/Kolkata', now: new Date('2026-11-23T01:00:00Z'), farmerCodes: [b], sendStatements: false });
     // Monday 23 Nov 2026, 06:00 in Kolkata.
     const monday = new Date('2026-11-23T00:30:00Z');
-    expect(await jobs[0]!.run({ scheduledFor: monday })).toMatchObject({ period: '2026W47', farmers: 1, net: '760.00' });
-    expect(await jobs[1]!.run({ scheduledFor: monday })).toEqual({ period: '2026W47', queued: 1 });
-    expect(await jobs[1]!.run({ scheduledFor: monday })).toEqual({ period: '2026W47', queued: 0 });
-    const statements = await run<{ n: number }>(t.db, `select count(*)::int n from notifications where type = 'statement'`);
-    expect(statements[0]!.n).toBe(2);
+    expect((await settlement!.run(ctx(monday))).details).toMatchObject({ period: '2026W47', farmers: 1, net: '760.00' });
+    expect((await statements!.run(ctx(monday))).details).toEqual({ period: '2026W47', queued: 1 });
+    expect((await statements!.run(ctx(monday))).details).toEqual({ period: '2026W47', queued: 0 });
+    const rows = await run<{ n: number }>(t.db, `select count(*)::int n from notifications where type = 'statement'`);
+    expect(rows[0]!.n).toBe(2);
     expect(await ledgerProblems(t.db)).toEqual({ settlements: [], balances: [] });
   });
 
