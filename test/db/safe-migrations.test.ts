@@ -16,18 +16,10 @@ import { migrateSafely, migrationPlan } from '../../src/ops/safe-migrate.js';
 import { tableChecksums } from '../../src/ops/tables.js';
 import { ormSql, type RunSql } from '../../src/ops/validation/validate.js';
 import { buildLedger } from '../ops/ledger-fixture.js';
+import { errorOf } from '../support/errors.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'migrations-failing');
 
-async function errorOf(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 /** Everything a migration could change: rows of every table, columns, constraints, indexes, applied migrations. */
 async function snapshot(run: RunSql) {

@@ -11,16 +11,8 @@ import { backupWithCopies, newestVerifiedBackup } from '../../src/ops/backup/cop
 import { sha256File, writeChecksum } from '../../src/ops/backup/files.js';
 import { ormSql } from '../../src/ops/validation/validate.js';
 import { buildLedger } from './ledger-fixture.js';
+import { errorOf } from '../support/errors.js';
 
-async function errorOf(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 const dataOf = (file: string) =>
   execFileSync('pg_restore', ['--list', file], { encoding: 'utf8' })

@@ -14,16 +14,8 @@ import { databaseName, restoreBackup, withDatabase } from '../../src/ops/backup/
 import { rowCounts, tableChecksums } from '../../src/ops/tables.js';
 import { ormSql, type RunSql } from '../../src/ops/validation/validate.js';
 import { buildLedger } from './ledger-fixture.js';
+import { errorOf } from '../support/errors.js';
 
-async function errorOf(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('backup and restore', () => {
   let t: TestDatabase;

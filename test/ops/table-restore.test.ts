@@ -11,16 +11,8 @@ import { restoreTable } from '../../src/ops/backup/table-restore.js';
 import { tableChecksums } from '../../src/ops/tables.js';
 import { ormSql, type RunSql } from '../../src/ops/validation/validate.js';
 import { buildLedger } from './ledger-fixture.js';
+import { errorOf } from '../support/errors.js';
 
-async function errorOf(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('restoring one table into the live database', () => {
   let t: TestDatabase;
