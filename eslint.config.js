@@ -8,11 +8,15 @@ const LAYERS = '(i18n|pdf|chat|channels|http|jobs|outbox|inbox)';
 const domainImports = (up) => [
   'error',
   {
-    paths: ['i18next', 'pdfkit', 'hono', 'whatsapp-web.js'].map((name) => ({ name, message: 'src/domain returns facts; words, documents and transports live at the edges.' })),
+    paths: ['i18next', 'pdfkit', 'hono', 'whatsapp-web.js'].map((name) => ({
+      name,
+      message: 'src/domain returns facts; words, documents and transports live at the edges.',
+    })),
     patterns: [
       {
         regex: `^${up}${LAYERS}(\\.js|/.*)?$`,
-        message: 'src/domain must not import i18n, pdf/, chat/, channels/, http/, jobs/, outbox/ or inbox/: they depend on the domain, not the reverse.',
+        message:
+          'src/domain must not import i18n, pdf/, chat/, channels/, http/, jobs/, outbox/ or inbox/: they depend on the domain, not the reverse.',
       },
     ],
   },

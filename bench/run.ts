@@ -25,7 +25,11 @@ if (unknown.length) {
 const names = (positionals.length ? positionals : Object.keys(SCENARIOS)) as Name[];
 const log = (s: string) => console.log(s);
 const started = Date.now();
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const loadAtStart = load();
 const stale = await dropStaleScratch();
 if (stale.length) log(`dropped leftover scratch databases: ${stale.join(', ')}`);
@@ -55,7 +59,13 @@ const total = (Date.now() - started) / 1000;
 log(`\ntotal ${total.toFixed(0)} s; load average now ${load()}`);
 const result = {
   date: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, loadAverageAtStart: loadAtStart },
+  machine: {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model,
+    memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    loadAverageAtStart: loadAtStart,
+  },
   seconds: total,
   figures: figures.map((f) => ({ ...f, ratio: ratio(f) })),
   details,

@@ -54,7 +54,13 @@ export async function seedDemoData(em: EntityManager, options: { marketTimeZone:
       for (const slot of slots) {
         const factor = 0.85 + next() * 0.3; // drawn even when the rate exists, so every run makes the same week
         if (await em.count(MarketRate, { flowerType: flower, timeSlot: slot, effectiveDate: date })) continue;
-        em.create(MarketRate, { flowerType: flower, timeSlot: slot, effectiveDate: date, ratePerUnit: rupees(dec(referenceRate(slot.name)).times(factor.toFixed(2)).round(0)), createdBy: staff.id });
+        em.create(MarketRate, {
+          flowerType: flower,
+          timeSlot: slot,
+          effectiveDate: date,
+          ratePerUnit: rupees(dec(referenceRate(slot.name)).times(factor.toFixed(2)).round(0)),
+          createdBy: staff.id,
+        });
         rates++;
       }
     }
@@ -71,9 +77,23 @@ export async function seedDemoData(em: EntityManager, options: { marketTimeZone:
           skipped++;
           continue;
         }
-        await recordEntries(em, actor, [
-          { farmer: entryFarmer(farmer), flower, quantity, slotId: null, rate: null, at: marketInstant(date, time, options.marketTimeZone), sourceMessageId, sourceLine: 0 },
-        ], { timeZone: options.marketTimeZone });
+        await recordEntries(
+          em,
+          actor,
+          [
+            {
+              farmer: entryFarmer(farmer),
+              flower,
+              quantity,
+              slotId: null,
+              rate: null,
+              at: marketInstant(date, time, options.marketTimeZone),
+              sourceMessageId,
+              sourceLine: 0,
+            },
+          ],
+          { timeZone: options.marketTimeZone },
+        );
         entries++;
       }
     }
@@ -81,7 +101,14 @@ export async function seedDemoData(em: EntityManager, options: { marketTimeZone:
   let advances = 0;
   const advanceId = `demo-${addDays(today, -3)}-advance-FAR002`;
   if (!(await em.count(CashAdvance, { sourceMessageId: advanceId }))) {
-    await recordAdvance(em, { farmer: farmers[1]!, amount: '1500', reason: 'seeds and manure', actor, at: marketInstant(addDays(today, -3), '05:30', options.marketTimeZone), sourceMessageId: advanceId });
+    await recordAdvance(em, {
+      farmer: farmers[1]!,
+      amount: '1500',
+      reason: 'seeds and manure',
+      actor,
+      at: marketInstant(addDays(today, -3), '05:30', options.marketTimeZone),
+      sourceMessageId: advanceId,
+    });
     advances++;
   }
   await em.flush();

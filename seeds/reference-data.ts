@@ -9,24 +9,94 @@ export const REFERENCE_USERS = [
 ] as const;
 
 export const REFERENCE_FARMERS = [
-  { farmerCode: 'FAR001', name: 'Raj Kumar', village: 'Madurai', phone: '+919876543211', whatsappNumber: '+919876543211', address: '123, Flower Street, Madurai' },
-  { farmerCode: 'FAR002', name: 'Kumar Raja', village: 'Dindigul', phone: '+919876543212', whatsappNumber: '+919876543212', address: '456, Market Road, Dindigul' },
-  { farmerCode: 'FAR003', name: 'Muthu Pandi', village: 'Trichy', phone: '+919876543213', whatsappNumber: '+919876543213', address: '789, Garden Lane, Trichy' },
+  {
+    farmerCode: 'FAR001',
+    name: 'Raj Kumar',
+    village: 'Madurai',
+    phone: '+919876543211',
+    whatsappNumber: '+919876543211',
+    address: '123, Flower Street, Madurai',
+  },
+  {
+    farmerCode: 'FAR002',
+    name: 'Kumar Raja',
+    village: 'Dindigul',
+    phone: '+919876543212',
+    whatsappNumber: '+919876543212',
+    address: '456, Market Road, Dindigul',
+  },
+  {
+    farmerCode: 'FAR003',
+    name: 'Muthu Pandi',
+    village: 'Trichy',
+    phone: '+919876543213',
+    whatsappNumber: '+919876543213',
+    address: '789, Garden Lane, Trichy',
+  },
 ] as const;
 
 export const REFERENCE_FLOWERS = [
   { code: 'FLW001', name: 'Rose', nameTa: 'ரோஜா', description: 'Fresh red roses', unit: 'kg', aliases: ['rose', 'roses', 'roja', 'rosa', 'ரோஸ்'] },
-  { code: 'FLW002', name: 'Jasmine', nameTa: 'மல்லிகை', description: 'Fragrant jasmine flowers', unit: 'kg', aliases: ['jasmine', 'malli', 'malligai', 'mallikai', 'mallige', 'மல்லி', 'மல்லிகைப்பூ'] },
-  { code: 'FLW003', name: 'Marigold', nameTa: 'செண்டுமல்லி', description: 'Bright marigold flowers', unit: 'kg', aliases: ['marigold', 'sendumalli', 'chendumalli', 'sendu', 'chendu', 'genda', 'செண்டு', 'செண்டுப்பூ'] },
-  { code: 'FLW004', name: 'Lotus', nameTa: 'தாமரை', description: 'Sacred lotus flowers', unit: 'piece', aliases: ['lotus', 'thamarai', 'tamarai', 'thamara'] },
-  { code: 'FLW005', name: 'Chrysanthemum', nameTa: 'சாமந்தி', description: 'Colorful chrysanthemum', unit: 'kg', aliases: ['chrysanthemum', 'samanthi', 'chamanthi', 'sevanthi', 'sevvanthi', 'செவ்வந்தி'] },
+  {
+    code: 'FLW002',
+    name: 'Jasmine',
+    nameTa: 'மல்லிகை',
+    description: 'Fragrant jasmine flowers',
+    unit: 'kg',
+    aliases: ['jasmine', 'malli', 'malligai', 'mallikai', 'mallige', 'மல்லி', 'மல்லிகைப்பூ'],
+  },
+  {
+    code: 'FLW003',
+    name: 'Marigold',
+    nameTa: 'செண்டுமல்லி',
+    description: 'Bright marigold flowers',
+    unit: 'kg',
+    aliases: ['marigold', 'sendumalli', 'chendumalli', 'sendu', 'chendu', 'genda', 'செண்டு', 'செண்டுப்பூ'],
+  },
+  {
+    code: 'FLW004',
+    name: 'Lotus',
+    nameTa: 'தாமரை',
+    description: 'Sacred lotus flowers',
+    unit: 'piece',
+    aliases: ['lotus', 'thamarai', 'tamarai', 'thamara'],
+  },
+  {
+    code: 'FLW005',
+    name: 'Chrysanthemum',
+    nameTa: 'சாமந்தி',
+    description: 'Colorful chrysanthemum',
+    unit: 'kg',
+    aliases: ['chrysanthemum', 'samanthi', 'chamanthi', 'sevanthi', 'sevvanthi', 'செவ்வந்தி'],
+  },
 ] as const;
 
 export const REFERENCE_SLOTS = [
-  { name: 'Early Morning', nameTa: 'காலை', startTime: '04:00:00', endTime: '06:00:00', sortOrder: 1, aliases: ['early', 'earlymorning', 'kalai', 'kaalai', 'athikalai', 'அதிகாலை'] },
-  { name: 'Morning Peak', nameTa: 'காலை உச்சம்', startTime: '06:00:00', endTime: '08:00:00', sortOrder: 2, aliases: ['peak', 'uchcham', 'ucham', 'உச்சம்'] },
+  {
+    name: 'Early Morning',
+    nameTa: 'காலை',
+    startTime: '04:00:00',
+    endTime: '06:00:00',
+    sortOrder: 1,
+    aliases: ['early', 'earlymorning', 'kalai', 'kaalai', 'athikalai', 'அதிகாலை'],
+  },
+  {
+    name: 'Morning Peak',
+    nameTa: 'காலை உச்சம்',
+    startTime: '06:00:00',
+    endTime: '08:00:00',
+    sortOrder: 2,
+    aliases: ['peak', 'uchcham', 'ucham', 'உச்சம்'],
+  },
   { name: 'Late Morning', nameTa: 'முற்பகல்', startTime: '08:00:00', endTime: '10:00:00', sortOrder: 3, aliases: ['late', 'latemorning', 'murpagal'] },
-  { name: 'Afternoon', nameTa: 'மதியம்', startTime: '10:00:00', endTime: '14:00:00', sortOrder: 4, aliases: ['afternoon', 'noon', 'mathiyam', 'madhiyam'] },
+  {
+    name: 'Afternoon',
+    nameTa: 'மதியம்',
+    startTime: '10:00:00',
+    endTime: '14:00:00',
+    sortOrder: 4,
+    aliases: ['afternoon', 'noon', 'mathiyam', 'madhiyam'],
+  },
   { name: 'Evening', nameTa: 'மாலை', startTime: '14:00:00', endTime: '18:00:00', sortOrder: 5, aliases: ['evening', 'eve', 'maalai', 'malai'] },
 ] as const;
 

@@ -17,9 +17,7 @@ const isTimeZone = (tz: string) => {
   }
 };
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const booleanFlag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 export const envSchema = z
   .object({
@@ -37,11 +35,7 @@ export const envSchema = z
     // Behind a reverse proxy: take the client address from X-Forwarded-For (else it could be spoofed).
     TRUST_PROXY: booleanFlag.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    MARKET_TIMEZONE: z
-      .string()
-      .trim()
-      .default('Asia/Kolkata')
-      .refine(isTimeZone, 'must be an IANA time zone such as Asia/Kolkata'),
+    MARKET_TIMEZONE: z.string().trim().default('Asia/Kolkata').refine(isTimeZone, 'must be an IANA time zone such as Asia/Kolkata'),
     MIGRATE_ON_START: booleanFlag.default(true),
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     // SIGTERM: finish in-flight work within this long, else exit anyway (rolling restarts wait on it).
@@ -74,12 +68,7 @@ export const envSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.WHATSAPP_TRANSPORT !== 'cloud') return;
-    for (const key of [
-      'WHATSAPP_VERIFY_TOKEN',
-      'WHATSAPP_APP_SECRET',
-      'WHATSAPP_ACCESS_TOKEN',
-      'WHATSAPP_PHONE_NUMBER_ID',
-    ] as const) {
+    for (const key of ['WHATSAPP_VERIFY_TOKEN', 'WHATSAPP_APP_SECRET', 'WHATSAPP_ACCESS_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID'] as const) {
       if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when WHATSAPP_TRANSPORT=cloud' });
     }
   });

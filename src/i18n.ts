@@ -11,7 +11,10 @@ const localesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..',
 export function loadLocale(lang: Language): Record<string, unknown> {
   const dir = path.join(localesDir, lang);
   const resources: Record<string, unknown> = {};
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     resources[path.basename(file, '.json')] = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as unknown;
   }
   return resources;

@@ -54,8 +54,11 @@ export interface ServiceOptions {
  */
 export async function prepareDatabase(db: Database, config: Config, logger: Logger): Promise<void> {
   if (!config.migrateOnStart || db.kind === 'embedded') return migrateAndSeed(db, config, logger);
-  await withWaitingAdvisoryLock(db.url, MIGRATION_LOCK_KEY, () => migrateAndSeed(db, config, logger), () =>
-    logger.info('another replica is migrating the database; waiting for it'),
+  await withWaitingAdvisoryLock(
+    db.url,
+    MIGRATION_LOCK_KEY,
+    () => migrateAndSeed(db, config, logger),
+    () => logger.info('another replica is migrating the database; waiting for it'),
   );
 }
 
@@ -73,7 +76,10 @@ async function migrateAndSeed(db: Database, config: Config, logger: Logger): Pro
   }
   if (executed.length === 0) {
     const report = await seedReference(db.orm, config);
-    logger.info({ seeded: report.lines }, config.nodeEnv === 'production' ? 'catalogue seeded on a new database' : 'reference data and sample market seeded on a new database');
+    logger.info(
+      { seeded: report.lines },
+      config.nodeEnv === 'production' ? 'catalogue seeded on a new database' : 'reference data and sample market seeded on a new database',
+    );
     for (const c of report.createdCredentials) {
       logger.warn({ email: c.email, password: c.password }, 'new account created; this password is shown once, change it after logging in');
     }
@@ -87,7 +93,11 @@ async function announceSetup(db: Database, config: Config, logger: Logger): Prom
   const em = db.orm.em.fork();
   if (!(await hasActiveAdmin(em))) logger.warn('no admin yet: run `npm run setup` to name the market and create its first admin');
   const zone = await getStoredSetting(em, 'market_timezone');
-  if (zone !== null && zone !== config.marketTimeZone) logger.error({ setting: zone, MARKET_TIMEZONE: config.marketTimeZone }, 'MARKET_TIMEZONE differs from the market_timezone setting: set them alike; /ready says not ready');
+  if (zone !== null && zone !== config.marketTimeZone)
+    logger.error(
+      { setting: zone, MARKET_TIMEZONE: config.marketTimeZone },
+      'MARKET_TIMEZONE differs from the market_timezone setting: set them alike; /ready says not ready',
+    );
 }
 
 export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
@@ -109,7 +119,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
         db,
         logger,
         channel,
-        resolveDocument: options.resolveDocument ?? ledgerDocumentResolver({ orm: db.orm, dataDir: config.dataDir, timeZone: config.marketTimeZone, renderer }),
+        resolveDocument:
+          options.resolveDocument ?? ledgerDocumentResolver({ orm: db.orm, dataDir: config.dataDir, timeZone: config.marketTimeZone, renderer }),
         onSent: (n) => afterLedgerDocumentSent(db.orm, n),
         recipientGapMs: config.outboxPairGapMs,
         sendingNumber: config.whatsapp.transport === 'cloud' ? `cloud:${config.whatsapp.phoneNumberId}` : config.whatsapp.transport,

@@ -27,8 +27,18 @@ describe('configuration', () => {
   it('reads the backup copy and safe-migration settings', () => {
     const d = loadConfig({});
     expect([d.backupCopyDir, d.backupCopyCommand, d.migrateBackup, d.migrateLockTimeoutMs]).toEqual([undefined, undefined, true, 10_000]);
-    const c = loadConfig({ BACKUP_COPY_DIR: '/mnt/second', BACKUP_COPY_COMMAND: 'rclone copy "$1" r:', MIGRATE_BACKUP: 'false', MIGRATE_LOCK_TIMEOUT_SECONDS: '3' });
-    expect([c.backupCopyDir, c.backupCopyCommand, c.migrateBackup, c.migrateLockTimeoutMs]).toEqual(['/mnt/second', 'rclone copy "$1" r:', false, 3000]);
+    const c = loadConfig({
+      BACKUP_COPY_DIR: '/mnt/second',
+      BACKUP_COPY_COMMAND: 'rclone copy "$1" r:',
+      MIGRATE_BACKUP: 'false',
+      MIGRATE_LOCK_TIMEOUT_SECONDS: '3',
+    });
+    expect([c.backupCopyDir, c.backupCopyCommand, c.migrateBackup, c.migrateLockTimeoutMs]).toEqual([
+      '/mnt/second',
+      'rclone copy "$1" r:',
+      false,
+      3000,
+    ]);
     expect(problems({ MIGRATE_LOCK_TIMEOUT_SECONDS: '0' })).toEqual([expect.stringMatching(/^MIGRATE_LOCK_TIMEOUT_SECONDS /)]);
   });
 

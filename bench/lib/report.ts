@@ -10,8 +10,7 @@ export interface Figure {
   note?: string;
 }
 
-export const ratio = (f: Figure) =>
-  f.target === null || f.value === 0 ? null : f.better === 'higher' ? f.value / f.target : f.target / f.value;
+export const ratio = (f: Figure) => (f.target === null || f.value === 0 ? null : f.better === 'higher' ? f.value / f.target : f.target / f.value);
 
 const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
 

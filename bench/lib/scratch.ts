@@ -70,10 +70,12 @@ const alive = (pid: number) => {
 export async function dropStaleScratch(): Promise<string[]> {
   return admin(async (c) => {
     const { rows } = await c.query<{ datname: string }>(`select datname from pg_database where datname like 'malar\\_bench\\_%'`);
-    const stale = rows.map((r) => r.datname).filter((name) => {
-      const pid = /_p(\d+)_[0-9a-f]+$/.exec(name)?.[1];
-      return !pid || !alive(Number(pid));
-    });
+    const stale = rows
+      .map((r) => r.datname)
+      .filter((name) => {
+        const pid = /_p(\d+)_[0-9a-f]+$/.exec(name)?.[1];
+        return !pid || !alive(Number(pid));
+      });
     for (const name of stale) await c.query(`drop database if exists "${name}" with (force)`);
     return stale;
   });

@@ -44,8 +44,8 @@ export async function bulkEntries(
   const worker = async () => {
     for (let r = ranges.shift(); r; r = ranges.shift()) {
       const [from, to] = r;
-    await pool.query(
-      `with f as (select id, (substring(farmer_code from 4)::int - 1000) as n from farmers
+      await pool.query(
+        `with f as (select id, (substring(farmer_code from 4)::int - 1000) as n from farmers
                    where farmer_code ~ '^FAR[0-9]+$' and substring(farmer_code from 4)::int - 1000 between $1 and $2),
             fl as (select id, unit, row_number() over (order by code) - 1 as k from flower_types),
             sl as (select id, row_number() over (order by start_time) - 1 as k from time_slots where is_active),
@@ -71,8 +71,8 @@ export async function bulkEntries(
                 - round((case when fl.unit = 'piece' then round(round(a.qty * 10) * 11.00, 2) else a.total end) * 0.05, 2),
               (select id from st), 'whatsapp', 'bench.' || a.n || '.' || a.j, 0, 'active'
        from a join fl on fl.k = a.flower_k join sl on sl.k = a.slot_k`,
-      [from, to, o.perFarmer, o.days, o.lastDay],
-    );
+        [from, to, o.perFarmer, o.days, o.lastDay],
+      );
       done += to - from + 1;
       o.onChunk?.(done);
     }

@@ -39,7 +39,12 @@ function readHwmMb(pid: number): number {
   }
 }
 
-export async function startBenchService(opts: { databaseUrl: string; graphUrl: string; env?: Record<string, string>; cpuProf?: string }): Promise<BenchService> {
+export async function startBenchService(opts: {
+  databaseUrl: string;
+  graphUrl: string;
+  env?: Record<string, string>;
+  cpuProf?: string;
+}): Promise<BenchService> {
   const port = await freePort();
   // Experiments only: BENCH_NODE_ARGS adds flags for the service's node.
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -87,7 +92,10 @@ export async function startBenchService(opts: { databaseUrl: string; graphUrl: s
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`service exited during start:\n${stderr}`);
-    const ok = await fetch(`${url}/ready`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`service not ready after 60 s:\n${stderr}`);
     await new Promise((r) => setTimeout(r, 200));

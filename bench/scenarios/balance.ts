@@ -25,19 +25,31 @@ export async function balance(o: { quick: boolean; log: (s: string) => void; cpu
     await seedFarmers(scratch.pool, FARMERS);
     const today = localDate(new Date(), 'Asia/Kolkata');
     const t0 = Date.now();
-    await withoutEntryIndexes(scratch.pool, () => bulkEntries(scratch.pool, { farmers: FARMERS, perFarmer, days: 250, lastDay: addDays(today, -1), chunkFarmers: 1_000 }));
+    await withoutEntryIndexes(scratch.pool, () =>
+      bulkEntries(scratch.pool, { farmers: FARMERS, perFarmer, days: 250, lastDay: addDays(today, -1), chunkFarmers: 1_000 }),
+    );
     await recomputeFarmerFigures(scratch.pool);
     // A ledger in steady state has been vacuumed; right after a 5 M-row load autovacuum would otherwise run
     // through the asks, competing for the two cores.
     await scratch.pool.query('vacuum (analyze)');
-    const { rows: [{ n: entries } = { n: 0 }] } = await scratch.pool.query<{ n: number }>('select count(*)::int as n from daily_entries');
+    const {
+      rows: [{ n: entries } = { n: 0 }],
+    } = await scratch.pool.query<{ n: number }>('select count(*)::int as n from daily_entries');
     const loadS = (Date.now() - t0) / 1000;
     o.log(`  balance: loaded ${entries} entries for ${FARMERS} farmers in ${loadS.toFixed(0)} s`);
 
     svc = await startBenchService({ databaseUrl: scratch.url, graphUrl: graph.url, cpuProf: o.cpuProf });
     const spec: LoadSpec = {
-      url: svc.url, appSecret: APP_SECRET, phoneNumberId: PHONE_NUMBER_ID, connections: 1, amount: asks,
-      runId: `bal${randomBytes(3).toString('hex')}`, timestamp: Math.floor(Date.now() / 1000), kind: 'balance', senders: 1, farmers: FARMERS,
+      url: svc.url,
+      appSecret: APP_SECRET,
+      phoneNumberId: PHONE_NUMBER_ID,
+      connections: 1,
+      amount: asks,
+      runId: `bal${randomBytes(3).toString('hex')}`,
+      timestamp: Math.floor(Date.now() / 1000),
+      kind: 'balance',
+      senders: 1,
+      farmers: FARMERS,
     };
     const latencies: number[] = [];
     // POST → 200 alone: separates the webhook's share (storing) from the pipeline's (processing, reply row).
@@ -45,19 +57,27 @@ export async function balance(o: { quick: boolean; log: (s: string) => void; cpu
     for (let n = 0; n < asks; n++) {
       const { from } = messageFor(spec, n);
       const phone = `+${from}`;
-      const { rows: [before] } = await scratch.pool.query<{ id: string }>(`select coalesce(max(id), 0)::text as id from notifications where recipient_phone = $1`, [phone]);
+      const {
+        rows: [before],
+      } = await scratch.pool.query<{ id: string }>(`select coalesce(max(id), 0)::text as id from notifications where recipient_phone = $1`, [phone]);
       const body = deliveryFor(spec, n);
       const start = performance.now();
       const res = await fetch(`${svc.url}/webhooks/whatsapp`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(body).digest('hex')}` },
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(body).digest('hex')}`,
+        },
         body,
       });
       if (!res.ok) throw new Error(`webhook answered ${res.status}`);
       await res.arrayBuffer();
       acks.push(performance.now() - start);
       for (;;) {
-        const { rowCount } = await scratch.pool.query(`select 1 from notifications where recipient_phone = $1 and id > $2 and type = 'reply' limit 1`, [phone, before!.id]);
+        const { rowCount } = await scratch.pool.query(
+          `select 1 from notifications where recipient_phone = $1 and id > $2 and type = 'reply' limit 1`,
+          [phone, before!.id],
+        );
         if (rowCount) break;
         if (performance.now() - start > 10_000) throw new Error(`no reply to ${phone} after 10 s`);
         await new Promise((r) => setTimeout(r, 1));
@@ -70,14 +90,24 @@ export async function balance(o: { quick: boolean; log: (s: string) => void; cpu
     const rss = svc.peakRssMb();
     svc = undefined;
     const note = `${(entries / 1e6).toFixed(2)} M entries, ${asks} asks one at a time`;
-    o.log(`  balance: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, mean ${mean(latencies).toFixed(1)} ms; ack alone p50 ${percentile(acks, 50).toFixed(1)} ms, p99 ${percentile(acks, 99).toFixed(1)} ms`);
+    o.log(
+      `  balance: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, mean ${mean(latencies).toFixed(1)} ms; ack alone p50 ${percentile(acks, 50).toFixed(1)} ms, p99 ${percentile(acks, 99).toFixed(1)} ms`,
+    );
     return {
       figures: [
         { scenario: 'balance', figure: 'bal end to end p50', value: percentile(latencies, 50), unit: 'ms', target: null, better: 'lower', note },
         { scenario: 'balance', figure: 'bal end to end p99', value: percentile(latencies, 99), unit: 'ms', target: 20, better: 'lower', note },
         { scenario: 'balance', figure: 'service peak RSS', value: rss, unit: 'MB', target: 300, better: 'lower' },
       ],
-      details: { entries, loadSeconds: loadS, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1), ackP50: percentile(acks, 50), ackP99: percentile(acks, 99) },
+      details: {
+        entries,
+        loadSeconds: loadS,
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        max: latencies.at(-1),
+        ackP50: percentile(acks, 50),
+        ackP99: percentile(acks, 99),
+      },
     };
   } finally {
     await svc?.stop();

@@ -37,30 +37,48 @@ export async function ingest(o: { quick: boolean; log: (s: string) => void; cpuP
       const runId = `${stage.connections}c${randomBytes(3).toString('hex')}`;
       const cpuBefore = cpuSeconds(svc.pid);
       const load = await runLoad({
-        url: svc.url, appSecret: APP_SECRET, phoneNumberId: PHONE_NUMBER_ID, connections: stage.connections, amount: stage.amount,
-        runId, timestamp, kind: 'entry', senders: STAFF, farmers: FARMERS,
+        url: svc.url,
+        appSecret: APP_SECRET,
+        phoneNumberId: PHONE_NUMBER_ID,
+        connections: stage.connections,
+        amount: stage.amount,
+        runId,
+        timestamp,
+        kind: 'entry',
+        senders: STAFF,
+        farmers: FARMERS,
       });
       const like = `wamid.${runId}.%`;
       const deadline = Date.now() + 300_000;
       let pending = -1;
       for (;;) {
         const { rows } = await scratch.pool.query<{ pending: number }>(
-          `select count(*)::int as pending from inbound_messages where provider_message_id like $1 and outcome is null`, [like]);
+          `select count(*)::int as pending from inbound_messages where provider_message_id like $1 and outcome is null`,
+          [like],
+        );
         pending = rows[0]!.pending;
         if (pending === 0 || Date.now() > deadline) break;
         await new Promise((r) => setTimeout(r, 25));
       }
       const doneAt = Date.now();
       const cpuMsPerMessage = ((cpuSeconds(svc.pid) - cpuBefore) * 1000) / stage.amount;
-      const { rows: [span] } = await scratch.pool.query<{ first: Date; stored: number }>(
-        `select min(stored_at) as first, count(*)::int as stored from inbound_messages where provider_message_id like $1`, [like]);
+      const {
+        rows: [span],
+      } = await scratch.pool.query<{ first: Date; stored: number }>(
+        `select min(stored_at) as first, count(*)::int as stored from inbound_messages where provider_message_id like $1`,
+        [like],
+      );
       const seconds = (doneAt - span!.first.getTime()) / 1000;
       const sustained = span!.stored / seconds;
       results.push({ ...stage, load, stored: span!.stored, pending, seconds, sustained, cpuMsPerMessage });
-      o.log(`  ingest c=${stage.connections}: acked ${load.ok}/${load.sent} at ${load.requestsPerSec.toFixed(0)}/s (p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms), all processed after ${seconds.toFixed(1)} s → ${sustained.toFixed(0)} msg/s; service CPU ${cpuMsPerMessage.toFixed(2)} ms/msg`);
+      o.log(
+        `  ingest c=${stage.connections}: acked ${load.ok}/${load.sent} at ${load.requestsPerSec.toFixed(0)}/s (p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms), all processed after ${seconds.toFixed(1)} s → ${sustained.toFixed(0)} msg/s; service CPU ${cpuMsPerMessage.toFixed(2)} ms/msg`,
+      );
     }
     // Exactly one entry, one reply and one receipt per message, and every message ended 'done'.
-    const { rows: [check] } = await scratch.pool.query<Record<string, number>>(`
+    const {
+      rows: [check],
+    } = await scratch.pool.query<Record<string, number>>(`
       select (select count(*)::int from inbound_messages) as messages,
              (select count(*)::int from inbound_messages where outcome = 'done') as done,
              (select count(*)::int from daily_entries) as entries,
@@ -68,7 +86,12 @@ export async function ingest(o: { quick: boolean; log: (s: string) => void; cpuP
              (select count(*)::int from notifications where type = 'reply') as replies,
              (select count(*)::int from notifications where type = 'receipt') as receipts`);
     const c = check!;
-    const exact = c.messages === c.done && c.entries === c.messages && c.distinct_messages === c.messages && c.replies === c.messages && c.receipts === c.messages;
+    const exact =
+      c.messages === c.done &&
+      c.entries === c.messages &&
+      c.distinct_messages === c.messages &&
+      c.replies === c.messages &&
+      c.receipts === c.messages;
     o.log(`  ingest check: ${JSON.stringify(c)} → ${exact ? 'exactly one entry, reply and receipt per message' : 'MISMATCH'}`);
     await svc.stop();
     const rss = svc.peakRssMb();
@@ -77,13 +100,45 @@ export async function ingest(o: { quick: boolean; log: (s: string) => void; cpuP
     const figures: Figure[] = results.flatMap((r) => {
       const note = `c=${r.connections}, ${r.stored} msgs`;
       return [
-        { scenario: 'ingest', figure: `sustained, fully processed c=${r.connections}`, value: r.sustained, unit: 'msg/s', target: 2000, better: 'higher' as const, note: `acks ${r.load.requestsPerSec.toFixed(0)}/s` },
-        { scenario: 'ingest', figure: `ack p50 c=${r.connections}`, value: r.load.latency.p50, unit: 'ms', target: null, better: 'lower' as const, note },
-        { scenario: 'ingest', figure: `ack p99 c=${r.connections}`, value: r.load.latency.p99, unit: 'ms', target: 50, better: 'lower' as const, note },
+        {
+          scenario: 'ingest',
+          figure: `sustained, fully processed c=${r.connections}`,
+          value: r.sustained,
+          unit: 'msg/s',
+          target: 2000,
+          better: 'higher' as const,
+          note: `acks ${r.load.requestsPerSec.toFixed(0)}/s`,
+        },
+        {
+          scenario: 'ingest',
+          figure: `ack p50 c=${r.connections}`,
+          value: r.load.latency.p50,
+          unit: 'ms',
+          target: null,
+          better: 'lower' as const,
+          note,
+        },
+        {
+          scenario: 'ingest',
+          figure: `ack p99 c=${r.connections}`,
+          value: r.load.latency.p99,
+          unit: 'ms',
+          target: 50,
+          better: 'lower' as const,
+          note,
+        },
       ];
     });
     figures.push(
-      { scenario: 'ingest', figure: 'one entry per message', value: exact ? 1 : 0, unit: 'ok', target: 1, better: 'higher', note: `${c.entries} entries / ${c.messages} msgs` },
+      {
+        scenario: 'ingest',
+        figure: 'one entry per message',
+        value: exact ? 1 : 0,
+        unit: 'ok',
+        target: 1,
+        better: 'higher',
+        note: `${c.entries} entries / ${c.messages} msgs`,
+      },
       { scenario: 'ingest', figure: 'service peak RSS', value: rss, unit: 'MB', target: 300, better: 'lower' },
     );
     return { figures, details: { stages: results, check: c } };

@@ -29,7 +29,14 @@ export async function runBroadcastCommand(ctx: LineContext, command: BroadcastCo
       if (!ctx.sender.farmer) throw new AppError('FARMERS_ONLY', t('jobs.optOut.farmersOnly'), 403);
       if (!ctx.dataDir) return t('chat.statementsUnavailable');
       const month = previousMonth(ctx.date);
-      const { message } = await monthlyStatementMessage(ctx.em, { farmerId: ctx.sender.farmer.id, month, dataDir: ctx.dataDir, timeZone: ctx.timeZone, now: ctx.at, recipientPhone: ctx.sender.phone });
+      const { message } = await monthlyStatementMessage(ctx.em, {
+        farmerId: ctx.sender.farmer.id,
+        month,
+        dataDir: ctx.dataDir,
+        timeZone: ctx.timeZone,
+        now: ctx.at,
+        recipientPhone: ctx.sender.phone,
+      });
       enqueueNotification(ctx.em, { ...message, language: ctx.lang });
       return t('jobs.monthly.asked', { month: monthName(month, ctx.lang) });
     }

@@ -60,14 +60,24 @@ interface PlainSender {
 type BulkLine = EntryLine & { index: number; farmer: EntryLine['farmer'] & { row: FarmerRow }; flower: FlowerInfo };
 
 export type PlainWork =
-  | { kind: 'entries'; row: InboundRow; sender: PlainSender & { user: NonNullable<PlainSender['user']> }; at: Date; lines: BulkLine[]; pricing: Pricing }
+  | {
+      kind: 'entries';
+      row: InboundRow;
+      sender: PlainSender & { user: NonNullable<PlainSender['user']> };
+      at: Date;
+      lines: BulkLine[];
+      pricing: Pricing;
+    }
   | { kind: 'balance'; row: InboundRow; sender: PlainSender; farmer: FarmerRow };
 
 /** The plan of a message that may take the bulk path, or null for everything else. Pure: no database. */
 export function plainPlan(row: InboundRow, vocab: Vocabulary): PlainPlan | null {
   const phone = row.sender_phone ?? normalizePhone(row.sender);
   if (!phone || row.media_kind || row.text === null) return null;
-  const lines = row.text.split(/\r?\n/).map((text, index) => ({ text, index })).filter((l) => l.text.trim() !== '');
+  const lines = row.text
+    .split(/\r?\n/)
+    .map((text, index) => ({ text, index }))
+    .filter((l) => l.text.trim() !== '');
   if (lines.length === 0) return null;
   const at = new Date(row.received_at);
   const parsed = lines.map((l) => ({ index: l.index, result: parseLine(l.text, vocab) }));
@@ -105,11 +115,16 @@ export async function resolvePlain(
     for (const l of plan.lines) {
       codes.add(l.command.farmerCode.toUpperCase());
       const { date, slot } = placeEntry({ timeZone, slots: vocab.slots }, { slotId: l.command.slotId, at: plan.at });
-      if (slot && l.command.rate === null) rateKeys.set(rateKey(l.command.flowerId, slot.id, date), { flower: l.command.flowerId, slot: slot.id, date });
+      if (slot && l.command.rate === null)
+        rateKeys.set(rateKey(l.command.flowerId, slot.id, date), { flower: l.command.flowerId, slot: slot.id, date });
     }
   }
   const keys = [...rateKeys.values()];
-  const { rows } = await sql<{ users: { id: string; phone: string; lang: Language; role: UserRole }[]; farmers: FarmerRow[]; rates: { f: string; s: string; d: string; rate: string | null }[] }>`
+  const { rows } = await sql<{
+    users: { id: string; phone: string; lang: Language; role: UserRole }[];
+    farmers: FarmerRow[];
+    rates: { f: string; s: string; d: string; rate: string | null }[];
+  }>`
     select
       (select coalesce(json_agg(json_build_object('id', u.id, 'phone', u.phone, 'lang', u.language_preference, 'role', u.role)), '[]')
          from users u where u.is_active and u.phone = any(${phones}::text[])) as users,
@@ -194,11 +209,23 @@ export async function resolvePlain(
 export async function applyPlain(em: EntityManager, works: PlainWork[]): Promise<{ id: string; outcome: 'done' }[]> {
   const out: NewNotification[] = [];
   const replyTo = (sender: PlainSender, text: string) =>
-    out.push({ recipientPhone: sender.phone, type: 'reply', language: sender.language, payload: { text }, userId: sender.user?.id ?? null, farmerId: sender.farmer?.id ?? null });
+    out.push({
+      recipientPhone: sender.phone,
+      type: 'reply',
+      language: sender.language,
+      payload: { text },
+      userId: sender.user?.id ?? null,
+      farmerId: sender.farmer?.id ?? null,
+    });
   const entryWorks = works.filter((w): w is Extract<PlainWork, { kind: 'entries' }> => w.kind === 'entries');
   // Every line of the run in ONE call, in arrival order; each fact carries its farmer's balance just after it.
   const recorded = entryWorks.length
-    ? await recordEntries(em, null, entryWorks.flatMap((w) => w.lines), { timeZone: entryWorks[0]!.pricing.timeZone, pricing: entryWorks[0]!.pricing })
+    ? await recordEntries(
+        em,
+        null,
+        entryWorks.flatMap((w) => w.lines),
+        { timeZone: entryWorks[0]!.pricing.timeZone, pricing: entryWorks[0]!.pricing },
+      )
     : [];
   let next = 0;
   for (const [i, w] of works.entries()) {
@@ -206,14 +233,17 @@ export async function applyPlain(em: EntityManager, works: PlainWork[]): Promise
     if (w.kind === 'balance') {
       const t = translator(w.sender.language);
       const f = w.farmer;
-      replyTo(w.sender, t(dec(f.balance).lt(0) ? 'chat.balanceOwes' : 'chat.balance', {
-        name: f.name,
-        farmer: f.code,
-        balance: money(f.balance),
-        amount: money(dec(f.balance).abs()),
-        advances: money(f.advances),
-        settled: money(f.settled),
-      }));
+      replyTo(
+        w.sender,
+        t(dec(f.balance).lt(0) ? 'chat.balanceOwes' : 'chat.balance', {
+          name: f.name,
+          farmer: f.code,
+          balance: money(f.balance),
+          amount: money(dec(f.balance).abs()),
+          advances: money(f.advances),
+          settled: money(f.settled),
+        }),
+      );
       continue;
     }
     const t = translator(w.sender.language);
@@ -225,7 +255,11 @@ export async function applyPlain(em: EntityManager, works: PlainWork[]): Promise
       const f = farmer.row;
       addToReceipt(book, { id: f.id, code: f.code, name: f.name, language: f.lang, recipient: f.wa ?? f.phone }, { kind: 'entry', entry, flower });
       balanceAfter.set(f.id, after);
-      return t('chat.saved', { ...entryFigures(entry, t, w.sender.language, flower), farmer: f.code, fee: feeText(t, 'chat.savedFee', entry.feeAmount) });
+      return t('chat.saved', {
+        ...entryFigures(entry, t, w.sender.language, flower),
+        farmer: f.code,
+        fee: feeText(t, 'chat.savedFee', entry.feeAmount),
+      });
     });
     replyTo(w.sender, joinVerdicts(verdicts));
     out.push(...(await receiptNotifications(em, book, { senderPhone: w.sender.phone, balanceOf: (id) => balanceAfter.get(id)! })));

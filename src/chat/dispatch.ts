@@ -123,12 +123,30 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
       const farmer = await findActiveFarmer(em, command.farmerCode);
       // The parser only names active flowers.
       const flower = ctx.vocab.flowers.find((f) => f.id === command.flowerId)!;
-      const recorded = await recordEntries(em, actor, [
-        { farmer: entryFarmer(farmer), flower, quantity: command.quantity, slotId: command.slotId, rate: command.rate, at: ctx.at, sourceMessageId: ctx.providerMessageId, sourceLine: lineNo },
-      ], { timeZone: ctx.timeZone });
+      const recorded = await recordEntries(
+        em,
+        actor,
+        [
+          {
+            farmer: entryFarmer(farmer),
+            flower,
+            quantity: command.quantity,
+            slotId: command.slotId,
+            rate: command.rate,
+            at: ctx.at,
+            sourceMessageId: ctx.providerMessageId,
+            sourceLine: lineNo,
+          },
+        ],
+        { timeZone: ctx.timeZone },
+      );
       const { entry } = recorded[0]!;
       addReceipt(ctx, farmer, { kind: 'entry', entry, flower });
-      return t('chat.saved', { ...entryFigures(entry, t, lang, flower), farmer: farmer.farmerCode, fee: feeText(t, 'chat.savedFee', entry.feeAmount) });
+      return t('chat.saved', {
+        ...entryFigures(entry, t, lang, flower),
+        farmer: farmer.farmerCode,
+        fee: feeText(t, 'chat.savedFee', entry.feeAmount),
+      });
     }
     case 'undo':
     case 'void': {
@@ -181,7 +199,13 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
       const date = marketDate(ctx.date, lang);
       if (rows.length === 0) return t('chat.todayNone', { date });
       const lines = rows.map((r) =>
-        t('chat.todayLine', { flower: nameIn(lang, { name: r.flowerName, nameTa: r.flowerNameTa }), qty: quantity(r.quantity), unit: unitWord(t, r.unit), count: r.entries, total: money(r.totalAmount) }),
+        t('chat.todayLine', {
+          flower: nameIn(lang, { name: r.flowerName, nameTa: r.flowerNameTa }),
+          qty: quantity(r.quantity),
+          unit: unitWord(t, r.unit),
+          count: r.entries,
+          total: money(r.totalAmount),
+        }),
       );
       const total = t('chat.todayTotal', { total: money(sum(rows.map((r) => r.totalAmount))), net: money(sum(rows.map((r) => r.netAmount))) });
       return [t(mine ? 'chat.todayMine' : 'chat.todayTitle', { date }), ...lines, total].join('\n');
@@ -209,7 +233,12 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
     case 'statement': {
       const farmer = await visibleFarmer(ctx, command.farmerCode, 'stmt FAR001');
       if (!ctx.statements) return t('chat.statementsUnavailable');
-      return ctx.statements.requestStatement(em, { farmerId: farmer.id, requesterPhone: ctx.sender.phone, language: lang, actorUserId: ctx.sender.user?.id ?? null });
+      return ctx.statements.requestStatement(em, {
+        farmerId: farmer.id,
+        requesterPhone: ctx.sender.phone,
+        language: lang,
+        actorUserId: ctx.sender.user?.id ?? null,
+      });
     }
     case 'summary':
     case 'optOut':
@@ -229,4 +258,3 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
 function helpText(ctx: LineContext, t: TFunction): string {
   return [ctx.sender.user ? t('chat.help.staff') : null, ctx.sender.farmer ? t('chat.help.farmer') : null].filter(Boolean).join('\n\n');
 }
-

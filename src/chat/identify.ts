@@ -24,12 +24,17 @@ export function chooseSender<U, F>(c: { user: U | null; byWhatsapp: F[]; byPhone
 }
 
 /** Office people chose their language in their user row; a farmer-only phone uses the farmer's. */
-export const senderLanguage = (userLanguage: Language | undefined, farmerLanguage: Language | undefined): Language => userLanguage ?? farmerLanguage ?? 'ta';
+export const senderLanguage = (userLanguage: Language | undefined, farmerLanguage: Language | undefined): Language =>
+  userLanguage ?? farmerLanguage ?? 'ta';
 
 export async function identifySender(em: EntityManager, phone: string): Promise<Sender> {
   const byWhatsapp = await em.findOne(Farmer, { whatsappNumber: phone, isActive: true });
   const byPhone = byWhatsapp ? null : await em.findOne(Farmer, { phone, whatsappNumber: null, isActive: true });
-  const { user, farmer } = chooseSender({ user: await em.findOne(User, { phone, isActive: true }), byWhatsapp: byWhatsapp ? [byWhatsapp] : [], byPhone: byPhone ? [byPhone] : [] });
+  const { user, farmer } = chooseSender({
+    user: await em.findOne(User, { phone, isActive: true }),
+    byWhatsapp: byWhatsapp ? [byWhatsapp] : [],
+    byPhone: byPhone ? [byPhone] : [],
+  });
   return { phone, user, farmer, language: senderLanguage(user?.languagePreference, farmer?.languagePreference) };
 }
 

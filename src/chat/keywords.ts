@@ -1,7 +1,8 @@
 // Command words staff and farmers really type: English, Tamil and Tanglish (Tamil in Latin letters).
 // Flower and slot words are NOT here: they come from the flower_types and time_slots rows.
 
-export type Keyword = 'help' | 'balance' | 'rates' | 'today' | 'statement' | 'paid' | 'advance' | 'undo' | 'void' | 'lang' | 'summary' | 'stop' | 'month';
+export type Keyword =
+  'help' | 'balance' | 'rates' | 'today' | 'statement' | 'paid' | 'advance' | 'undo' | 'void' | 'lang' | 'summary' | 'stop' | 'month';
 
 export const KEYWORDS: Record<Keyword, readonly string[]> = {
   help: ['help', 'h', '?', 'menu', 'உதவி', 'udhavi', 'uthavi', 'udavi'],
@@ -31,12 +32,12 @@ export const MONTH_WORDS = ['month', 'monthly', 'மாத', 'மாதம்'];
 export const LANGUAGE_WORDS: Record<string, 'ta' | 'en'> = {
   ta: 'ta',
   tamil: 'ta',
-  'தமிழ்': 'ta',
+  தமிழ்: 'ta',
   en: 'en',
   eng: 'en',
   english: 'en',
-  'ஆங்கிலம்': 'en',
-  'இங்கிலீஷ்': 'en',
+  ஆங்கிலம்: 'en',
+  இங்கிலீஷ்: 'en',
 };
 
 /** Unit words after a quantity. Grams are turned into kilograms. */
@@ -45,23 +46,23 @@ export const UNIT_WORDS: Record<string, 'kg' | 'piece' | 'g'> = {
   kgs: 'kg',
   kilo: 'kg',
   kilos: 'kg',
-  'கிலோ': 'kg',
-  'கி': 'kg',
+  கிலோ: 'kg',
+  கி: 'kg',
   'கி.கி': 'kg',
   g: 'g',
   gm: 'g',
   gms: 'g',
   gram: 'g',
   grams: 'g',
-  'கிராம்': 'g',
+  கிராம்: 'g',
   pc: 'piece',
   pcs: 'piece',
   piece: 'piece',
   pieces: 'piece',
   nos: 'piece',
   no: 'piece',
-  'எண்ணம்': 'piece',
-  'பூ': 'piece',
+  எண்ணம்: 'piece',
+  பூ: 'piece',
 };
 
 const lookup = new Map<string, Keyword>();

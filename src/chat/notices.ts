@@ -15,5 +15,11 @@ export function tellAdvance(tx: EntityManager, fact: AdvanceFact): void {
     reason: fact.advance.rejectionReason ?? '',
     balance: formatRupees(fact.balanceAfter),
   });
-  enqueueNotification(tx, { recipientPhone: to, type: 'notice', language: lang, payload: { text, advanceId: fact.advance.id }, farmerId: fact.farmer.id });
+  enqueueNotification(tx, {
+    recipientPhone: to,
+    type: 'notice',
+    language: lang,
+    payload: { text, advanceId: fact.advance.id },
+    farmerId: fact.farmer.id,
+  });
 }

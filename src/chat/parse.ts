@@ -77,7 +77,10 @@ export function normalizeLine(line: string, keepCase = false): string {
 
 /** Strips the punctuation people put around words ('bal?', 'FAR001,', '"malli"'). */
 function cleanToken(token: string): string {
-  return token.replace(/^["'“”‘’(\[/]+/, '').replace(/["'“”‘’)\],;:!?]+$/, '').replace(/(?<=\D)\.+$|^(?=\d)(.*\d)\.+$/, '$1');
+  return token
+    .replace(/^["'“”‘’(\[/]+/, '')
+    .replace(/["'“”‘’)\],;:!?]+$/, '')
+    .replace(/(?<=\D)\.+$|^(?=\d)(.*\d)\.+$/, '$1');
 }
 
 function tokenize(line: string, keepCase = false): string[] {
@@ -155,7 +158,12 @@ export function parseLine(line: string, vocab: Vocabulary): ParseResult {
   if (code) return parseEntry(code, rest, vocab);
   // An entry whose farmer is not written first ('malli FAR001 12').
   const at = tokens.findIndex((t) => farmerCodeOf(t, false));
-  if (at > 0) return parseEntry(farmerCodeOf(tokens[at]!, false)!, tokens.filter((_, i) => i !== at), vocab);
+  if (at > 0)
+    return parseEntry(
+      farmerCodeOf(tokens[at]!, false)!,
+      tokens.filter((_, i) => i !== at),
+      vocab,
+    );
   if (/^fa?r?\d/.test(first) || /^far/.test(first)) return { ok: false, error: 'bad_farmer', word: first };
   return { ok: false, error: 'unknown_command', word: first };
 }
@@ -300,7 +308,6 @@ function parseEntry(farmerCode: string, tokens: string[], vocab: Vocabulary): Pa
   if (dec(quantity).gt(MAX_QUANTITY)) return { ok: false, error: 'too_large' };
   return { ok: true, command: { kind: 'entry', farmerCode, flowerId: flower.id, quantity, rate, slotId } };
 }
-
 
 /** The flowers named when a word is unknown, so staff see what they can type. */
 export function flowerHint(vocab: Vocabulary, lang: Language): string {

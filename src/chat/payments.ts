@@ -10,7 +10,11 @@ export async function paySettlement(em: EntityManager, input: MarkPaidInput): Pr
   return em.transactional(async (tx) => {
     const paid = await markSettlementPaid(tx, input);
     if (paid.recipient) {
-      const text = translator(paid.language)('statement.paidNotice', { amount: formatRupees(paid.netPayable), number: paid.settlementNumber, ref: paid.reference });
+      const text = translator(paid.language)('statement.paidNotice', {
+        amount: formatRupees(paid.netPayable),
+        number: paid.settlementNumber,
+        ref: paid.reference,
+      });
       enqueueNotification(tx, {
         recipientPhone: paid.recipient,
         type: 'payment_confirmation',

@@ -56,22 +56,24 @@ export async function receiveMessage(deps: ChatDeps, message: InboundMessage): P
 export async function processInboundMessage(deps: ChatDeps, inboundMessageId: string): Promise<void> {
   try {
     // Settings, slots and flowers are read once for the whole message, as in a batch.
-    await withReferenceCache(() => deps.orm.em.fork().transactional(async (em) => {
-      const rows = await claimInboundInOrder(em, [inboundMessageId]);
-      // An earlier message of this sender was still waiting (it went to another replica, or a crash left it):
-      // it goes first, in the same transaction, with the batch path's per-message isolation.
-      if (rows.length > 1) return processClaimed(em, deps, rows);
-      const row = rows[0];
-      if (!row) return; // processed already (by this or another replica)
-      await primeReferenceData(em);
-      // A plain entry or `bal` takes the set-based path (a few statements); anything else the full one.
-      const vocab = await vocabulary(em);
-      const plan = deps.plainInBulk === false ? null : plainPlan(row, vocab);
-      const work = plan && (await resolvePlain(em, deps.config.marketTimeZone, vocab, [{ row, plan }]))[0];
-      const outcome = work ? (await applyPlain(em, [work]))[0]!.outcome : await handleMessage(em, deps, row);
-      await em.flush();
-      await recordInboundOutcome(em, row.id, outcome);
-    }));
+    await withReferenceCache(() =>
+      deps.orm.em.fork().transactional(async (em) => {
+        const rows = await claimInboundInOrder(em, [inboundMessageId]);
+        // An earlier message of this sender was still waiting (it went to another replica, or a crash left it):
+        // it goes first, in the same transaction, with the batch path's per-message isolation.
+        if (rows.length > 1) return processClaimed(em, deps, rows);
+        const row = rows[0];
+        if (!row) return; // processed already (by this or another replica)
+        await primeReferenceData(em);
+        // A plain entry or `bal` takes the set-based path (a few statements); anything else the full one.
+        const vocab = await vocabulary(em);
+        const plan = deps.plainInBulk === false ? null : plainPlan(row, vocab);
+        const work = plan && (await resolvePlain(em, deps.config.marketTimeZone, vocab, [{ row, plan }]))[0];
+        const outcome = work ? (await applyPlain(em, [work]))[0]!.outcome : await handleMessage(em, deps, row);
+        await em.flush();
+        await recordInboundOutcome(em, row.id, outcome);
+      }),
+    );
   } catch (err) {
     deps.logger.error({ err, inboundMessageId }, 'chat message failed; recording the error and apologising');
     await recordFailure(deps, inboundMessageId, err);
@@ -80,7 +82,8 @@ export async function processInboundMessage(deps: ChatDeps, inboundMessageId: st
 
 const vocabulary = async (em: EntityManager) => ({ flowers: await activeFlowers(em), slots: await activeSlots(em) });
 
-const isLockTrouble = (err: unknown) => err instanceof DeadlockException || err instanceof LockWaitTimeoutException || err instanceof ConnectionException;
+const isLockTrouble = (err: unknown) =>
+  err instanceof DeadlockException || err instanceof LockWaitTimeoutException || err instanceof ConnectionException;
 
 /**
  * Processes several stored messages in ONE transaction (one commit for the lot), each message in its own
@@ -93,10 +96,12 @@ const isLockTrouble = (err: unknown) => err instanceof DeadlockException || err 
  */
 export async function processInboundBatch(deps: ChatDeps, inboundMessageIds: string[]): Promise<void> {
   if (inboundMessageIds.length === 0) return;
-  await withReferenceCache(() => deps.orm.em.fork().transactional(async (em) => {
-    const rows = await claimInboundInOrder(em, inboundMessageIds);
-    await processClaimed(em, deps, rows);
-  }));
+  await withReferenceCache(() =>
+    deps.orm.em.fork().transactional(async (em) => {
+      const rows = await claimInboundInOrder(em, inboundMessageIds);
+      await processClaimed(em, deps, rows);
+    }),
+  );
 }
 
 async function processClaimed(em: EntityManager, deps: ChatDeps, rows: InboundRow[]): Promise<void> {
@@ -128,7 +133,7 @@ async function processClaimed(em: EntityManager, deps: ChatDeps, rows: InboundRo
     if (plans.length % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
     plans.push(deps.plainInBulk === false ? null : plainPlan(row, vocab));
   }
-  for (let i = 0; i < rows.length; ) {
+  for (let i = 0; i < rows.length;) {
     const kind = plans[i]?.kind;
     if (!kind) {
       await oneByOne(rows[i++]!);
@@ -138,7 +143,7 @@ async function processClaimed(em: EntityManager, deps: ChatDeps, rows: InboundRo
     while (end < rows.length && plans[end]?.kind === kind) end++;
     const planned = rows.slice(i, end).map((row, k) => ({ row, plan: plans[i + k]! }));
     const works = await resolvePlain(em, deps.config.marketTimeZone, vocab, planned);
-    for (let a = 0; a < works.length; ) {
+    for (let a = 0; a < works.length;) {
       if (!works[a]) {
         await oneByOne(planned[a++]!.row);
         continue;
@@ -206,7 +211,10 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
     reply(em, sender, translator(sender.language)('chat.pleaseSendText'));
     return 'non_text';
   }
-  const lines = row.text.split(/\r?\n/).map((text, index) => ({ text, index })).filter((l) => l.text.trim() !== '');
+  const lines = row.text
+    .split(/\r?\n/)
+    .map((text, index) => ({ text, index }))
+    .filter((l) => l.text.trim() !== '');
   if (lines.length === 0) {
     reply(em, sender, translator(sender.language)('chat.emptyMessage'));
     return 'empty';
@@ -259,11 +267,13 @@ async function unknownSender(em: EntityManager, phone: string, row: InboundRow, 
   });
   if (replied) {
     const t = translator('en');
-    const text = t('chat.unknownSender', { market: await getStringSetting(em, 'market_name'), marketTa: await getStringSetting(em, 'market_name_ta') });
+    const text = t('chat.unknownSender', {
+      market: await getStringSetting(em, 'market_name'),
+      marketTa: await getStringSetting(em, 'market_name_ta'),
+    });
     enqueueNotification(em, { recipientPhone: phone, type: 'notice', language: 'en', payload: { text } });
   }
   // Flush now: the lock is held until commit, and the next message must see this row.
   await em.flush();
   return 'unknown_sender';
 }
-

@@ -34,7 +34,14 @@ export function addToReceipt(book: ReceiptBook, farmer: ReceiptFarmer, item: Rec
 }
 
 /** A farmer entity's receipt address. */
-export const receiptFarmer = (f: { id: string; farmerCode: string; name: string; languagePreference: Language; whatsappNumber?: string | null; phone?: string | null }): ReceiptFarmer => ({
+export const receiptFarmer = (f: {
+  id: string;
+  farmerCode: string;
+  name: string;
+  languagePreference: Language;
+  whatsappNumber?: string | null;
+  phone?: string | null;
+}): ReceiptFarmer => ({
   id: f.id,
   code: f.farmerCode,
   name: f.name,

@@ -40,12 +40,7 @@ export interface EntryFigureFacts {
 }
 
 /** The figures of an entry as the reply and the receipt show them. */
-export function entryFigures(
-  entry: EntryFigureFacts,
-  t: TFunction,
-  lang: Language,
-  flower: { name: string; nameTa: string },
-) {
+export function entryFigures(entry: EntryFigureFacts, t: TFunction, lang: Language, flower: { name: string; nameTa: string }) {
   return {
     no: entry.entryNo,
     flower: nameIn(lang, flower),

@@ -74,7 +74,9 @@ export interface AdvisoryLockHolder {
 }
 
 /** Sessions holding a session-level advisory lock right now (for /ready): who runs jobs or migrations. */
-export async function advisoryLockHolders(exec: (sql: string) => Promise<{ pid: number; application: string; since: Date | string | null }[]>): Promise<AdvisoryLockHolder[]> {
+export async function advisoryLockHolders(
+  exec: (sql: string) => Promise<{ pid: number; application: string; since: Date | string | null }[]>,
+): Promise<AdvisoryLockHolder[]> {
   const rows = await exec(
     `select l.pid, coalesce(a.application_name, '') as application, a.backend_start as since
        from pg_locks l left join pg_stat_activity a on a.pid = l.pid

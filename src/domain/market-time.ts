@@ -2,9 +2,11 @@
 
 /** 'YYYY-MM-DD' of an instant in the given zone. */
 export function localDate(instant: Date, timeZone: string): string {
-  return formatter(`date:${timeZone}`, () =>
-    // en-CA formats as YYYY-MM-DD.
-    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }),
+  return formatter(
+    `date:${timeZone}`,
+    () =>
+      // en-CA formats as YYYY-MM-DD.
+      new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }),
   ).format(instant);
 }
 
@@ -18,8 +20,9 @@ function formatter(key: string, make: () => Intl.DateTimeFormat): Intl.DateTimeF
 
 /** 'HH:MM:SS' of an instant in the given zone. */
 export function localTime(instant: Date, timeZone: string): string {
-  const parts = formatter(`time:${timeZone}`, () =>
-    new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }),
+  const parts = formatter(
+    `time:${timeZone}`,
+    () => new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }),
   ).formatToParts(instant);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
   return `${get('hour')}:${get('minute')}:${get('second')}`;

@@ -24,5 +24,8 @@ export async function primeReferenceData(em: EntityManager): Promise<void> {
   const r = rows[0]!;
   primeReference(SETTINGS_KEY, new Map<string, StoredSetting>((r.settings ?? []).map((s) => [s.key, { value: s.value, valueType: s.valueType }])));
   primeReference(ACTIVE_FLOWERS_KEY, r.flowers ?? []);
-  primeReference(ACTIVE_SLOTS_KEY, (r.slots ?? []).map((s) => ({ ...s, startTime: normalizeTime(s.startTime), endTime: normalizeTime(s.endTime) })));
+  primeReference(
+    ACTIVE_SLOTS_KEY,
+    (r.slots ?? []).map((s) => ({ ...s, startTime: normalizeTime(s.startTime), endTime: normalizeTime(s.endTime) })),
+  );
 }

@@ -96,5 +96,11 @@ export function handleError(logger: Logger) {
 }
 
 export function notFound(c: Context<AppEnv>) {
-  return c.json(errorBody('NOT_FOUND', translated(c, 'ROUTE_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, { method: c.req.method, path: c.req.path })), 404);
+  return c.json(
+    errorBody(
+      'NOT_FOUND',
+      translated(c, 'ROUTE_NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, { method: c.req.method, path: c.req.path }),
+    ),
+    404,
+  );
 }

@@ -15,7 +15,10 @@ async function marketChecks(em: EntityManager, timeZone: string): Promise<Record
   const setup: Check = (await hasActiveAdmin(em)) ? { ok: true } : { ok: false, detail: 'no admin yet: run npm run setup' };
   // A database from before the setting existed recorded no zone: nothing to disagree with.
   const zone = (await getStoredSetting(em, 'market_timezone')) ?? timeZone;
-  const timezone: Check = zone === timeZone ? { ok: true, detail: zone } : { ok: false, detail: `MARKET_TIMEZONE is ${timeZone} but the market_timezone setting is ${zone}` };
+  const timezone: Check =
+    zone === timeZone
+      ? { ok: true, detail: zone }
+      : { ok: false, detail: `MARKET_TIMEZONE is ${timeZone} but the market_timezone setting is ${zone}` };
   return { setup, timezone };
 }
 
@@ -33,7 +36,10 @@ export function healthRoutes(deps: AppDeps) {
       if (pending.length) {
         return c.json({ ...errorBody('MIGRATIONS_PENDING', `${pending.length} migration(s) pending`), pending }, 503);
       }
-      const checks = { ...(await marketChecks(deps.db.orm.em.fork() as EntityManager, deps.config.marketTimeZone)), ...((await deps.readiness?.()) ?? {}) };
+      const checks = {
+        ...(await marketChecks(deps.db.orm.em.fork() as EntityManager, deps.config.marketTimeZone)),
+        ...((await deps.readiness?.()) ?? {}),
+      };
       const failing = Object.entries(checks).filter(([, v]) => !v.ok);
       const replicas = {
         migrations: 'current' as const,

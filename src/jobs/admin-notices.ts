@@ -25,7 +25,13 @@ export function adminNoticeSender(orm: MikroORM, timeZone: string) {
         due: localTime(ctx.dueAt, timeZone).slice(0, 5),
         summary: [...explained, report.summary].join('\n'),
       });
-      enqueueNotification(em, { recipientPhone: admin.phone, userId: admin.id, type: 'job_notice', language: admin.language, payload: { text, job: report.job, runId: report.runId } });
+      enqueueNotification(em, {
+        recipientPhone: admin.phone,
+        userId: admin.id,
+        type: 'job_notice',
+        language: admin.language,
+        payload: { text, job: report.job, runId: report.runId },
+      });
     }
     await em.flush();
   };

@@ -109,7 +109,10 @@ export function coreJobs(deps: JobDeps, extra: JobSpec[] = []): JobSpec[] {
       async run({ now }) {
         const notifications = await cleanupNotifications(db.orm.em, now);
         const securityLogs = await cleanupSecurityLogs(db.orm.em, now);
-        return { summary: `notifications deleted ${notifications.deleted}, security logs deleted ${securityLogs.deleted}`, details: { notifications, securityLogs } };
+        return {
+          summary: `notifications deleted ${notifications.deleted}, security logs deleted ${securityLogs.deleted}`,
+          details: { notifications, securityLogs },
+        };
       },
     },
     {

@@ -35,7 +35,8 @@ export async function runDailyBackup(
       r.copy || r.command
         ? {
             ok: failed.length === 0,
-            target: [r.copy?.path, r.command ? `BACKUP_COPY_COMMAND (exit ${r.command.exitCode})` : undefined].filter(Boolean).join(', ') || undefined,
+            target:
+              [r.copy?.path, r.command ? `BACKUP_COPY_COMMAND (exit ${r.command.exitCode})` : undefined].filter(Boolean).join(', ') || undefined,
             error: failed.map((c) => [c!.error, 'stderr' in c! ? c.stderr : ''].filter(Boolean).join(': ')).join('; ') || undefined,
           }
         : undefined;

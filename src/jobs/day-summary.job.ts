@@ -36,7 +36,15 @@ export function daySummaryText(s: DaySummary, lang: Language, timeZone: string):
   else {
     lines.push(t('jobs.summary.entries', { count: f.entries, total: money(f.total), net: money(f.net) }));
     for (const r of f.flowers) {
-      lines.push(t('jobs.summary.flowerLine', { flower: nameIn(lang, { name: r.flowerName, nameTa: r.flowerNameTa }), qty: quantity(r.quantity), unit: unitWord(t, r.unit), total: money(r.totalAmount), count: r.entries }));
+      lines.push(
+        t('jobs.summary.flowerLine', {
+          flower: nameIn(lang, { name: r.flowerName, nameTa: r.flowerNameTa }),
+          qty: quantity(r.quantity),
+          unit: unitWord(t, r.unit),
+          total: money(r.totalAmount),
+          count: r.entries,
+        }),
+      );
     }
   }
   lines.push(t('jobs.summary.advances', { count: f.advancesWaiting.count, amount: money(f.advancesWaiting.amount) }));
@@ -44,11 +52,20 @@ export function daySummaryText(s: DaySummary, lang: Language, timeZone: string):
   if (!failed) lines.push(t('jobs.summary.failedNone'));
   else {
     lines.push(t('jobs.summary.failed', { count: failed }));
-    for (const x of f.failed) lines.push(t('jobs.summary.failedLine', { count: x.count, reason: `${x.code ? `${x.code} ` : ''}${explainMetaError(x.code, lang)}` }));
+    for (const x of f.failed)
+      lines.push(t('jobs.summary.failedLine', { count: x.count, reason: `${x.code ? `${x.code} ` : ''}${explainMetaError(x.code, lang)}` }));
   }
   lines.push(s.validationErrors ? t('jobs.summary.validationBad', { count: s.validationErrors }) : t('jobs.summary.validationOk'));
   const b = f.backup;
-  lines.push(b ? t('jobs.summary.backup', { outcome: b.outcome, time: `${b.period} ${localTime(b.startedAt, timeZone).slice(0, 5)}`, summary: b.summary ?? '' }) : t('jobs.summary.backupNone'));
+  lines.push(
+    b
+      ? t('jobs.summary.backup', {
+          outcome: b.outcome,
+          time: `${b.period} ${localTime(b.startedAt, timeZone).slice(0, 5)}`,
+          summary: b.summary ?? '',
+        })
+      : t('jobs.summary.backupNone'),
+  );
   return lines.join('\n');
 }
 
@@ -59,7 +76,13 @@ export async function runDaySummary(orm: MikroORM, date: string, timeZone: strin
   const r = await enqueueBroadcast(em, {
     type: 'day_summary',
     key: date,
-    messages: admins.map((a) => ({ recipientPhone: a.phone, userId: a.id, type: 'day_summary', language: a.language, payload: { text: daySummaryText(s, a.language, timeZone), date } })),
+    messages: admins.map((a) => ({
+      recipientPhone: a.phone,
+      userId: a.id,
+      type: 'day_summary',
+      language: a.language,
+      payload: { text: daySummaryText(s, a.language, timeZone), date },
+    })),
   });
   const f = s.figures;
   return {

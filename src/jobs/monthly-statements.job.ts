@@ -34,7 +34,12 @@ export async function monthlyStatementMessage(
       farmerId: data.farmer.id,
       type: 'monthly_statement',
       language: data.language,
-      payload: { documentPath: relative, filename, caption: t('jobs.monthly.caption', { month: monthName(o.month, data.language), balance: formatRupees(data.closingBalance) }), month: o.month },
+      payload: {
+        documentPath: relative,
+        filename,
+        caption: t('jobs.monthly.caption', { month: monthName(o.month, data.language), balance: formatRupees(data.closingBalance) }),
+        month: o.month,
+      },
     },
   };
 }

@@ -26,9 +26,16 @@ export function rateCardText(lines: RateCardLine[], date: string, lang: Language
   const byFlower = new Map<string, string[]>();
   for (const l of lines) {
     const flower = nameIn(lang, { name: l.flowerName, nameTa: l.flowerNameTa });
-    byFlower.set(flower, [...(byFlower.get(flower) ?? []), `${nameIn(lang, { name: l.slotName, nameTa: l.slotNameTa })} ${money(l.rate)}${change(t, l)}`]);
+    byFlower.set(flower, [
+      ...(byFlower.get(flower) ?? []),
+      `${nameIn(lang, { name: l.slotName, nameTa: l.slotNameTa })} ${money(l.rate)}${change(t, l)}`,
+    ]);
   }
-  return [t('jobs.rateCard.title', { date: marketDate(date, lang) }), ...[...byFlower].map(([f, slots]) => `${f}: ${slots.join(' · ')}`), t('jobs.rateCard.optOut')].join('\n');
+  return [
+    t('jobs.rateCard.title', { date: marketDate(date, lang) }),
+    ...[...byFlower].map(([f, slots]) => `${f}: ${slots.join(' · ')}`),
+    t('jobs.rateCard.optOut'),
+  ].join('\n');
 }
 
 export async function runRateCard(orm: MikroORM, ctx: JobContext, date: string): Promise<JobResult> {
@@ -55,5 +62,8 @@ export async function runRateCard(orm: MikroORM, ctx: JobContext, date: string):
       return { recipientPhone: f.phone, farmerId: f.id, type: 'rate_card', language: f.language, payload: { text: texts.get(f.language)!, date } };
     }),
   });
-  return { summary: `${date}: rate card queued for ${r.queued} farmers (${r.alreadySent} already had it), ${lines.length} rates`, details: { date, ...r, rates: lines.length } };
+  return {
+    summary: `${date}: rate card queued for ${r.queued} farmers (${r.alreadySent} already had it), ${lines.length} rates`,
+    details: { date, ...r, rates: lines.length },
+  };
 }

@@ -139,7 +139,14 @@ export class JobRunner {
       const em = this.o.orm.em.fork();
       await closeInterruptedRuns(em, spec.name, this.clock());
       if (onlyIfNotRun && (await periodHasRun(em, spec.name, ctx.period))) return null;
-      const runId = await startJobRun(em, { job: spec.name, period: ctx.period, dueAt: ctx.dueAt, trigger: ctx.trigger, late: ctx.late, startedAt: ctx.now });
+      const runId = await startJobRun(em, {
+        job: spec.name,
+        period: ctx.period,
+        dueAt: ctx.dueAt,
+        trigger: ctx.trigger,
+        late: ctx.late,
+        startedAt: ctx.now,
+      });
       logger.info({ runId, late: ctx.late, trigger: ctx.trigger }, 'job started');
       let result: JobResult;
       try {
@@ -149,9 +156,23 @@ export class JobRunner {
         result = { outcome: 'failed', summary: `failed: ${(err as Error).message ?? String(err)}` };
       }
       const outcome = result.outcome ?? 'ok';
-      await finishJobRun(this.o.orm.em.fork(), runId, { outcome, summary: result.summary, details: result.details ?? null, finishedAt: this.clock() });
+      await finishJobRun(this.o.orm.em.fork(), runId, {
+        outcome,
+        summary: result.summary,
+        details: result.details ?? null,
+        finishedAt: this.clock(),
+      });
       logger.info({ runId, outcome, summary: result.summary }, 'job finished');
-      const report: RunReport = { job: spec.name, runId, period: ctx.period, outcome, summary: result.summary, late: ctx.late, trigger: ctx.trigger, details: result.details ?? null };
+      const report: RunReport = {
+        job: spec.name,
+        runId,
+        period: ctx.period,
+        outcome,
+        summary: result.summary,
+        late: ctx.late,
+        trigger: ctx.trigger,
+        details: result.details ?? null,
+      };
       await this.o.onFinished?.(report, ctx).catch((err: unknown) => logger.error({ err }, 'could not tell the admins about a job run'));
       return report;
     } finally {
@@ -162,7 +183,10 @@ export class JobRunner {
   /** Every job with its schedule (as the settings say now), next due time and last run. */
   async list(): Promise<JobListing[]> {
     const em = this.o.orm.em.fork();
-    const last = await lastJobRuns(em, this.o.jobs.map((j) => j.name));
+    const last = await lastJobRuns(
+      em,
+      this.o.jobs.map((j) => j.name),
+    );
     const now = this.clock();
     const out: JobListing[] = [];
     for (const spec of this.o.jobs) {

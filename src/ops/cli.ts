@@ -36,7 +36,8 @@ export function parseCommandLine<T extends ParseArgsOptionsConfig>(
   }
   const n = parsed.positionals.length;
   if (positionals.min !== undefined && n < positionals.min) throw new UsageError('missing argument', usage);
-  if (positionals.max !== undefined && n > positionals.max) throw new UsageError(`unexpected argument '${parsed.positionals[positionals.max]}'`, usage);
+  if (positionals.max !== undefined && n > positionals.max)
+    throw new UsageError(`unexpected argument '${parsed.positionals[positionals.max]}'`, usage);
   return { values: parsed.values as ParsedCommandLine<T>['values'], positionals: parsed.positionals };
 }
 
@@ -56,7 +57,9 @@ export async function runCli(main: (argv: string[]) => Promise<number>): Promise
       console.error(`Error: ${err.message}`);
     } else if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', '28P01', '28000', '3D000'].includes(String((err as { code?: string }).code))) {
       // The database cannot be reached or refuses us: one line, with what to check.
-      console.error(`Error: cannot use the database: ${(err as Error).message}. Check DATABASE_URL and that PostgreSQL is running (psql "$DATABASE_URL" -c 'select 1').`);
+      console.error(
+        `Error: cannot use the database: ${(err as Error).message}. Check DATABASE_URL and that PostgreSQL is running (psql "$DATABASE_URL" -c 'select 1').`,
+      );
     } else {
       console.error(err);
     }

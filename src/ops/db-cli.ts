@@ -59,7 +59,9 @@ const commands: Record<Exclude<Command, 'init'>, (db: Database, argv: string[], 
       return 0;
     }
     const r = await migrateSafely(db, config, { backup: !values['no-backup'], print: (l) => console.log(l) });
-    console.log(r.applied.length ? `Applied ${r.applied.length} migration(s):\n  ${r.applied.join('\n  ')}` : 'Nothing to migrate: the schema is current.');
+    console.log(
+      r.applied.length ? `Applied ${r.applied.length} migration(s):\n  ${r.applied.join('\n  ')}` : 'Nothing to migrate: the schema is current.',
+    );
     return 0;
   },
   async rollback(db, argv) {
@@ -139,13 +141,23 @@ async function init(argv: string[], config: Config): Promise<number> {
   const { values } = parse('init', argv);
   if (!values['app-role']) throw new UsageError('--app-role is required', USAGE.init);
   if (!config.databaseUrl) {
-    console.error('db:init sets up a PostgreSQL server: set DATABASE_URL to an administrative URL, e.g. postgres://postgres@127.0.0.1:5432/malar. The embedded database needs no setup.');
+    console.error(
+      'db:init sets up a PostgreSQL server: set DATABASE_URL to an administrative URL, e.g. postgres://postgres@127.0.0.1:5432/malar. The embedded database needs no setup.',
+    );
     return 1;
   }
-  const r = await initDatabase({ adminUrl: config.databaseUrl, appRole: String(values['app-role']), ownerRole: String(values['owner-role'] ?? `${values['app-role']}_owner`) });
+  const r = await initDatabase({
+    adminUrl: config.databaseUrl,
+    appRole: String(values['app-role']),
+    ownerRole: String(values['owner-role'] ?? `${values['app-role']}_owner`),
+  });
   console.log(`Database ${r.database}: ${r.databaseCreated ? 'created' : 'already there'}`);
-  console.log(`Owner role ${r.owner.role}: ${r.owner.created ? 'created' : 'already there, password unchanged'}; owns the schema${r.reassigned ? ` (${r.reassigned} existing tables/sequences given to it)` : ''}; runs migrations.`);
-  console.log(`App role ${r.app.role}: ${r.app.created ? 'created' : 'already there, password unchanged'}; may select, insert, update, delete; no DDL.`);
+  console.log(
+    `Owner role ${r.owner.role}: ${r.owner.created ? 'created' : 'already there, password unchanged'}; owns the schema${r.reassigned ? ` (${r.reassigned} existing tables/sequences given to it)` : ''}; runs migrations.`,
+  );
+  console.log(
+    `App role ${r.app.role}: ${r.app.created ? 'created' : 'already there, password unchanged'}; may select, insert, update, delete; no DDL.`,
+  );
   console.log('\nMigrations and db:* commands (keep it off the service):');
   console.log(`  DATABASE_URL=${r.owner.url}`);
   console.log('The service (MIGRATE_ON_START=false: it cannot migrate):');
@@ -157,7 +169,8 @@ async function init(argv: string[], config: Config): Promise<number> {
 await runCli(async (argv) => {
   const [command, ...args] = argv;
   const known = command !== undefined && Object.hasOwn(USAGE, command);
-  if (!known) throw new UsageError(command ? `unknown command '${command}'` : 'missing command', `Usage: db-cli <${Object.keys(USAGE).join('|')}> [args]`);
+  if (!known)
+    throw new UsageError(command ? `unknown command '${command}'` : 'missing command', `Usage: db-cli <${Object.keys(USAGE).join('|')}> [args]`);
   parse(command as Command, args);
   loadDotEnv();
   const config = loadConfig();
@@ -166,7 +179,9 @@ await runCli(async (argv) => {
   const db = await openDatabase(config);
   try {
     // On stderr with --dry-run, so the SQL on stdout can be piped or saved as it is.
-    (args.includes('--dry-run') ? console.error : console.log)(`Database: ${db.kind === 'embedded' ? `embedded (${config.dataDir}/db)` : 'PostgreSQL server'}`);
+    (args.includes('--dry-run') ? console.error : console.log)(
+      `Database: ${db.kind === 'embedded' ? `embedded (${config.dataDir}/db)` : 'PostgreSQL server'}`,
+    );
     return await run(db, args, config);
   } finally {
     await db.close();

@@ -28,7 +28,8 @@ const stamp = (d: Date | null | undefined, tz: string) =>
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command !== 'list' && command !== 'run' && command !== 'history') throw new UsageError(command ? `unknown command '${command}'` : 'missing command', USAGE);
+  if (command !== 'list' && command !== 'run' && command !== 'history')
+    throw new UsageError(command ? `unknown command '${command}'` : 'missing command', USAGE);
   const cl =
     command === 'run'
       ? parseCommandLine(rest, USAGE, { date: { type: 'string' } }, { min: 1, max: 1 })
@@ -64,13 +65,23 @@ async function main(argv: string[]): Promise<number> {
       console.log(
         textTable(
           ['#', 'job', 'period', 'started', 'finished', 'outcome', 'trigger', 'summary'],
-          runs.map((r) => [r.id, r.job, r.period, stamp(r.startedAt, tz), stamp(r.finishedAt, tz), `${r.outcome}${r.late ? ' (late)' : ''}`, r.trigger, r.summary ?? '']),
+          runs.map((r) => [
+            r.id,
+            r.job,
+            r.period,
+            stamp(r.startedAt, tz),
+            stamp(r.finishedAt, tz),
+            `${r.outcome}${r.late ? ' (late)' : ''}`,
+            r.trigger,
+            r.summary ?? '',
+          ]),
         ),
       );
       return 0;
     }
     const name = cl.positionals[0]!;
-    if (!runner.jobs.some((j) => j.name === name)) throw new UsageError(`no job named '${name}'; jobs: ${runner.jobs.map((j) => j.name).join(', ')}`, USAGE);
+    if (!runner.jobs.some((j) => j.name === name))
+      throw new UsageError(`no job named '${name}'; jobs: ${runner.jobs.map((j) => j.name).join(', ')}`, USAGE);
     const watermark = await highestNotificationId(db.orm.em.fork());
     const report = await runner.runNow(name, { date });
     if (!report) {
@@ -90,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
         onSent: (n: { type: string; payload: NotificationPayload }) => afterLedgerDocumentSent(db.orm, n),
       });
     } else {
-      console.log('Queued messages go out through the running service\'s outbox.');
+      console.log("Queued messages go out through the running service's outbox.");
     }
     return report.outcome === 'failed' ? 1 : 0;
   } finally {

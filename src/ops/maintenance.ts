@@ -2,12 +2,30 @@
 import type { RunSql } from './validation/validate.js';
 
 /** The tables that take most writes; VACUUM ANALYZE keeps their statistics and free space in shape. */
-export const BUSY_TABLES = ['daily_entries', 'settlement_items', 'settlements', 'cash_advances', 'farmers', 'notifications', 'security_logs', 'inbound_messages'];
+export const BUSY_TABLES = [
+  'daily_entries',
+  'settlement_items',
+  'settlements',
+  'cash_advances',
+  'farmers',
+  'notifications',
+  'security_logs',
+  'inbound_messages',
+];
 
 export interface MaintenanceReport {
   databaseSize: string;
   connections: { state: string; count: number }[];
-  tables: { table: string; total: string; data: string; indexes: string; liveRows: number; deadRows: number; deadPercent: string; lastVacuum: string }[];
+  tables: {
+    table: string;
+    total: string;
+    data: string;
+    indexes: string;
+    liveRows: number;
+    deadRows: number;
+    deadPercent: string;
+    lastVacuum: string;
+  }[];
   indexes: { table: string; index: string; scans: number; size: string }[];
   unusedIndexes: string[];
   slowQueries: { query: string; calls: number; meanMs: string; maxMs: string }[] | null;
@@ -86,7 +104,11 @@ export async function vacuumAnalyze(run: RunSql): Promise<string[]> {
 export function textTable(header: string[], rows: (string | number)[][]): string {
   const cells = rows.map((r) => r.map(String));
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
-  const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
@@ -95,7 +117,10 @@ export function formatMaintenance(r: MaintenanceReport): string {
     `Database size: ${r.databaseSize}`,
     '',
     'Connections:',
-    textTable(['state', 'count'], r.connections.map((c) => [c.state, c.count])),
+    textTable(
+      ['state', 'count'],
+      r.connections.map((c) => [c.state, c.count]),
+    ),
     '',
     'Tables (largest first; dead rows are what VACUUM reclaims):',
     textTable(
@@ -104,15 +129,26 @@ export function formatMaintenance(r: MaintenanceReport): string {
     ),
     '',
     'Index usage (most scanned):',
-    textTable(['table', 'index', 'scans', 'size'], r.indexes.map((i) => [i.table, i.index, i.scans, i.size])),
+    textTable(
+      ['table', 'index', 'scans', 'size'],
+      r.indexes.map((i) => [i.table, i.index, i.scans, i.size]),
+    ),
     '',
     `Indexes never scanned since statistics were reset (not unique): ${r.unusedIndexes.length ? r.unusedIndexes.join(', ') : 'none'}`,
     '',
   ];
   if (r.slowQueries) {
-    out.push('Slowest queries (pg_stat_statements, by mean time):', textTable(['mean ms', 'max ms', 'calls', 'query'], r.slowQueries.map((q) => [q.meanMs, q.maxMs, q.calls, q.query])));
+    out.push(
+      'Slowest queries (pg_stat_statements, by mean time):',
+      textTable(
+        ['mean ms', 'max ms', 'calls', 'query'],
+        r.slowQueries.map((q) => [q.meanMs, q.maxMs, q.calls, q.query]),
+      ),
+    );
   } else {
-    out.push('Slow queries: pg_stat_statements is not installed in this database (add it to shared_preload_libraries and run CREATE EXTENSION pg_stat_statements to see them).');
+    out.push(
+      'Slow queries: pg_stat_statements is not installed in this database (add it to shared_preload_libraries and run CREATE EXTENSION pg_stat_statements to see them).',
+    );
   }
   return out.join('\n');
 }

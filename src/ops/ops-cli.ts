@@ -68,7 +68,12 @@ const commands: Record<keyof typeof USAGE, (config: Config, argv: string[]) => P
     try {
       console.log(`Database: ${databaseLabel(config)}`);
       const r = await backupDatabase(db, config.backupDir, new Date(), scope);
-      const holds = scope.kind === 'full' ? 'everything' : scope.kind === 'tables' ? `tables ${scope.tables.join(', ')} (definition and rows)` : `${scope.kind} only`;
+      const holds =
+        scope.kind === 'full'
+          ? 'everything'
+          : scope.kind === 'tables'
+            ? `tables ${scope.tables.join(', ')} (definition and rows)`
+            : `${scope.kind} only`;
       console.log(`Backup written: ${r.file}`);
       console.log(`  holds    ${holds}`);
       console.log(`  format   ${r.format === 'pg_dump' ? 'pg_dump custom format (-Fc)' : 'PGlite data directory (gzipped tar)'}`);
@@ -94,17 +99,27 @@ const commands: Record<keyof typeof USAGE, (config: Config, argv: string[]) => P
       { min: 1, max: 1 },
     );
     const file = positionals[0]!;
-    if (values.table !== undefined && values.into !== undefined) throw new UsageError('--table restores into the live database; --into is for a whole backup', USAGE.restore);
-    if ((values.apply || values.columns !== undefined) && values.table === undefined) throw new UsageError('--apply and --columns go with --table', USAGE.restore);
+    if (values.table !== undefined && values.into !== undefined)
+      throw new UsageError('--table restores into the live database; --into is for a whole backup', USAGE.restore);
+    if ((values.apply || values.columns !== undefined) && values.table === undefined)
+      throw new UsageError('--apply and --columns go with --table', USAGE.restore);
     if (values.table !== undefined) {
-      const columns = values.columns?.split(',').map((c) => c.trim()).filter(Boolean);
+      const columns = values.columns
+        ?.split(',')
+        .map((c) => c.trim())
+        .filter(Boolean);
       return restoreOneTable(config, file, values.table, { apply: Boolean(values.apply), force: Boolean(values.force), columns });
     }
     console.log(`Restoring ${file} (${databaseLabel(config)})…`);
     const r = await restoreBackup(config, { file, into: values.into, force: Boolean(values.force), liveUrl: config.databaseUrl });
     console.log(`Restored into: ${r.target}`);
     console.log(`Checksum: ${r.checksum === 'match' ? 'matches the .sha256 written at backup time' : 'no .sha256 beside the file; not compared'}`);
-    console.log(textTable(['table', 'in dump', 'restored', ''], r.counts.map((c) => [c.table, c.dump ?? '-', c.restored ?? '-', c.dump === c.restored ? 'ok' : 'DIFFERENT'])));
+    console.log(
+      textTable(
+        ['table', 'in dump', 'restored', ''],
+        r.counts.map((c) => [c.table, c.dump ?? '-', c.restored ?? '-', c.dump === c.restored ? 'ok' : 'DIFFERENT']),
+      ),
+    );
     console.log(r.countsMatch ? 'Row counts match the dump.' : 'Row counts DIFFER from the dump.');
     console.log(`\n${formatReport(r.validation)}`);
     return r.countsMatch && r.validation.ok ? 0 : 1;
@@ -128,7 +143,12 @@ const commands: Record<keyof typeof USAGE, (config: Config, argv: string[]) => P
   },
 };
 
-async function restoreOneTable(config: Config, file: string, table: string, opts: { apply: boolean; force: boolean; columns?: string[] }): Promise<number> {
+async function restoreOneTable(
+  config: Config,
+  file: string,
+  table: string,
+  opts: { apply: boolean; force: boolean; columns?: string[] },
+): Promise<number> {
   const db = await openDatabase(config, config.databaseUrl ? { url: opsUrl(config.databaseUrl) } : {});
   try {
     console.log(`Database: ${databaseLabel(config)}`);
@@ -140,7 +160,9 @@ async function restoreOneTable(config: Config, file: string, table: string, opts
       console.log(`\nNothing was changed. To replace the live rows of ${table} with the backup's: add --apply.`);
       return 0;
     }
-    console.log(`\nApplied in one transaction${opts.columns?.length ? ` (columns ${opts.columns.join(', ')} only)` : ''}: ${r.diff.added} added, ${r.diff.removed} removed, ${r.diff.changed} changed; audit row db.table_restored written.`);
+    console.log(
+      `\nApplied in one transaction${opts.columns?.length ? ` (columns ${opts.columns.join(', ')} only)` : ''}: ${r.diff.added} added, ${r.diff.removed} removed, ${r.diff.changed} changed; audit row db.table_restored written.`,
+    );
     console.log(`\n${formatReport(r.validation!)}`);
     return r.validation!.ok ? 0 : 1;
   } finally {
@@ -151,6 +173,7 @@ async function restoreOneTable(config: Config, file: string, table: string, opts
 await runCli(async (argv) => {
   const [command, ...args] = argv;
   const run = command && Object.hasOwn(commands, command) ? commands[command as keyof typeof USAGE] : undefined;
-  if (!run) throw new UsageError(command ? `unknown command '${command}'` : 'missing command', `Usage: ops-cli <${Object.keys(commands).join('|')}> [args]`);
+  if (!run)
+    throw new UsageError(command ? `unknown command '${command}'` : 'missing command', `Usage: ops-cli <${Object.keys(commands).join('|')}> [args]`);
   return run(loadConfig(), args);
 });

@@ -17,19 +17,31 @@ const ALL = 'Usage: npm run db:pitr -- <setup [--apply] | base-backup | restore 
 async function setup(config: Config, url: string, argv: string[]): Promise<number> {
   const { values } = parseCommandLine(argv, USAGE.setup, { apply: { type: 'boolean' } });
   const status = await pitrStatus(url, config.backupDir);
-  console.log(textTable(['setting', 'now', 'needed', ''], status.settings.map((s) => [s.name, s.current, s.wanted, s.ok ? 'ok' : 'CHANGE'])));
+  console.log(
+    textTable(
+      ['setting', 'now', 'needed', ''],
+      status.settings.map((s) => [s.name, s.current, s.wanted, s.ok ? 'ok' : 'CHANGE']),
+    ),
+  );
   if (status.statements.length) {
     if (!values.apply) {
       console.log(`\nThe server needs (as a superuser; wal_level and archive_mode need a restart):\n  ${status.statements.join('\n  ')}`);
       console.log(`The WAL archive folder ${walDir(config.backupDir)} must be writable by the postgres user.`);
-      console.log('Run again with --apply to do it, restart PostgreSQL (e.g. pg_ctlcluster 15 main restart), then run setup again for the base backup.');
+      console.log(
+        'Run again with --apply to do it, restart PostgreSQL (e.g. pg_ctlcluster 15 main restart), then run setup again for the base backup.',
+      );
       return 1;
     }
     await applyPitrSettings(url, status, config.backupDir);
     console.log(`\nApplied:\n  ${status.statements.join('\n  ')}`);
     const after = await pitrStatus(url, config.backupDir);
     if (after.statements.length) {
-      console.log(`Restart PostgreSQL for ${after.settings.filter((s) => !s.ok).map((s) => s.name).join(', ')} (e.g. pg_ctlcluster 15 main restart), then run db:pitr -- setup again.`);
+      console.log(
+        `Restart PostgreSQL for ${after.settings
+          .filter((s) => !s.ok)
+          .map((s) => s.name)
+          .join(', ')} (e.g. pg_ctlcluster 15 main restart), then run db:pitr -- setup again.`,
+      );
       return 1;
     }
   }
@@ -39,8 +51,12 @@ async function setup(config: Config, url: string, argv: string[]): Promise<numbe
 async function baseBackup(config: Config, url: string): Promise<number> {
   console.log('Taking a base backup (pg_basebackup)…');
   const b = await takeBaseBackup(url, config.backupDir);
-  console.log(`Base backup: ${b.dir}\nRecovery is possible to any time from ${b.finishedAt.toISOString()} on, while the WAL in ${walDir(config.backupDir)} is kept.`);
-  console.log(`Base backups now: ${baseBackups(config.backupDir).length}. Take one daily (cron: npm run db:pitr -- base-backup); older ones and their WAL may then be removed.`);
+  console.log(
+    `Base backup: ${b.dir}\nRecovery is possible to any time from ${b.finishedAt.toISOString()} on, while the WAL in ${walDir(config.backupDir)} is kept.`,
+  );
+  console.log(
+    `Base backups now: ${baseBackups(config.backupDir).length}. Take one daily (cron: npm run db:pitr -- base-backup); older ones and their WAL may then be removed.`,
+  );
   return 0;
 }
 
@@ -80,7 +96,11 @@ async function restore(config: Config, url: string, argv: string[]): Promise<num
 await runCli(async (argv) => {
   const [command, ...args] = argv;
   if (!command || !Object.hasOwn(USAGE, command)) throw new UsageError(command ? `unknown command '${command}'` : 'missing command', ALL);
-  parseCommandLine(args, USAGE[command as keyof typeof USAGE], command === 'setup' ? { apply: { type: 'boolean' } } : command === 'restore' ? { to: { type: 'string' }, into: { type: 'string' } } : {});
+  parseCommandLine(
+    args,
+    USAGE[command as keyof typeof USAGE],
+    command === 'setup' ? { apply: { type: 'boolean' } } : command === 'restore' ? { to: { type: 'string' }, into: { type: 'string' } } : {},
+  );
   loadDotEnv();
   const config = loadConfig();
   if (!config.databaseUrl) {

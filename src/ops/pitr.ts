@@ -29,7 +29,11 @@ export interface PitrStatus {
 }
 
 const sq = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const stampOf = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const stampOf = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 
 export const walDir = (backupDir: string) => path.join(backupDir, 'wal');
 export const baseDir = (backupDir: string) => path.join(backupDir, 'base');
@@ -94,7 +98,8 @@ export async function pitrStatus(url: string, backupDir: string): Promise<PitrSt
 
 /** ALTER SYSTEM for what is missing; wal_level and archive_mode take effect at the next restart. */
 export async function applyPitrSettings(url: string, status: PitrStatus, backupDir: string): Promise<void> {
-  if (!status.superuser) throw new AppError('PITR_NOT_SUPERUSER', 'ALTER SYSTEM needs a superuser: run the statements above as one, or connect as postgres.');
+  if (!status.superuser)
+    throw new AppError('PITR_NOT_SUPERUSER', 'ALTER SYSTEM needs a superuser: run the statements above as one, or connect as postgres.');
   await givePostgres(walDir(backupDir));
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -139,7 +144,10 @@ export function baseBackups(backupDir: string): BaseBackup[] {
     .filter((b) => b.m)
     .map((b) => {
       const s = b.m![1]!;
-      return { dir: path.join(dir, b.name), finishedAt: new Date(`${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}Z`) };
+      return {
+        dir: path.join(dir, b.name),
+        finishedAt: new Date(`${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}Z`),
+      };
     })
     .sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime());
 }
@@ -193,7 +201,10 @@ export async function recoverToTime(options: RecoverOptions): Promise<RecoveredC
   const base = options.target === 'latest' ? bases.at(-1) : bases.filter((b) => b.finishedAt.getTime() <= (options.target as Date).getTime()).at(-1);
   if (!base) {
     const have = bases.map((b) => b.finishedAt.toISOString()).join(', ') || 'none';
-    throw new AppError('PITR_NO_BASE', `no base backup in ${baseDir(options.backupDir)} finished before ${options.target === 'latest' ? 'now' : (options.target as Date).toISOString()} (have: ${have}). Take one with npm run db:pitr -- base-backup.`);
+    throw new AppError(
+      'PITR_NO_BASE',
+      `no base backup in ${baseDir(options.backupDir)} finished before ${options.target === 'latest' ? 'now' : (options.target as Date).toISOString()} (have: ${have}). Take one with npm run db:pitr -- base-backup.`,
+    );
   }
   const dir = path.resolve(options.dir ?? path.join(options.backupDir, `pitr-${stampOf(options.now ?? new Date())}`));
   if (fs.existsSync(dir) && fs.readdirSync(dir).length) throw new AppError('PITR_DIR_EXISTS', `${dir} is not empty: choose another --into folder`);
@@ -211,7 +222,9 @@ export async function recoverToTime(options: RecoverOptions): Promise<RecoveredC
     '',
     '# db:pitr restore: recovery from the WAL archive, then promoted to a writable server.',
     `restore_command = 'cp ''${wal}/%f'' %p'`,
-    ...(options.target === 'latest' ? [] : [`recovery_target_time = '${options.target.toISOString().replace('T', ' ').replace('Z', '+00')}'`, `recovery_target_action = 'promote'`]),
+    ...(options.target === 'latest'
+      ? []
+      : [`recovery_target_time = '${options.target.toISOString().replace('T', ' ').replace('Z', '+00')}'`, `recovery_target_action = 'promote'`]),
     // Never archive into the live server's archive, nor listen beyond this machine.
     `archive_mode = off`,
     `port = ${port}`,
@@ -253,8 +266,10 @@ export async function recoverToTime(options: RecoverOptions): Promise<RecoveredC
     } finally {
       await client.end().catch(() => {});
     }
-    if (i > 600) throw new AppError('PITR_NOT_PROMOTED', `the recovered cluster is still replaying after 10 minutes; see ${path.join(dir, 'recovery.log')}`);
-    if (!fs.existsSync(path.join(dir, 'postmaster.pid'))) throw new AppError('PITR_STOPPED', `the recovered cluster stopped during recovery. ${logTail(dir)}`);
+    if (i > 600)
+      throw new AppError('PITR_NOT_PROMOTED', `the recovered cluster is still replaying after 10 minutes; see ${path.join(dir, 'recovery.log')}`);
+    if (!fs.existsSync(path.join(dir, 'postmaster.pid')))
+      throw new AppError('PITR_STOPPED', `the recovered cluster stopped during recovery. ${logTail(dir)}`);
     await new Promise((r) => setTimeout(r, 1000));
   }
   return { dir, port, base, url, pgCtl };

@@ -15,7 +15,8 @@ export interface MigrationPlan {
   tables: { table: string; rows: number; exact: boolean }[];
 }
 
-const TOUCH = /\b(?:alter table(?: if exists)?(?: only)?|update|insert into|delete from|drop table(?: if exists)?|truncate(?: table)?|create (?:unique )?index(?: concurrently)?(?: if not exists)?(?: "?\w+"?)? on)\s+(?:"?public"?\.)?"?(\w+)"?/gi;
+const TOUCH =
+  /\b(?:alter table(?: if exists)?(?: only)?|update|insert into|delete from|drop table(?: if exists)?|truncate(?: table)?|create (?:unique )?index(?: concurrently)?(?: if not exists)?(?: "?\w+"?)? on)\s+(?:"?public"?\.)?"?(\w+)"?/gi;
 
 // "before update on settlements" in a trigger reads like an UPDATE of a table named "on".
 const NOT_TABLES = new Set(['on', 'of', 'or', 'set']);
@@ -93,7 +94,9 @@ export async function migrateSafely(
     return { plan, backup, applied };
   } catch (err) {
     const cause = (err as Error).message.split('\n')[0];
-    const lock = /lock timeout/i.test(cause ?? '') ? ` It waited ${config.migrateLockTimeoutMs / 1000} s for a lock another transaction holds; find it with db:maintenance and run again at a quiet moment.` : '';
+    const lock = /lock timeout/i.test(cause ?? '')
+      ? ` It waited ${config.migrateLockTimeoutMs / 1000} s for a lock another transaction holds; find it with db:maintenance and run again at a quiet moment.`
+      : '';
     throw new AppError(
       'MIGRATION_FAILED',
       `the migration failed and was rolled back; the database is as it was before: ${cause}.${lock}${backup ? ` A backup from just before is ${backup.file}.` : ''}`,

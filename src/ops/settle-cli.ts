@@ -35,9 +35,14 @@ async function main(argv: string[]): Promise<number> {
     const em = db.orm.em.fork();
     const frequency = await settlementFrequency(em);
     const period = args.period ? parsePeriod(frequency, args.period) : await defaultPeriod(em, new Date(), config.marketTimeZone);
-    const farmerCodes = args.farmer?.flatMap((f) => f.split(',')).map((f) => f.trim().toUpperCase()).filter(Boolean);
-    console.log(`Settling ${frequency} period ${period.label} (${period.start} to ${period.end}, ${config.marketTimeZone})` +
-      `${farmerCodes?.length ? ` for ${farmerCodes.join(', ')}` : ''}${args['dry-run'] ? ' — DRY RUN, nothing is saved' : ''}`);
+    const farmerCodes = args.farmer
+      ?.flatMap((f) => f.split(','))
+      .map((f) => f.trim().toUpperCase())
+      .filter(Boolean);
+    console.log(
+      `Settling ${frequency} period ${period.label} (${period.start} to ${period.end}, ${config.marketTimeZone})` +
+        `${farmerCodes?.length ? ` for ${farmerCodes.join(', ')}` : ''}${args['dry-run'] ? ' — DRY RUN, nothing is saved' : ''}`,
+    );
     const tty = process.stderr.isTTY;
     const result = await settlePeriod(db.orm, {
       period,

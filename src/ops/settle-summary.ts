@@ -4,13 +4,30 @@ import type { SettleResult } from '../domain/settlements/settlement.service.js';
 
 export function summaryTable(result: SettleResult, maxRows = 40): string {
   const head = ['Farmer', 'Settlement', 'Entries', 'Gross', 'Commission', 'Fees', 'Advances', 'Net payable'];
-  const rows = result.settled.slice(0, maxRows).map((r) => [
-    r.farmerCode, r.settlementNumber ?? '', String(r.entries), formatRupees(r.grossAmount), formatRupees(r.totalCommission),
-    formatRupees(r.totalFees), formatRupees(r.totalAdvances), formatRupees(r.netPayable),
-  ]);
+  const rows = result.settled
+    .slice(0, maxRows)
+    .map((r) => [
+      r.farmerCode,
+      r.settlementNumber ?? '',
+      String(r.entries),
+      formatRupees(r.grossAmount),
+      formatRupees(r.totalCommission),
+      formatRupees(r.totalFees),
+      formatRupees(r.totalAdvances),
+      formatRupees(r.netPayable),
+    ]);
   if (result.settled.length > maxRows) rows.push([`… ${result.settled.length - maxRows} more`, '', '', '', '', '', '', '']);
   const t = result.totals;
-  rows.push([`${t.farmers} farmers`, 'TOTAL', String(t.entries), formatRupees(t.gross), formatRupees(t.commission), formatRupees(t.fees), formatRupees(t.advances), formatRupees(t.net)]);
+  rows.push([
+    `${t.farmers} farmers`,
+    'TOTAL',
+    String(t.entries),
+    formatRupees(t.gross),
+    formatRupees(t.commission),
+    formatRupees(t.fees),
+    formatRupees(t.advances),
+    formatRupees(t.net),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');

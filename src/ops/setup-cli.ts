@@ -42,14 +42,16 @@ const SETUP_ACTOR: Actor = { userId: null, role: null, ip: null, userAgent: 'npm
 
 /** A checker returns the value to keep (normalised) or throws a message. */
 type Check = (v: string) => string;
-const setting = (key: string): Check => (v) => {
-  const def = SETTINGS_CATALOG.find((s) => s.key === key)!;
-  try {
-    return encodeSetting(def, v);
-  } catch (err) {
-    throw new Error((err as Error).message);
-  }
-};
+const setting =
+  (key: string): Check =>
+  (v) => {
+    const def = SETTINGS_CATALOG.find((s) => s.key === key)!;
+    try {
+      return encodeSetting(def, v);
+    } catch (err) {
+      throw new Error((err as Error).message);
+    }
+  };
 const checks = {
   timezone: (v: string) => {
     if (!isTimeZone(v.trim())) throw new Error(`${v} is not an IANA time zone (e.g. Asia/Kolkata)`);
@@ -81,7 +83,14 @@ const checks = {
 };
 
 /** A flag's value checked (a bad one is a usage error), or asked for in a terminal, or the default. */
-async function value(prompter: Prompter | null, flag: string | undefined, question: string, check: Check, fallback?: string, hidden = false): Promise<string | undefined> {
+async function value(
+  prompter: Prompter | null,
+  flag: string | undefined,
+  question: string,
+  check: Check,
+  fallback?: string,
+  hidden = false,
+): Promise<string | undefined> {
   if (flag !== undefined) {
     try {
       return check(flag);
@@ -137,14 +146,41 @@ await runCli(async (argv) => {
       const missing = (['admin-email', 'admin-phone', 'admin-password'] as const).filter((f) => flags[f] === undefined);
       if (missing.length) throw new UsageError(`no admin yet: give ${missing.map((f) => `--${f}`).join(', ')}`, USAGE);
     }
-    if (prompter) console.log(adminExists ? 'Market settings (Enter keeps the value in brackets):' : 'Setting up the market (Enter keeps the value in brackets).');
+    if (prompter)
+      console.log(
+        adminExists ? 'Market settings (Enter keeps the value in brackets):' : 'Setting up the market (Enter keeps the value in brackets).',
+      );
 
     // Everything is checked before anything is written.
     const market = {
-      market_name: await value(prompter, flags['market-name'], 'Market name (English)', setting('market_name'), prompter ? await currentValue(em, 'market_name', config) : undefined),
-      market_name_ta: await value(prompter, flags['market-name-ta'], 'Market name (Tamil)', setting('market_name_ta'), prompter ? await currentValue(em, 'market_name_ta', config) : undefined),
-      market_timezone: await value(prompter, flags.timezone, 'Time zone', checks.timezone, prompter ? await currentValue(em, 'market_timezone', config) : undefined),
-      commission_rate: await value(prompter, flags.commission, 'Default commission (%)', checks.commission, prompter ? await currentValue(em, 'commission_rate', config) : undefined),
+      market_name: await value(
+        prompter,
+        flags['market-name'],
+        'Market name (English)',
+        setting('market_name'),
+        prompter ? await currentValue(em, 'market_name', config) : undefined,
+      ),
+      market_name_ta: await value(
+        prompter,
+        flags['market-name-ta'],
+        'Market name (Tamil)',
+        setting('market_name_ta'),
+        prompter ? await currentValue(em, 'market_name_ta', config) : undefined,
+      ),
+      market_timezone: await value(
+        prompter,
+        flags.timezone,
+        'Time zone',
+        checks.timezone,
+        prompter ? await currentValue(em, 'market_timezone', config) : undefined,
+      ),
+      commission_rate: await value(
+        prompter,
+        flags.commission,
+        'Default commission (%)',
+        checks.commission,
+        prompter ? await currentValue(em, 'commission_rate', config) : undefined,
+      ),
     };
     let admin: { email: string; phone: string; password: string; fullName: string; languagePreference: 'en' | 'ta' } | undefined;
     if (!adminExists) {
@@ -156,7 +192,14 @@ await runCli(async (argv) => {
         languagePreference: (await value(prompter, flags['admin-language'], 'Admin language (en or ta)', checks.language, 'en')) as 'en' | 'ta',
         password: '',
       };
-      let password = await value(prompter, flags['admin-password'], `Admin password (at least ${MIN_PASSWORD_LENGTH} characters)`, checks.password, undefined, true);
+      let password = await value(
+        prompter,
+        flags['admin-password'],
+        `Admin password (at least ${MIN_PASSWORD_LENGTH} characters)`,
+        checks.password,
+        undefined,
+        true,
+      );
       while (prompter && flags['admin-password'] === undefined && (await prompter.ask('Same password again', { hidden: true })) !== password) {
         console.error('  the two passwords differ; again');
         password = await value(prompter, undefined, `Admin password (at least ${MIN_PASSWORD_LENGTH} characters)`, checks.password, undefined, true);
@@ -177,12 +220,16 @@ await runCli(async (argv) => {
     }
     const zone = market.market_timezone ?? (await currentValue(em, 'market_timezone', config));
     if (zone !== config.marketTimeZone) {
-      console.log(`MARKET_TIMEZONE is ${config.marketTimeZone} here: set MARKET_TIMEZONE=${zone} in .env (or the environment of every instance) and restart; /ready says not ready until the two agree.`);
+      console.log(
+        `MARKET_TIMEZONE is ${config.marketTimeZone} here: set MARKET_TIMEZONE=${zone} in .env (or the environment of every instance) and restart; /ready says not ready until the two agree.`,
+      );
     }
 
     if (adminExists) {
       if (adminFlags.some((f) => f !== undefined)) {
-        console.error('Error: the market already has an admin, so setup does not create another one. Sign in as that admin and add accounts with POST /api/users.');
+        console.error(
+          'Error: the market already has an admin, so setup does not create another one. Sign in as that admin and add accounts with POST /api/users.',
+        );
         return 1;
       }
       console.log('The market has an admin already: nothing else to do.');
@@ -190,7 +237,7 @@ await runCli(async (argv) => {
     }
     const created = await createFirstAdmin(em.fork() as EntityManager, admin!, SETUP_ACTOR);
     console.log(`First admin created: ${created.fullName} <${created.email}>, WhatsApp ${created.phone}, role admin.`);
-    console.log('Next: npm start, then sign in at /admin/rates (or POST /api/auth/login) and set today\'s rates.');
+    console.log("Next: npm start, then sign in at /admin/rates (or POST /api/auth/login) and set today's rates.");
     return 0;
   } catch (err) {
     if (err instanceof AppError && err.code === 'ADMIN_EXISTS') {

@@ -21,9 +21,10 @@ let cache: Record<FontName, Buffer> | undefined;
 
 /** The font files' bytes, read once per process (or worker). */
 export function fontBytes(): Record<FontName, Buffer> {
-  cache ??= Object.fromEntries(
-    Object.entries(FONT_FILES).map(([name, file]) => [name, fs.readFileSync(path.join(FONT_DIR, file))]),
-  ) as Record<FontName, Buffer>;
+  cache ??= Object.fromEntries(Object.entries(FONT_FILES).map(([name, file]) => [name, fs.readFileSync(path.join(FONT_DIR, file))])) as Record<
+    FontName,
+    Buffer
+  >;
   return cache;
 }
 
@@ -101,7 +102,7 @@ export function scriptRuns(text: string): TextRun[] {
   // Each run is sliced out once at its end (adding character by character made a string per character).
   let start = 0;
   let current: TextRun['script'] | undefined;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i)!;
     const width = cp > 0xffff ? 2 : 1;
     let script: TextRun['script'];

@@ -14,12 +14,16 @@ const RIGHT = 595.28 - M;
 const GREY = '#555555';
 
 export function monthName(month: string, lang: Language): string {
-  return new Intl.DateTimeFormat(lang === 'ta' ? 'ta-IN' : 'en-IN', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${month}-01T00:00:00Z`));
+  return new Intl.DateTimeFormat(lang === 'ta' ? 'ta-IN' : 'en-IN', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+    new Date(`${month}-01T00:00:00Z`),
+  );
 }
 
 /** '30 Nov 2026' / '30 நவ., 2026', as the chat writes market dates. */
 function dayName(date: string, lang: Language): string {
-  return new Intl.DateTimeFormat(lang === 'ta' ? 'ta-IN' : 'en-IN', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
+  return new Intl.DateTimeFormat(lang === 'ta' ? 'ta-IN' : 'en-IN', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(
+    new Date(`${date}T00:00:00Z`),
+  );
 }
 
 export function renderMonthlyStatementPdf(data: MonthlyStatementData, generatedAt: Date): Promise<Buffer> {
@@ -34,7 +38,12 @@ export function renderMonthlyStatementPdf(data: MonthlyStatementData, generatedA
     margin: M,
     lang: lang === 'ta' ? 'ta-IN' : 'en-IN',
     displayTitle: true,
-    info: { Title: `${t1('monthly.title')} ${monthName(data.month, lang)} ${data.farmer.code}`, Author: lang === 'ta' ? data.market.nameTa : data.market.name, CreationDate: generatedAt, ModDate: generatedAt },
+    info: {
+      Title: `${t1('monthly.title')} ${monthName(data.month, lang)} ${data.farmer.code}`,
+      Author: lang === 'ta' ? data.market.nameTa : data.market.name,
+      CreationDate: generatedAt,
+      ModDate: generatedAt,
+    },
   });
   for (const [name, font] of Object.entries(parsedFonts())) doc.registerFont(name, font as unknown as Buffer);
   const chunks: Buffer[] = [];
@@ -47,7 +56,12 @@ export function renderMonthlyStatementPdf(data: MonthlyStatementData, generatedA
   let y = M;
   const [mf, ms] = lang === 'ta' ? [data.market.nameTa, data.market.name] : [data.market.name, data.market.nameTa];
   y += bilingual(doc, mf, ms, M, y, { size: 16, bold: true });
-  doc.moveTo(M, y + 4).lineTo(RIGHT, y + 4).lineWidth(1).strokeColor('#333333').stroke();
+  doc
+    .moveTo(M, y + 4)
+    .lineTo(RIGHT, y + 4)
+    .lineWidth(1)
+    .strokeColor('#333333')
+    .stroke();
   y += 12;
   y += bilingual(doc, ...both('title'), M, y, { size: 14, bold: true }) + 4;
   const facts: [readonly [string, string], string][] = [
@@ -63,7 +77,10 @@ export function renderMonthlyStatementPdf(data: MonthlyStatementData, generatedA
 
   const section = (key: string) => {
     y += 6;
-    doc.rect(M, y - 3, RIGHT - M, 28).fillColor('#eeeeee').fill();
+    doc
+      .rect(M, y - 3, RIGHT - M, 28)
+      .fillColor('#eeeeee')
+      .fill();
     y += bilingual(doc, ...both(key), M + 4, y, { size: 11, bold: true }) + 2;
   };
   const row = (cells: { text: string; x: number; width: number; align?: 'left' | 'right'; bold?: boolean }[]) => {
@@ -108,26 +125,58 @@ export function renderMonthlyStatementPdf(data: MonthlyStatementData, generatedA
 
   section('settlements');
   if (!data.settlements.length) none();
-  for (const s of data.settlements) row([{ text: `${s.number}  ${displayDate(s.periodStart)} – ${displayDate(s.periodEnd)}`, x: M + 4, width: 380 }, { text: formatRupees(s.net), x: 430, width: RIGHT - 430, align: 'right' }]);
+  for (const s of data.settlements)
+    row([
+      { text: `${s.number}  ${displayDate(s.periodStart)} – ${displayDate(s.periodEnd)}`, x: M + 4, width: 380 },
+      { text: formatRupees(s.net), x: 430, width: RIGHT - 430, align: 'right' },
+    ]);
 
   section('advances');
   if (!data.advances.length) none();
-  for (const a of data.advances) row([{ text: `${displayDate(a.date)}${a.status === 'pending' ? ` (${t1('monthly.pending')})` : ''}`, x: M + 4, width: 380 }, { text: formatRupees(a.amount), x: 430, width: RIGHT - 430, align: 'right' }]);
+  for (const a of data.advances)
+    row([
+      { text: `${displayDate(a.date)}${a.status === 'pending' ? ` (${t1('monthly.pending')})` : ''}`, x: M + 4, width: 380 },
+      { text: formatRupees(a.amount), x: 430, width: RIGHT - 430, align: 'right' },
+    ]);
 
   section('payments');
   if (!data.payments.length) none();
   for (const p of data.payments) {
-    row([{ text: `${displayDate(p.date)}  ${p.number}${p.reference ? `  ${t1('monthly.reference', { ref: p.reference })}` : ''}`, x: M + 4, width: 380 }, { text: formatRupees(p.amount), x: 430, width: RIGHT - 430, align: 'right' }]);
+    row([
+      { text: `${displayDate(p.date)}  ${p.number}${p.reference ? `  ${t1('monthly.reference', { ref: p.reference })}` : ''}`, x: M + 4, width: 380 },
+      { text: formatRupees(p.amount), x: 430, width: RIGHT - 430, align: 'right' },
+    ]);
   }
 
   y += 12;
   const owes = dec(data.closingBalance).lt(0);
-  doc.rect(M, y - 4, RIGHT - M, 36).fillColor('#e6f2e6').fill();
-  bilingual(doc, t1(`monthly.${owes ? 'balanceOwes' : 'balance'}`, { date: dayName(data.monthEnd, lang) }), t2(`monthly.${owes ? 'balanceOwes' : 'balance'}`, { date: dayName(data.monthEnd, other) }), M + 8, y, { size: 11, bold: true });
-  draw(doc, formatRupees(dec(data.closingBalance).abs().toFixed(2)), 380, y, { size: 13, bold: true, width: RIGHT - 8 - 380, align: 'right', fit: true });
+  doc
+    .rect(M, y - 4, RIGHT - M, 36)
+    .fillColor('#e6f2e6')
+    .fill();
+  bilingual(
+    doc,
+    t1(`monthly.${owes ? 'balanceOwes' : 'balance'}`, { date: dayName(data.monthEnd, lang) }),
+    t2(`monthly.${owes ? 'balanceOwes' : 'balance'}`, { date: dayName(data.monthEnd, other) }),
+    M + 8,
+    y,
+    { size: 11, bold: true },
+  );
+  draw(doc, formatRupees(dec(data.closingBalance).abs().toFixed(2)), 380, y, {
+    size: 13,
+    bold: true,
+    width: RIGHT - 8 - 380,
+    align: 'right',
+    fit: true,
+  });
 
   doc.page.margins.bottom = 0;
-  draw(doc, t1('monthly.page', { market: mf, from: displayDate(data.monthStart), to: displayDate(data.monthEnd) }), M, 841.89 - 28, { size: 8, color: GREY, width: RIGHT - M, align: 'center' });
+  draw(doc, t1('monthly.page', { market: mf, from: displayDate(data.monthStart), to: displayDate(data.monthEnd) }), M, 841.89 - 28, {
+    size: 8,
+    color: GREY,
+    width: RIGHT - M,
+    align: 'center',
+  });
   doc.end();
   return done;
 }

@@ -8,7 +8,6 @@ export type { StatementRenderer };
 
 type Job = { id: number; data: StatementData; resolve: (b: Buffer) => void; reject: (e: Error) => void };
 
-
 /**
  * Renders on the calling thread (tests, one-off CLI use, the service). pdfkit and fontkit (~25 MB) are loaded at
  * the first statement, not when the service starts.

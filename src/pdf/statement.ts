@@ -70,7 +70,9 @@ let probe: RenderOptions['onRun'];
 
 /** UTF-16BE with its byte-order mark, as a PDF hex string: the text string form every reader takes. */
 export const pdfTextString = (text: string) =>
-  `<FEFF${Array.from({ length: text.length }, (_, i) => text.charCodeAt(i).toString(16).padStart(4, '0')).join('').toUpperCase()}>`;
+  `<FEFF${Array.from({ length: text.length }, (_, i) => text.charCodeAt(i).toString(16).padStart(4, '0'))
+    .join('')
+    .toUpperCase()}>`;
 
 /**
  * Draws with the run's real text attached as ActualText. The marked content sits inside pdfkit's own q … Q
@@ -121,7 +123,8 @@ export function draw(doc: Doc, text: string, x: number, y: number, o: DrawOption
     // readers use instead.
     // One baseline for both fonts: their ascents differ, so top-aligned runs would not sit on one line.
     // textWidth: pdfkit would measure the run again only to underline or link it.
-    const put = () => doc.text(run.text, cx, y + size * 0.95, { lineBreak: false, baseline: 'alphabetic', textWidth: run.width } as PDFKit.Mixins.TextOptions);
+    const put = () =>
+      doc.text(run.text, cx, y + size * 0.95, { lineBreak: false, baseline: 'alphabetic', textWidth: run.width } as PDFKit.Mixins.TextOptions);
     if (run.font === 'tamil' || run.font === 'tamilBold') withActualText(doc, run.text, put);
     else put();
     cx += run.width;
@@ -216,7 +219,10 @@ function layout(data: StatementData): Promise<Buffer> {
 
   // Entries table.
   const header = () => {
-    doc.rect(PAGE.margin, y - 3, RIGHT - PAGE.margin, 30).fillColor('#eeeeee').fill();
+    doc
+      .rect(PAGE.margin, y - 3, RIGHT - PAGE.margin, 30)
+      .fillColor('#eeeeee')
+      .fill();
     for (const c of COLUMNS) {
       const [a, b] = both(c.key);
       draw(doc, a, c.x, y, { size: 9, bold: true, width: c.width, align: c.align });
@@ -237,7 +243,11 @@ function layout(data: StatementData): Promise<Buffer> {
       y = PAGE.margin;
       header();
     }
-    if (i % 2 === 1) doc.rect(PAGE.margin, y - 3, RIGHT - PAGE.margin, 17).fillColor('#f7f7f7').fill();
+    if (i % 2 === 1)
+      doc
+        .rect(PAGE.margin, y - 3, RIGHT - PAGE.margin, 17)
+        .fillColor('#f7f7f7')
+        .fill();
     const cells: Record<(typeof COLUMNS)[number]['key'], string> = {
       date: displayDate(line.date),
       slot: (lang === 'ta' ? line.slotTa : line.slot) ?? line.slot ?? '',
@@ -268,7 +278,10 @@ function layout(data: StatementData): Promise<Buffer> {
   y += 8;
   for (const [[a, b], amount, deducted, strong] of totals) {
     if (strong) {
-      doc.rect(TOTALS_X - 6, y - 4, RIGHT - TOTALS_X + 6, 34).fillColor('#e6f2e6').fill();
+      doc
+        .rect(TOTALS_X - 6, y - 4, RIGHT - TOTALS_X + 6, 34)
+        .fillColor('#e6f2e6')
+        .fill();
     }
     const base = strong ? 10.5 : 9.5;
     // A long label shrinks rather than run into its amount.
@@ -290,7 +303,11 @@ function layout(data: StatementData): Promise<Buffer> {
     data.status === 'paid'
       ? both('paid', { date: displayDate((data.paidAt ?? '').slice(0, 10)), ref: data.paymentReference ?? '' })
       : both(data.status === 'provisional' ? 'provisional' : 'unpaid');
-  doc.rect(PAGE.margin, y - 4, RIGHT - PAGE.margin, 34).lineWidth(1).strokeColor(data.status === 'paid' ? '#2e7d32' : '#b26a00').stroke();
+  doc
+    .rect(PAGE.margin, y - 4, RIGHT - PAGE.margin, 34)
+    .lineWidth(1)
+    .strokeColor(data.status === 'paid' ? '#2e7d32' : '#b26a00')
+    .stroke();
   bilingual(doc, status[0], status[1], PAGE.margin + 8, y + 1, { size: 10.5, bold: true, color: data.status === 'paid' ? '#2e7d32' : '#8a5200' });
 
   const range = doc.bufferedPageRange();

@@ -70,10 +70,20 @@ describe('a staff message over the Cloud API', () => {
     expect(byRecipient['919876543212']).toContain('₹1,900.00');
     expect(byRecipient['919876543212']).toMatch(/[\u0B80-\u0BFF]/); // FAR002 reads Tamil
 
-    const entries = await sql(t.db, `select quantity, rate_per_unit, total_amount, commission_amount, net_amount, source_message_id
-      from daily_entries d join farmers f on f.id = d.farmer_id where f.farmer_code = 'FAR002'`);
+    const entries = await sql(
+      t.db,
+      `select quantity, rate_per_unit, total_amount, commission_amount, net_amount, source_message_id
+      from daily_entries d join farmers f on f.id = d.farmer_id where f.farmer_code = 'FAR002'`,
+    );
     expect(entries).toEqual([
-      { quantity: '10.000', rate_per_unit: '200.00', total_amount: '2000.00', commission_amount: '100.00', net_amount: '1900.00', source_message_id: 'wamid.E2E-STAFF-0001' },
+      {
+        quantity: '10.000',
+        rate_per_unit: '200.00',
+        total_amount: '2000.00',
+        commission_amount: '100.00',
+        net_amount: '1900.00',
+        source_message_id: 'wamid.E2E-STAFF-0001',
+      },
     ]);
     const [farmer] = await sql(t.db, `select current_balance from farmers where farmer_code = 'FAR002'`);
     expect(farmer).toEqual({ current_balance: '1900.00' });
@@ -84,7 +94,10 @@ describe('statements and payments over the Cloud API', () => {
   it('a farmer asks for a statement and gets the PDF; staff mark the settlement paid and the farmer is told', async () => {
     // Staff log 4 kg of rose at ₹250.00 for FAR003: ₹1,000.00, commission ₹50.00, net ₹950.00.
     await send('919876543211', 'FAR003 rose 4 @250');
-    await eventually(async () => (await sql(t.db, `select 1 from daily_entries d join farmers f on f.id = d.farmer_id where f.farmer_code = 'FAR003'`)).length === 1, 'the entry');
+    await eventually(
+      async () => (await sql(t.db, `select 1 from daily_entries d join farmers f on f.id = d.farmer_id where f.farmer_code = 'FAR003'`)).length === 1,
+      'the entry',
+    );
     // This week's settlement (the period is still open, as an operator may choose).
     const today = localDate(new Date(), 'Asia/Kolkata');
     const result = await settlePeriod(t.db.orm, {
@@ -111,7 +124,10 @@ describe('statements and payments over the Cloud API', () => {
     expect(stamped!.sent_at).not.toBeNull();
 
     await send('919876543211', 'paid FAR003 UPI-777');
-    await eventually(async () => (await sql(t.db, `select 1 from settlements where status = 'paid' and payment_reference = 'UPI-777'`)).length === 1, 'the payment');
+    await eventually(
+      async () => (await sql(t.db, `select 1 from settlements where status = 'paid' and payment_reference = 'UPI-777'`)).length === 1,
+      'the payment',
+    );
     const [farmer] = await sql(t.db, `select current_balance, total_settlements from farmers where farmer_code = 'FAR003'`);
     // 950.00 earned − 950.00 paid out.
     expect(farmer).toEqual({ current_balance: '0.00', total_settlements: '950.00' });

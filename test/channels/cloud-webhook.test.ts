@@ -63,7 +63,7 @@ describe('verification handshake', () => {
 });
 
 describe('signature', () => {
-  it('refuses a bad signature with 401, stores nothing and writes no row for it: the minute\'s summary counts it', async () => {
+  it("refuses a bad signature with 401, stores nothing and writes no row for it: the minute's summary counts it", async () => {
     await service.webhookRefusals.flush();
     const body = fixture('text-message.json').replace('FAR001 malli 12.5', 'FAR001 malli 99');
     const res = await post(body, { 'x-hub-signature-256': sign(fixture('text-message.json')) });
@@ -76,7 +76,9 @@ describe('signature', () => {
       t.db,
       `select details, ip_address from security_logs where action = 'webhook_signature_rejected'`,
     );
-    expect(logs).toEqual([{ details: expect.objectContaining({ count: 1, reasons: { bad_signature: 1 } }), ip_address: expect.stringMatching(/127\.0\.0\.1/) }]);
+    expect(logs).toEqual([
+      { details: expect.objectContaining({ count: 1, reasons: { bad_signature: 1 } }), ip_address: expect.stringMatching(/127\.0\.0\.1/) },
+    ]);
   });
 
   it('refuses a delivery without a signature, and one signed with another secret', async () => {
@@ -118,13 +120,25 @@ describe('signature', () => {
   it('with TRUST_PROXY=true the address comes from X-Forwarded-For: one summary row per address', async () => {
     await sql(t.db, `delete from security_logs where action = 'webhook_signature_rejected'`);
     const refusals = new RefusedDeliveries({ orm: t.db.orm, logger: createLogger({ logLevel: 'silent' }) });
-    const app = createApp({ config: { ...cloudConfig(), trustProxy: true }, db: t.db, logger: createLogger({ logLevel: 'silent' }), webhookRefusals: refusals });
+    const app = createApp({
+      config: { ...cloudConfig(), trustProxy: true },
+      db: t.db,
+      logger: createLogger({ logLevel: 'silent' }),
+      webhookRefusals: refusals,
+    });
     for (let i = 0; i < 30; i++) {
-      const res = await app.request('/webhooks/whatsapp', { method: 'POST', body: '{}', headers: { 'x-forwarded-for': `198.51.100.${i % 3}, 10.0.0.1` } });
+      const res = await app.request('/webhooks/whatsapp', {
+        method: 'POST',
+        body: '{}',
+        headers: { 'x-forwarded-for': `198.51.100.${i % 3}, 10.0.0.1` },
+      });
       expect(res.status).toBe(401);
     }
     expect(await refusals.flush()).toBe(3);
-    const rows = await sql(t.db, `select ip_address, (details->>'count')::int as c from security_logs where action = 'webhook_signature_rejected' order by ip_address`);
+    const rows = await sql(
+      t.db,
+      `select ip_address, (details->>'count')::int as c from security_logs where action = 'webhook_signature_rejected' order by ip_address`,
+    );
     expect(rows).toEqual([0, 1, 2].map((n) => ({ ip_address: `198.51.100.${n}`, c: 10 })));
   });
 
@@ -156,7 +170,12 @@ describe('deliveries', () => {
     expect(sent.authorization).toBe(`Bearer ${ACCESS_TOKEN}`);
     const n = await eventually(
       async () =>
-        (await sql<{ provider_message_id: string }>(t.db, `select provider_message_id from notifications where payload->>'text' = 'Received: FAR001 malli 12.5' and status = 'sent'`))[0],
+        (
+          await sql<{ provider_message_id: string }>(
+            t.db,
+            `select provider_message_id from notifications where payload->>'text' = 'Received: FAR001 malli 12.5' and status = 'sent'`,
+          )
+        )[0],
       'the notification recorded as sent',
     );
     expect(n.provider_message_id).toBe(sent.answeredId);
@@ -239,7 +258,10 @@ describe('deliveries', () => {
     // Replies still queued for the same person go out combined with it into one message (#17).
     await eventually(() => fake.accepted().some((m) => m.body.text?.body?.split('\n\n').includes('Received: FAR002 rose 3')), 'the one reply');
     await service.inbox!.idle();
-    const [row] = await sql<{ id: string }>(t.db, `select id::text as id from inbound_messages where provider_message_id = 'wamid.DUPLICATE-50-0001'`);
+    const [row] = await sql<{ id: string }>(
+      t.db,
+      `select id::text as id from inbound_messages where provider_message_id = 'wamid.DUPLICATE-50-0001'`,
+    );
     expect(processor.handled.filter((h) => h === row!.id)).toHaveLength(1);
     expect(await count('notifications', `payload->>'text' = 'Received: FAR002 rose 3'`)).toBe(1);
   });
@@ -254,7 +276,8 @@ describe('statuses', () => {
        values ('+919876543211', 'chat_reply', 'en', '{"text":"status test"}', 'sent', 1, ?, now())`,
       [id],
     );
-    const statusOf = async () => (await sql<{ status: string }>(t.db, 'select status from notifications where provider_message_id = ?', [id]))[0]!.status;
+    const statusOf = async () =>
+      (await sql<{ status: string }>(t.db, 'select status from notifications where provider_message_id = ?', [id]))[0]!.status;
     expect((await signedPost(fixture('status-delivered.json'))).status).toBe(200);
     expect(await statusOf()).toBe('delivered');
     expect((await signedPost(fixture('status-read.json'))).status).toBe(200);
@@ -274,7 +297,11 @@ describe('statuses', () => {
       [id],
     );
     expect((await signedPost(fixture('status-failed.json'))).status).toBe(200);
-    const [row] = await sql<{ status: string; last_error: string }>(t.db, 'select status, last_error from notifications where provider_message_id = ?', [id]);
+    const [row] = await sql<{ status: string; last_error: string }>(
+      t.db,
+      'select status, last_error from notifications where provider_message_id = ?',
+      [id],
+    );
     expect(row!.status).toBe('failed');
     expect(row!.last_error).toContain('131026');
 
@@ -298,13 +325,19 @@ describe('a crash after the acknowledgement', () => {
       .replace(/wamid\.HBgMOTE5ODc2NTQzMjExFQIAEhgg[A-Za-z0-9]+/, 'wamid.AFTER-CRASH-0001')
       .replace('FAR001 malli 12.5', 'FAR003 lotus 40');
     expect((await signedPost(body)).status).toBe(200);
-    const [row] = await sql<{ outcome: string | null }>(t.db, `select outcome from inbound_messages where provider_message_id = 'wamid.AFTER-CRASH-0001'`);
+    const [row] = await sql<{ outcome: string | null }>(
+      t.db,
+      `select outcome from inbound_messages where provider_message_id = 'wamid.AFTER-CRASH-0001'`,
+    );
     expect(row!.outcome).toBeNull();
     await service.stop();
 
     await start(true);
     await eventually(() => fake.accepted().some((m) => m.body.text?.body === 'Received: FAR003 lotus 40'), 'the reply after restart');
-    const [after] = await sql<{ outcome: string | null }>(t.db, `select outcome from inbound_messages where provider_message_id = 'wamid.AFTER-CRASH-0001'`);
+    const [after] = await sql<{ outcome: string | null }>(
+      t.db,
+      `select outcome from inbound_messages where provider_message_id = 'wamid.AFTER-CRASH-0001'`,
+    );
     expect(after!.outcome).toBe('processed');
   });
 });

@@ -69,7 +69,10 @@ describe('InboundWriter', () => {
       writer.store([message('wamid.bad.3')]),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
-    const rows = await sql<{ p: string }>(t.db, `select provider_message_id as p from inbound_messages where provider_message_id like 'wamid.bad.%' order by 1`);
+    const rows = await sql<{ p: string }>(
+      t.db,
+      `select provider_message_id as p from inbound_messages where provider_message_id like 'wamid.bad.%' order by 1`,
+    );
     expect(rows.map((r) => r.p)).toEqual(['wamid.bad.0', 'wamid.bad.1', 'wamid.bad.3']);
   });
 });

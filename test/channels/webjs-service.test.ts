@@ -50,13 +50,20 @@ describe('whatsapp-web.js in the service', () => {
     await eventually(() => client.sent.some((s) => s.content === 'Received: today'), 'the reply through the linked phone');
     const reply = client.sent.find((s) => s.content === 'Received: today')!;
     expect(reply.chatId).toBe('919876543211@c.us');
-    const [row] = await sql<{ outcome: string; sender_phone: string }>(t.db, 'select outcome, sender_phone from inbound_messages where provider_message_id = ?', [
-      msg.id._serialized,
-    ]);
+    const [row] = await sql<{ outcome: string; sender_phone: string }>(
+      t.db,
+      'select outcome, sender_phone from inbound_messages where provider_message_id = ?',
+      [msg.id._serialized],
+    );
     expect(row).toEqual({ outcome: 'processed', sender_phone: '+919876543211' });
     const n = await eventually(
       async () =>
-        (await sql<{ provider_message_id: string }>(t.db, `select provider_message_id from notifications where payload->>'text' = 'Received: today' and status = 'sent'`))[0],
+        (
+          await sql<{ provider_message_id: string }>(
+            t.db,
+            `select provider_message_id from notifications where payload->>'text' = 'Received: today' and status = 'sent'`,
+          )
+        )[0],
       'the notification marked sent',
     );
     expect(n.provider_message_id).toBe('true_919876543211@c.us_3EB01');

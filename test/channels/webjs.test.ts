@@ -191,7 +191,13 @@ describe('sending', () => {
     const text = await s.channel.sendText({ to: '+919876543211', text: 'சேமிக்கப்பட்டது' });
     expect(text.providerMessageId).toBe('true_919876543211@c.us_3EB01');
     const pdf = Buffer.from('%PDF-1.7 statement bytes');
-    const doc = await s.channel.sendDocument({ to: '+919876543212', bytes: pdf, filename: 'S-2026W47-FAR002.pdf', mimeType: 'application/pdf', caption: 'Weekly statement' });
+    const doc = await s.channel.sendDocument({
+      to: '+919876543212',
+      bytes: pdf,
+      filename: 'S-2026W47-FAR002.pdf',
+      mimeType: 'application/pdf',
+      caption: 'Weekly statement',
+    });
     expect(doc.providerMessageId).toBe('true_919876543212@c.us_3EB02');
     expect(c.sent[0]).toEqual({ chatId: '919876543211@c.us', content: 'சேமிக்கப்பட்டது', options: undefined });
     expect(c.sent[1]!.chatId).toBe('919876543212@c.us');

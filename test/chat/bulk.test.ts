@@ -7,7 +7,17 @@ import { processInboundBatch, processInboundMessage } from '../../src/chat/pipel
 import { storeInbound } from '../../src/domain/inbox/inbound.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sql } from '../support/sql.js';
-import { businessLogicViolations, chatDeps, createFarmer, createStaff, inbound, lastOutboxId, outboxSince, setSetting, setTestRates } from './helpers.js';
+import {
+  businessLogicViolations,
+  chatDeps,
+  createFarmer,
+  createStaff,
+  inbound,
+  lastOutboxId,
+  outboxSince,
+  setSetting,
+  setTestRates,
+} from './helpers.js';
 
 let t: TestDatabase;
 
@@ -56,10 +66,66 @@ describe('plain messages in bulk', () => {
       [a.id, b.id],
     );
     expect(entries.map(({ no: _no, ...e }) => e)).toEqual([
-      { farmer: a.code, line: '0', qty: '2.000', rate: '180.35', total: '360.70', crate: '5.00', commission: '18.04', fee: '3.00', net: '339.66', status: 'active', source: 'whatsapp', slot: 'Morning Peak', unit: 'kg' },
-      { farmer: a.code, line: '0', qty: '1.500', rate: '412.50', total: '618.75', crate: '5.00', commission: '30.94', fee: '2.75', net: '585.06', status: 'active', source: 'whatsapp', slot: 'Morning Peak', unit: 'kg' },
-      { farmer: b.code, line: '2', qty: '1.000', rate: '200.00', total: '200.00', crate: '4.00', commission: '8.00', fee: '2.50', net: '189.50', status: 'active', source: 'whatsapp', slot: 'Morning Peak', unit: 'kg' },
-      { farmer: a.code, line: '0', qty: '1.000', rate: '180.35', total: '180.35', crate: '5.00', commission: '9.02', fee: '2.50', net: '168.83', status: 'active', source: 'whatsapp', slot: 'Morning Peak', unit: 'kg' },
+      {
+        farmer: a.code,
+        line: '0',
+        qty: '2.000',
+        rate: '180.35',
+        total: '360.70',
+        crate: '5.00',
+        commission: '18.04',
+        fee: '3.00',
+        net: '339.66',
+        status: 'active',
+        source: 'whatsapp',
+        slot: 'Morning Peak',
+        unit: 'kg',
+      },
+      {
+        farmer: a.code,
+        line: '0',
+        qty: '1.500',
+        rate: '412.50',
+        total: '618.75',
+        crate: '5.00',
+        commission: '30.94',
+        fee: '2.75',
+        net: '585.06',
+        status: 'active',
+        source: 'whatsapp',
+        slot: 'Morning Peak',
+        unit: 'kg',
+      },
+      {
+        farmer: b.code,
+        line: '2',
+        qty: '1.000',
+        rate: '200.00',
+        total: '200.00',
+        crate: '4.00',
+        commission: '8.00',
+        fee: '2.50',
+        net: '189.50',
+        status: 'active',
+        source: 'whatsapp',
+        slot: 'Morning Peak',
+        unit: 'kg',
+      },
+      {
+        farmer: a.code,
+        line: '0',
+        qty: '1.000',
+        rate: '180.35',
+        total: '180.35',
+        crate: '5.00',
+        commission: '9.02',
+        fee: '2.50',
+        net: '168.83',
+        status: 'active',
+        source: 'whatsapp',
+        slot: 'Morning Peak',
+        unit: 'kg',
+      },
     ]);
     const audit = await sql<{ entity_id: string; details: Record<string, unknown>; actor_phone: string }>(
       t.db,
@@ -70,14 +136,25 @@ describe('plain messages in bulk', () => {
     expect(audit.map((r) => r.details.entryNo)).toEqual(entries.map((e) => e.no));
     expect(audit.map((r) => r.actor_phone)).toEqual([staff1.phone, staff2.phone, staff2.phone, staff1.phone]);
     // The rate as staff typed it, as the one-by-one path logs it.
-    expect(audit[2]!.details).toMatchObject({ farmer: b.code, flower: 'FLW001', rate: '200', rateGiven: true, netAmount: '189.50', feeAmount: '2.50' });
+    expect(audit[2]!.details).toMatchObject({
+      farmer: b.code,
+      flower: 'FLW001',
+      rate: '200',
+      rateGiven: true,
+      netAmount: '189.50',
+      feeAmount: '2.50',
+    });
 
     const out = await outboxSince(t, before);
     const [n1, n2, n3] = entries.map((e) => e.no);
     expect(out.map((n) => [n.recipient_phone, n.type])).toEqual([
-      [staff1.phone, 'reply'], [a.phone, 'receipt'],
-      [staff2.phone, 'reply'], [a.phone, 'receipt'], [b.phone, 'receipt'],
-      [staff1.phone, 'reply'], [a.phone, 'receipt'],
+      [staff1.phone, 'reply'],
+      [a.phone, 'receipt'],
+      [staff2.phone, 'reply'],
+      [a.phone, 'receipt'],
+      [b.phone, 'receipt'],
+      [staff1.phone, 'reply'],
+      [a.phone, 'receipt'],
     ]);
     expect(out[0]!.text).toBe(`✓ #${n1} ${a.code} Rose 2 kg × ₹180.35 = ₹360.70 (comm. ₹18.04, fee ₹3.00, net ₹339.66)`);
     expect(out[2]!.text).toContain(`1. ✓ #${n2} ${a.code} Jasmine 1.5 kg × ₹412.50 = ₹618.75`);
@@ -123,8 +200,14 @@ describe('plain messages in bulk', () => {
       await processInboundBatch(chatDeps(t, { plainInBulk }), ids);
       const out = await outboxSince(t, before);
       const names = new Map<string, string>([
-        [a.code, 'A'], [b.code, 'B'], [c.code, 'C'], [a.phone, 'PA'], [b.phone, 'PB'], [c.phone, 'PC'],
-        [staff.phone, 'PS'], [staffTa.phone, 'PT'],
+        [a.code, 'A'],
+        [b.code, 'B'],
+        [c.code, 'C'],
+        [a.phone, 'PA'],
+        [b.phone, 'PB'],
+        [c.phone, 'PC'],
+        [staff.phone, 'PS'],
+        [staffTa.phone, 'PT'],
       ]);
       const norm = (s: string) => {
         let r = s.replace(/#\d+/g, '#N').replace(/Farmer \d+/g, 'NAME');
@@ -145,12 +228,18 @@ describe('plain messages in bulk', () => {
         `select action, actor_phone, details from security_logs where actor_phone in (?, ?, ?, ?, ?, ?) order by id`,
         [staff.phone, staffTa.phone, a.phone, b.phone, c.phone, both.phone],
       );
-      const outcomes = await sql<{ outcome: string }>(t.db, `select outcome from inbound_messages where id in (${ids.map(() => '?').join(',')}) order by id`, ids);
+      const outcomes = await sql<{ outcome: string }>(
+        t.db,
+        `select outcome from inbound_messages where id in (${ids.map(() => '?').join(',')}) order by id`,
+        ids,
+      );
       return {
         outcomes: outcomes.map((o) => o.outcome),
         out: out.map((o) => ({ to: norm(o.recipient_phone), type: o.type, language: o.language, text: norm(o.text) })),
         entries: entries.map((e) => JSON.parse(norm(JSON.stringify(e))) as unknown),
-        audit: audit.map((r) => JSON.parse(norm(JSON.stringify({ ...r, details: { ...r.details, entryNo: r.details.entryNo ? 'N' : undefined } }))) as unknown),
+        audit: audit.map(
+          (r) => JSON.parse(norm(JSON.stringify({ ...r, details: { ...r.details, entryNo: r.details.entryNo ? 'N' : undefined } }))) as unknown,
+        ),
         balances: [await balanceOf(a.id), await balanceOf(b.id), await balanceOf(c.id)],
       };
     };
@@ -158,7 +247,21 @@ describe('plain messages in bulk', () => {
     const oneByOne = await run(false, 2);
     expect(bulk).toEqual(oneByOne);
     // The conversation did what it says (so the comparison is not of two empty results).
-    expect(bulk.outcomes).toEqual(['done', 'done', 'done', 'done', 'done', 'done', 'partial', 'done', 'done', 'rejected', 'rejected', 'rejected', 'done']);
+    expect(bulk.outcomes).toEqual([
+      'done',
+      'done',
+      'done',
+      'done',
+      'done',
+      'done',
+      'partial',
+      'done',
+      'done',
+      'rejected',
+      'rejected',
+      'rejected',
+      'done',
+    ]);
     expect(bulk.out.filter((o) => o.type === 'receipt').length).toBeGreaterThanOrEqual(6);
     expect(bulk.entries.length).toBe(8);
   });
@@ -170,7 +273,11 @@ describe('plain messages in bulk', () => {
     await processInboundMessage(chatDeps(t), await store(staff.phone, `${a.code} rose 2`));
     await processInboundMessage(chatDeps(t), await store(a.phone, 'bal'));
     const out = await outboxSince(t, before);
-    expect(out.map((n) => [n.recipient_phone, n.type])).toEqual([[staff.phone, 'reply'], [a.phone, 'receipt'], [a.phone, 'reply']]);
+    expect(out.map((n) => [n.recipient_phone, n.type])).toEqual([
+      [staff.phone, 'reply'],
+      [a.phone, 'receipt'],
+      [a.phone, 'reply'],
+    ]);
     // 339.66 as in the first test; nothing advanced or paid.
     expect(out[2]!.text).toBe(`Farmer ${a.code.slice(3)} (${a.code})\nBalance: ₹339.66\nAdvances taken: ₹0.00 · Settled and paid: ₹0.00`);
   });

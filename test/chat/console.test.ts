@@ -75,7 +75,12 @@ it('saves a document to the folder and prints its path', async () => {
   const channel = new ConsoleChannel({ input: new PassThrough(), output, from: '+919876543212', documentsDir: path.join(docs, 'out') });
   const em = t.db.orm.em.fork();
   const before = await highestNotificationId(em);
-  enqueueNotification(em, { recipientPhone: '+919876543212', type: 'statement', language: 'ta', payload: { documentPath: source, filename: 'S-2030W09-FAR002.pdf' } });
+  enqueueNotification(em, {
+    recipientPhone: '+919876543212',
+    type: 'statement',
+    language: 'ta',
+    payload: { documentPath: source, filename: 'S-2030W09-FAR002.pdf' },
+  });
   await em.flush();
   await deliverPending(t.db.orm.em.fork(), channel, before, hooks());
   const saved = /saved to (\S+)/.exec(printed)?.[1];

@@ -67,7 +67,7 @@ export async function setTestRates(t: TestDatabase) {
 let farmerSeq = 0;
 /** A farmer of the test's own, so tests never share balances. */
 export async function createFarmer(t: TestDatabase, options: { language?: 'en' | 'ta'; commissionRate?: string | null } = {}) {
-  const n = 100 + (++farmerSeq) + (process.pid % 50) * 20;
+  const n = 100 + ++farmerSeq + (process.pid % 50) * 20;
   const code = `FAR${n}`;
   const phone = `+9190000${String(n).padStart(5, '0')}`;
   const rows = await sql<{ id: string }>(

@@ -29,9 +29,13 @@ const store = async (from: string, text: string) => (await storeInbound(t.db.orm
 const balanceOf = async (farmerId: string) =>
   (await sql<{ b: string }>(t.db, `select current_balance::text as b from farmers where id = ?`, [farmerId]))[0]!.b;
 const outcomes = async (ids: string[]) =>
-  (await sql<{ id: string; outcome: string | null }>(t.db, `select id::text, outcome from inbound_messages where id in (${ids.map(() => '?').join(',')}) order by inbound_messages.id`, ids)).map(
-    (r) => r.outcome,
-  );
+  (
+    await sql<{ id: string; outcome: string | null }>(
+      t.db,
+      `select id::text, outcome from inbound_messages where id in (${ids.map(() => '?').join(',')}) order by inbound_messages.id`,
+      ids,
+    )
+  ).map((r) => r.outcome);
 const entriesOf = async (farmerId: string) =>
   sql<{ flower: string; status: string; net: string }>(
     t.db,
@@ -51,7 +55,11 @@ describe('processInboundBatch', () => {
       markPaid: () => Promise.reject(new Error('not used')),
     };
     const before = await lastOutboxId(t);
-    const ids = [await store(staff1.phone, `${a.code} rose 2`), await store(staff2.phone, `${b.code} rose 2\nstmt ${b.code}`), await store(staff1.phone, `${c.code} malli 2`)];
+    const ids = [
+      await store(staff1.phone, `${a.code} rose 2`),
+      await store(staff2.phone, `${b.code} rose 2\nstmt ${b.code}`),
+      await store(staff1.phone, `${c.code} malli 2`),
+    ];
 
     await processInboundBatch(chatDeps(t, { statements: broken }), ids);
 
@@ -65,7 +73,12 @@ describe('processInboundBatch', () => {
     expect(out.filter((n) => n.recipient_phone === staff2.phone).map((n) => n.type)).toEqual(['reply']);
     expect(out.find((n) => n.recipient_phone === staff2.phone)!.text).not.toContain(b.code);
     expect(out.filter((n) => n.recipient_phone === b.phone)).toEqual([]);
-    expect(out.filter((n) => n.type === 'receipt').map((n) => n.recipient_phone).sort()).toEqual([a.phone, c.phone].sort());
+    expect(
+      out
+        .filter((n) => n.type === 'receipt')
+        .map((n) => n.recipient_phone)
+        .sort(),
+    ).toEqual([a.phone, c.phone].sort());
     const error = await sql<{ error: string }>(t.db, `select error from inbound_messages where id = ?`, [ids[1]]);
     expect(error[0]!.error).toContain('renderer crashed');
   });
@@ -110,7 +123,13 @@ describe('processInboundBatch', () => {
     const ids = [await store(staff.phone, `${e.code} rose 1`), await store(staff.phone, `${e.code} rose 3`)];
     await Promise.all([processInboundBatch(chatDeps(t), ids), processInboundBatch(chatDeps(t), ids)]);
     const counts = async () =>
-      (await sql<{ n: string }>(t.db, `select (select count(*) from daily_entries where farmer_id = ?) + 1000 * (select count(*) from notifications where recipient_phone in (?, ?)) as n`, [e.id, staff.phone, e.phone]))[0]!.n;
+      (
+        await sql<{ n: string }>(
+          t.db,
+          `select (select count(*) from daily_entries where farmer_id = ?) + 1000 * (select count(*) from notifications where recipient_phone in (?, ?)) as n`,
+          [e.id, staff.phone, e.phone],
+        )
+      )[0]!.n;
     // Two entries; a reply and a receipt for each message: 2 + 1000 × 4.
     expect(await counts()).toBe('4002');
     await processInboundBatch(chatDeps(t), ids);
@@ -139,7 +158,12 @@ describe('storeInboundMany', () => {
 
 describe('InboxProcessor with batches', () => {
   it('two lanes keep each sender’s messages in order', async () => {
-    const senders = [await createStaff(t, '+919810000011'), await createStaff(t, '+919810000012'), await createStaff(t, '+919810000013'), await createStaff(t, '+919810000014')];
+    const senders = [
+      await createStaff(t, '+919810000011'),
+      await createStaff(t, '+919810000012'),
+      await createStaff(t, '+919810000013'),
+      await createStaff(t, '+919810000014'),
+    ];
     const farmers = [];
     for (let i = 0; i < senders.length; i++) farmers.push(await createFarmer(t));
     // Interleaved: every sender's rose, then every sender's malli, then every sender's undo.

@@ -25,7 +25,13 @@ afterAll(async () => {
 });
 
 const farmerRow = async (id: string) =>
-  (await sql<{ name: string; lang: string; balance: string }>(t.db, `select name, language_preference as lang, current_balance::text as balance from farmers where id = ?`, [id]))[0]!;
+  (
+    await sql<{ name: string; lang: string; balance: string }>(
+      t.db,
+      `select name, language_preference as lang, current_balance::text as balance from farmers where id = ?`,
+      [id],
+    )
+  )[0]!;
 
 /**
  * A statements feature that changes the farmer it was asked about and then refuses (the shape of any service
@@ -62,7 +68,7 @@ describe('a line that fails after changing an entity the message already holds',
     expect(verdicts[1]).toBe('2. ✗ This farmer has no phone number to send the statement to.');
   });
 
-  it('leaves the sender\'s own user row as it was (the sender is in the message\'s identity map from the start)', async () => {
+  it("leaves the sender's own user row as it was (the sender is in the message's identity map from the start)", async () => {
     const f = await createFarmer(t);
     await send(t, ADMIN, `paid ${f.code} UTR123`, {}, { statements: mutateThenRefuse });
     const [user] = await sql<{ full_name: string }>(t.db, `select full_name from users where phone = ?`, [ADMIN]);
@@ -88,7 +94,7 @@ describe('what a failing line must not undo', () => {
     expect(reply!.language).toBe('en');
   });
 
-  it('a refused void of someone else\'s entry beside a good entry: the voided-in-memory entry stays active', async () => {
+  it("a refused void of someone else's entry beside a good entry: the voided-in-memory entry stays active", async () => {
     const f = await createFarmer(t);
     await createStaff(t, '+919800000013');
     await send(t, STAFF, `${f.code} rose 10`);
@@ -96,7 +102,11 @@ describe('what a failing line must not undo', () => {
     // Another staff member may not void STAFF's entry; in the same message they record one of their own.
     await send(t, '+919800000013', `void ${entry!.entry_no} wrong\n${f.code} rose 1`);
 
-    const rows = await sql<{ status: string; quantity: string }>(t.db, `select status, quantity::text from daily_entries where farmer_id = ? order by entry_no`, [f.id]);
+    const rows = await sql<{ status: string; quantity: string }>(
+      t.db,
+      `select status, quantity::text from daily_entries where farmer_id = ? order by entry_no`,
+      [f.id],
+    );
     expect(rows.map((r) => [r.status, r.quantity])).toEqual([
       ['active', '10.000'],
       ['active', '1.000'],

@@ -75,7 +75,8 @@ describe('on the database', () => {
           );
           const feePaise = divHalfUp(perUnitPaise * q, 1000n);
           const want = expected(q, r, c, feePaise);
-          if (want.netAmount.startsWith('-')) expect(rows).toEqual([]); // refused: fees above the amount
+          if (want.netAmount.startsWith('-'))
+            expect(rows).toEqual([]); // refused: fees above the amount
           else expect(rows).toEqual([want]);
         },
       ),
@@ -88,7 +89,12 @@ describe('on the database', () => {
     await setSetting(t, 'fee_per_unit', '0.05');
     const farmers = [await createFarmer(t), await createFarmer(t, { commissionRate: '7.25' })];
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('entry' as const), who: fc.nat(1), q: fc.bigInt({ min: 1n, max: 500_000n }), flower: fc.constantFrom('rose', 'malli', 'samanthi') }),
+      fc.record({
+        kind: fc.constant('entry' as const),
+        who: fc.nat(1),
+        q: fc.bigInt({ min: 1n, max: 500_000n }),
+        flower: fc.constantFrom('rose', 'malli', 'samanthi'),
+      }),
       fc.record({ kind: fc.constant('void' as const), pick: fc.nat(50) }),
       fc.record({ kind: fc.constant('undo' as const) }),
       fc.record({ kind: fc.constant('advance' as const), who: fc.nat(1), paise: fc.bigInt({ min: 1n, max: 400_000n }), admin: fc.boolean() }),
@@ -98,9 +104,13 @@ describe('on the database', () => {
         for (const o of ops) {
           if (o.kind === 'entry') await send(t, '+919876543211', `${farmers[o.who]!.code} ${o.flower} ${fixed(o.q, 3)}`);
           else if (o.kind === 'undo') await send(t, '+919876543211', 'undo');
-          else if (o.kind === 'advance') await send(t, o.admin ? '+919876543210' : '+919876543211', `adv ${farmers[o.who]!.code} ${fixed(o.paise, 2)}`);
+          else if (o.kind === 'advance')
+            await send(t, o.admin ? '+919876543210' : '+919876543211', `adv ${farmers[o.who]!.code} ${fixed(o.paise, 2)}`);
           else {
-            const active = await sql<{ entry_no: string }>(t.db, `select entry_no::text from daily_entries where status = 'active' order by entry_no`);
+            const active = await sql<{ entry_no: string }>(
+              t.db,
+              `select entry_no::text from daily_entries where status = 'active' order by entry_no`,
+            );
             if (active.length) await send(t, '+919876543210', `void ${active[o.pick % active.length]!.entry_no} property test`);
           }
         }

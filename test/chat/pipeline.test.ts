@@ -67,9 +67,39 @@ describe('a staff message with five lines, two of them bad', () => {
     // 7.25 × 180.35 = 1307.5375 → 1307.54; 5% = 65.377 → 65.38; fee 2 + 0.725 → 2.73; net 1239.43
     // 40 × 12.50 = 500.00; 3.5% = 17.50; fee 2 + 4 = 6.00; net 476.50
     expect(entries).toEqual([
-      { farmer_code: a.code, quantity: '12.500', rate: '412.50', total: '5156.25', crate: '5.00', commission: '257.81', fee: '3.25', net: '4895.19', source_line: 0 },
-      { farmer_code: b.code, quantity: '7.250', rate: '180.35', total: '1307.54', crate: '5.00', commission: '65.38', fee: '2.73', net: '1239.43', source_line: 1 },
-      { farmer_code: c.code, quantity: '40.000', rate: '12.50', total: '500.00', crate: '3.50', commission: '17.50', fee: '6.00', net: '476.50', source_line: 4 },
+      {
+        farmer_code: a.code,
+        quantity: '12.500',
+        rate: '412.50',
+        total: '5156.25',
+        crate: '5.00',
+        commission: '257.81',
+        fee: '3.25',
+        net: '4895.19',
+        source_line: 0,
+      },
+      {
+        farmer_code: b.code,
+        quantity: '7.250',
+        rate: '180.35',
+        total: '1307.54',
+        crate: '5.00',
+        commission: '65.38',
+        fee: '2.73',
+        net: '1239.43',
+        source_line: 1,
+      },
+      {
+        farmer_code: c.code,
+        quantity: '40.000',
+        rate: '12.50',
+        total: '500.00',
+        crate: '3.50',
+        commission: '17.50',
+        fee: '6.00',
+        net: '476.50',
+        source_line: 4,
+      },
     ]);
 
     const out = await outboxSince(t, before);
@@ -85,7 +115,11 @@ describe('a staff message with five lines, two of them bad', () => {
 
     const receipts = out.filter((n) => n.type === 'receipt');
     expect(receipts.map((r) => [r.recipient_phone, r.language]).sort()).toEqual(
-      [[a.phone, 'ta'], [b.phone, 'en'], [c.phone, 'ta']].sort(),
+      [
+        [a.phone, 'ta'],
+        [b.phone, 'en'],
+        [c.phone, 'ta'],
+      ].sort(),
     );
     const receiptA = receipts.find((r) => r.recipient_phone === a.phone)!.text;
     expect(receiptA).toContain('மல்லிகை 12.5 கிலோ × ₹412.50 = ₹5,156.25');
@@ -97,7 +131,12 @@ describe('a staff message with five lines, two of them bad', () => {
     expect(outcome[0]!.outcome).toBe('partial');
 
     // A webhook retry: the same provider id again, and the same stored row processed again.
-    const counts = async () => [await count('daily_entries'), await count('notifications'), await count('security_logs'), await count('inbound_messages')];
+    const counts = async () => [
+      await count('daily_entries'),
+      await count('notifications'),
+      await count('security_logs'),
+      await count('inbound_messages'),
+    ];
     const was = await counts();
     const again = await send(t, STAFF, text, { providerMessageId: 'wamid.five-lines' });
     expect(again.duplicate).toBe(true);
@@ -115,7 +154,9 @@ describe('a staff message with five lines, two of them bad', () => {
     );
     await Promise.all([processInboundMessage(chatDeps(t), rows[0]!.id), processInboundMessage(chatDeps(t), rows[0]!.id)]);
     expect(await count('daily_entries', `source_message_id = 'wamid.race'`)).toBe(1);
-    expect(await count('notifications', `recipient_phone = ? and type = 'reply' and payload->>'text' like ?`, [STAFF, `%${f.code} Rose 2 kg%`])).toBe(1);
+    expect(await count('notifications', `recipient_phone = ? and type = 'reply' and payload->>'text' like ?`, [STAFF, `%${f.code} Rose 2 kg%`])).toBe(
+      1,
+    );
   });
 });
 
@@ -183,7 +224,7 @@ describe('farmers', () => {
 });
 
 describe('unknown commands', () => {
-  it('a one-line unknown command gets a short help in the sender\'s language', async () => {
+  it("a one-line unknown command gets a short help in the sender's language", async () => {
     const f = await createFarmer(t);
     const before = await lastOutboxId(t);
     await send(t, f.phone, 'வணக்கம்');
@@ -226,7 +267,7 @@ describe('staff corrections and advances', () => {
     expect(await balanceOf(f.id)).toBe('0.00');
   });
 
-  it('staff may not void another\'s entry or their own after the window; an admin may; nobody a settled one', async () => {
+  it("staff may not void another's entry or their own after the window; an admin may; nobody a settled one", async () => {
     const f = await createFarmer(t);
     await send(t, STAFF, `${f.code} rose 4`);
     const no = (await sql<{ entry_no: string }>(t.db, `select entry_no::text from daily_entries e where farmer_id = ?`, [f.id]))[0]!.entry_no;
@@ -278,7 +319,10 @@ describe('staff corrections and advances', () => {
   });
 
   it('a flower with no rate is refused with the missing rate named, and accepted with @rate', async () => {
-    await sql(t.db, `insert into flower_types (name, name_ta, code, unit, aliases) values ('Crossandra', 'கனகாம்பரம்', 'FLW009', 'kg', '{kanakambaram}')`);
+    await sql(
+      t.db,
+      `insert into flower_types (name, name_ta, code, unit, aliases) values ('Crossandra', 'கனகாம்பரம்', 'FLW009', 'kg', '{kanakambaram}')`,
+    );
     const f = await createFarmer(t, { language: 'en' });
     const before = await lastOutboxId(t);
     await send(t, STAFF, `${f.code} kanakambaram 2\n${f.code} கனகாம்பரம் 2 @301.10`);
@@ -320,7 +364,11 @@ describe('failures', () => {
     const out = await outboxSince(t, before);
     expect(out.map((n) => [n.recipient_phone, n.type])).toEqual([[STAFF, 'reply']]);
     expect(out[0]!.text).toContain('Sorry, something went wrong');
-    const [row] = await sql<{ outcome: string; error: string; text: string }>(t.db, `select outcome, error, text from inbound_messages where id = ?`, [sent.id]);
+    const [row] = await sql<{ outcome: string; error: string; text: string }>(
+      t.db,
+      `select outcome, error, text from inbound_messages where id = ?`,
+      [sent.id],
+    );
     expect(row!.outcome).toBe('error');
     expect(row!.error).toContain('disk on fire');
     expect(row!.text).toBe(`${f.code} rose 6\nstmt ${f.code}`);

@@ -20,7 +20,11 @@ describe('cancelling one entry twice at once', () => {
     const admin = await createStaff(t, '+919111100001', 'admin');
     // Jasmine at 06:10 (Morning Peak) is ₹412.50: 2 kg = ₹825.00, 5% = ₹41.25, net ₹783.75.
     await send(t, admin.phone, `${farmer.code} malli 2`);
-    const [entry] = await sql<{ entry_no: string }>(t.db, `select entry_no::text from daily_entries d join farmers f on f.id = d.farmer_id where f.farmer_code = ?`, [farmer.code]);
+    const [entry] = await sql<{ entry_no: string }>(
+      t.db,
+      `select entry_no::text from daily_entries d join farmers f on f.id = d.farmer_id where f.farmer_code = ?`,
+      [farmer.code],
+    );
     const [before] = await sql<{ b: string }>(t.db, `select current_balance::text as b from farmers where farmer_code = ?`, [farmer.code]);
     expect(before!.b).toBe('783.75');
 

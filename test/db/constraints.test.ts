@@ -94,12 +94,17 @@ describe('foreign keys', () => {
     // user_sessions.user_id, 21 with farmer_broadcast_preferences.farmer_id.
     expect(fks.length).toBe(21);
     await sql(t.db, `insert into user_sessions (user_id, expires_at) select id, now() + interval '1 hour' from users order by email limit 1`);
-    await sql(t.db, `insert into farmer_broadcast_preferences (farmer_id, rate_card_opt_out) select id, true from farmers limit 1 on conflict do nothing`);
+    await sql(
+      t.db,
+      `insert into farmer_broadcast_preferences (farmer_id, rate_card_opt_out) select id, true from farmers limit 1 on conflict do nothing`,
+    );
     for (const fk of fks) {
       // ctid: every table has one, also those whose key is not called id.
       const row = await sql<{ id: string }>(t.db, `select ctid::text as id from "${fk.table_name}" where "${fk.column_name}" is not null limit 1`);
       expect(row.length, `${fk.table_name}.${fk.column_name} needs a row`).toBe(1);
-      const code = await sqlErrorCode(t.db, `update "${fk.table_name}" set "${fk.column_name}" = gen_random_uuid() where ctid::text = ?`, [row[0]!.id]);
+      const code = await sqlErrorCode(t.db, `update "${fk.table_name}" set "${fk.column_name}" = gen_random_uuid() where ctid::text = ?`, [
+        row[0]!.id,
+      ]);
       expect(code, `${fk.table_name}.${fk.column_name}`).toBe('23503');
       // Ledger history is never silently unlinked: only the outbox may lose its farmer/user link.
       if (fk.table_name !== 'notifications') expect(fk.delete_rule, `${fk.table_name}.${fk.column_name}`).toMatch(/restrict|no action/);
@@ -131,12 +136,20 @@ describe('checks', () => {
 
   it('refuse overlapping active time slots, but allow an inactive one', async () => {
     const insert = (name: string, active: boolean) =>
-      sqlErrorCode(t.db, `insert into time_slots (name, name_ta, start_time, end_time, is_active) values (?, ?, '05:30', '06:30', ?)`, [name, `${name}-ta`, active]);
+      sqlErrorCode(t.db, `insert into time_slots (name, name_ta, start_time, end_time, is_active) values (?, ?, '05:30', '06:30', ?)`, [
+        name,
+        `${name}-ta`,
+        active,
+      ]);
     expect(await insert('Overlapping', true)).toBe('23P01');
     expect(await insert('Old slot', false)).toBeNull();
-    expect(await sqlErrorCode(t.db, `insert into time_slots (name, name_ta, start_time, end_time) values ('Backwards', 'b', '12:00', '11:00')`)).toBe('23514');
+    expect(await sqlErrorCode(t.db, `insert into time_slots (name, name_ta, start_time, end_time) values ('Backwards', 'b', '12:00', '11:00')`)).toBe(
+      '23514',
+    );
     // Half-open: a slot may start exactly where another ends.
     expect(await sqlErrorCode(t.db, `update time_slots set is_active = false where name = 'Evening'`)).toBeNull();
-    expect(await sqlErrorCode(t.db, `insert into time_slots (name, name_ta, start_time, end_time) values ('Late', 'late-ta', '18:00', '20:00')`)).toBeNull();
+    expect(
+      await sqlErrorCode(t.db, `insert into time_slots (name, name_ta, start_time, end_time) values ('Late', 'late-ta', '18:00', '20:00')`),
+    ).toBeNull();
   });
 });

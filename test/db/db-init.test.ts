@@ -42,7 +42,12 @@ describe.runIf(Boolean(server))('db:init on a PostgreSQL server', () => {
 
   it('creates the database and both roles; migrations run as the owner, the service as the app role, which cannot do DDL', async () => {
     const first = await initDatabase({ adminUrl: withDatabaseName(server!, name), appRole, ownerRole });
-    expect(first).toMatchObject({ database: name, databaseCreated: true, owner: { role: ownerRole, created: true }, app: { role: appRole, created: true } });
+    expect(first).toMatchObject({
+      database: name,
+      databaseCreated: true,
+      owner: { role: ownerRole, created: true },
+      app: { role: appRole, created: true },
+    });
     expect(new URL(first.app.url).username).toBe(appRole);
     expect(new URL(first.app.url).password).toMatch(/^[\w-]{24}$/);
 
@@ -61,7 +66,10 @@ describe.runIf(Boolean(server))('db:init on a PostgreSQL server', () => {
     expect(again.app.url).toContain(`${appRole}:<unchanged>@`);
 
     const app = first.app.url;
-    const service = await startService({ ...config, databaseUrl: app, migrateOnStart: false, port: 0, host: '127.0.0.1' }, createLogger({ logLevel: 'silent' }));
+    const service = await startService(
+      { ...config, databaseUrl: app, migrateOnStart: false, port: 0, host: '127.0.0.1' },
+      createLogger({ logLevel: 'silent' }),
+    );
     try {
       const ready = await fetch(`http://127.0.0.1:${service.port}/ready`);
       expect(ready.status).toBe(200);
@@ -75,7 +83,9 @@ describe.runIf(Boolean(server))('db:init on a PostgreSQL server', () => {
     } finally {
       await service.stop();
     }
-    expect(await as(app, `select count(*)::int as n from security_logs where action like 'login%'`)).toMatchObject({ rows: [{ n: expect.any(Number) }] });
+    expect(await as(app, `select count(*)::int as n from security_logs where action like 'login%'`)).toMatchObject({
+      rows: [{ n: expect.any(Number) }],
+    });
     expect(await as(app, `update farmers set village = village`)).toMatchObject({ rows: [] });
 
     expect(await as(app, 'create table sneaky (id int)')).toEqual({ error: 'permission denied for schema public' });

@@ -45,10 +45,7 @@ describe("the guide's post-migration verification", () => {
     );
     // 12.345 × 450.50 = 5561.4225, stored rounded to 5561.42: the guide's query reports it, which is why we round.
     expect(verbatim).toHaveLength(1);
-    const rounded = await sql(
-      t.db,
-      `SELECT de.id FROM daily_entries de WHERE de.total_amount != round(de.quantity * de.rate_per_unit, 2)`,
-    );
+    const rounded = await sql(t.db, `SELECT de.id FROM daily_entries de WHERE de.total_amount != round(de.quantity * de.rate_per_unit, 2)`);
     expect(rounded).toEqual([]);
   });
 });

@@ -93,7 +93,10 @@ describe('migrations on an empty database', () => {
     expect(shape['farmers.current_balance']).toBe('14,2');
     expect(shape['cash_advances.amount']).toBe('14,2');
     // No float columns anywhere.
-    const floats = await sql(t.db, `select 1 from information_schema.columns where table_schema = current_schema() and data_type in ('real','double precision')`);
+    const floats = await sql(
+      t.db,
+      `select 1 from information_schema.columns where table_schema = current_schema() and data_type in ('real','double precision')`,
+    );
     expect(floats).toEqual([]);
   });
 });

@@ -12,7 +12,10 @@ import { sql } from '../support/sql.js';
 let t: TestDatabase;
 beforeAll(async () => {
   t = await createTestDatabase();
-  await sql(t.db, `insert into flower_types (name, name_ta, code, unit, aliases, is_active) values ('Test Lotus', 'சோதனை தாமரை', 'FLW900', 'piece', '{kamalam,thamarai}', true)`);
+  await sql(
+    t.db,
+    `insert into flower_types (name, name_ta, code, unit, aliases, is_active) values ('Test Lotus', 'சோதனை தாமரை', 'FLW900', 'piece', '{kamalam,thamarai}', true)`,
+  );
   await sql(t.db, `insert into flower_types (name, name_ta, code, unit, is_active) values ('Test Old', 'சோதனை பழைய', 'FLW901', 'kg', false)`);
   await sql(t.db, `update time_slots set aliases = '{peak,uchcham}' where name = 'Morning Peak'`);
 });

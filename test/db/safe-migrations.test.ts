@@ -20,12 +20,13 @@ import { errorOf } from '../support/errors.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'migrations-failing');
 
-
 /** Everything a migration could change: rows of every table, columns, constraints, indexes, applied migrations. */
 async function snapshot(run: RunSql) {
   return {
     rows: await tableChecksums(run),
-    columns: await run(`select table_name, column_name, data_type, is_nullable from information_schema.columns where table_schema = 'public' order by 1, 2`),
+    columns: await run(
+      `select table_name, column_name, data_type, is_nullable from information_schema.columns where table_schema = 'public' order by 1, 2`,
+    ),
     constraints: await run(`select conname from pg_constraint c join pg_namespace n on n.oid = c.connamespace where n.nspname = 'public' order by 1`),
     indexes: await run(`select indexname from pg_indexes where schemaname = 'public' order by 1`),
   };

@@ -101,7 +101,11 @@ describe('reference seeders', () => {
 
 describe('seeded passwords', () => {
   // One database each (migrated from nothing): one test each, so a slow box does not add them up.
-  it.each([['development', undefined], ['test', undefined], ['production', true]] as const)(
+  it.each([
+    ['development', undefined],
+    ['test', undefined],
+    ['production', true],
+  ] as const)(
     "are the guide's only in development; in test (or --demo outside development) generated and reported once: %s",
     async (nodeEnv, samples) => {
       const t = await createTestDatabase({ prepared: false });

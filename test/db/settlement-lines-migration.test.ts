@@ -30,10 +30,14 @@ async function oldLedger() {
                   ('${E2}', ${farmer}, ${flower}, '2026-11-08', '2026-11-08T01:00:00Z', 3.5, 'kg', 150.00, 525.00, 5, 26.25, 498.75, '${S1}')`);
   await q(`insert into daily_entries_archive (id, entry_no, farmer_id, flower_type_id, entry_date, entry_time, quantity, unit, rate_per_unit, total_amount, commission_rate, commission_amount, fee_amount, net_amount, source, source_line, status, settlement_id, sync_status, created_at, updated_at)
            values ('${E3}', 999, ${farmer}, ${flower}, '2026-10-30', '2026-10-30T01:00:00Z', 1, 'kg', 100.00, 100.00, 5, 5.00, 0, 95.00, 'whatsapp', 0, 'active', '${S1}', 'synced', now(), now())`);
-  await q(`insert into cash_advances (id, farmer_id, amount, status, approved_at, amount_recovered) values ('${ADV}', ${farmer}, 100, 'approved', now(), 100)`);
+  await q(
+    `insert into cash_advances (id, farmer_id, amount, status, approved_at, amount_recovered) values ('${ADV}', ${farmer}, 100, 'approved', now(), 100)`,
+  );
   await q(`insert into settlement_items (settlement_id, item_type, daily_entry_id, description, quantity, rate, amount) values
              ('${S1}', 'entry', '${E1}', 'Entry 1', 12.345, 450.50, 5561.42), ('${S1}', 'entry', '${E2}', 'Entry 2', 3.5, 150.00, 525.00)`);
-  await q(`insert into settlement_items (settlement_id, item_type, cash_advance_id, description, amount) values ('${S1}', 'advance', '${ADV}', 'Advance', 100)`);
+  await q(
+    `insert into settlement_items (settlement_id, item_type, cash_advance_id, description, amount) values ('${S1}', 'advance', '${ADV}', 'Advance', 100)`,
+  );
   await q(`insert into settlement_items_archive (id, settlement_id, item_type, daily_entry_id, description, quantity, rate, amount, created_at)
            values (gen_random_uuid(), '${S1}', 'entry', '${E3}', 'Entry 3', 1, 100.00, 100.00, now())`);
 }

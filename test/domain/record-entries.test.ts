@@ -31,7 +31,14 @@ async function conversation(n: number, oneCallEach: boolean) {
   const flowers = await activeFlowers(t.db.orm.em.fork());
   const rose = flowers.find((f) => f.code === 'FLW001')!;
   const malli = flowers.find((f) => f.code === 'FLW002')!;
-  const line = (farmer: { id: string; code: string }, commissionRate: string | null, flower: EntryLine['flower'], quantity: string, rate: string | null, no: number): EntryLine => ({
+  const line = (
+    farmer: { id: string; code: string },
+    commissionRate: string | null,
+    flower: EntryLine['flower'],
+    quantity: string,
+    rate: string | null,
+    no: number,
+  ): EntryLine => ({
     farmer: { id: farmer.id, code: farmer.code, commissionRate },
     flower,
     quantity,
@@ -41,7 +48,12 @@ async function conversation(n: number, oneCallEach: boolean) {
     sourceMessageId: `re-${n}-${no}`,
     sourceLine: 0,
   });
-  const lines = [line(a, null, rose, '2', null, 1), line(a, null, malli, '1.5', null, 2), line(b, '4.00', rose, '1', '200', 3), line(a, null, rose, '1', null, 4)];
+  const lines = [
+    line(a, null, rose, '2', null, 1),
+    line(a, null, malli, '1.5', null, 2),
+    line(b, '4.00', rose, '1', '200', 3),
+    line(a, null, rose, '1', null, 4),
+  ];
   const em = t.db.orm.em.fork();
   const facts = oneCallEach
     ? await em.transactional(async (tx) => {
@@ -59,7 +71,11 @@ async function conversation(n: number, oneCallEach: boolean) {
       where e.farmer_id in (?, ?) order by e.entry_no`,
     [a.id, staff.phone, a.id, b.id],
   );
-  const balances = await sql<{ b: string }>(t.db, `select current_balance::text as b from farmers where id in (?, ?) order by id = ? desc`, [a.id, b.id, a.id]);
+  const balances = await sql<{ b: string }>(t.db, `select current_balance::text as b from farmers where id in (?, ?) order by id = ? desc`, [
+    a.id,
+    b.id,
+    a.id,
+  ]);
   return {
     rows,
     balances: balances.map((r) => r.b),
@@ -95,11 +111,26 @@ describe('recordEntries: one line per call or many in one call', () => {
     const flowers = await activeFlowers(t.db.orm.em.fork());
     const rose = flowers.find((f) => f.code === 'FLW001')!;
     // 2001: before any rate; the first line gives its rate, the second needs the one in force.
-    const base = { farmer: { id: a.id, code: a.code, commissionRate: null }, flower: rose, quantity: '1', slotId: null, at: new Date('2001-03-02T00:40:00Z'), sourceLine: 0 };
+    const base = {
+      farmer: { id: a.id, code: a.code, commissionRate: null },
+      flower: rose,
+      quantity: '1',
+      slotId: null,
+      at: new Date('2001-03-02T00:40:00Z'),
+      sourceLine: 0,
+    };
     const err = await t.db.orm.em
       .fork()
       .transactional((tx) =>
-        recordEntries(tx, { userId: staff.id, role: 'staff', phone: staff.phone, channel: 'chat' }, [{ ...base, rate: '200', sourceMessageId: 'nr-1' }, { ...base, rate: null, sourceMessageId: 'nr-2' }], { timeZone: TZ }),
+        recordEntries(
+          tx,
+          { userId: staff.id, role: 'staff', phone: staff.phone, channel: 'chat' },
+          [
+            { ...base, rate: '200', sourceMessageId: 'nr-1' },
+            { ...base, rate: null, sourceMessageId: 'nr-2' },
+          ],
+          { timeZone: TZ },
+        ),
       )
       .catch((e: { code?: string }) => e);
     expect((err as { code?: string }).code).toBe('NO_RATE');

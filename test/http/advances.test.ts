@@ -50,7 +50,13 @@ describe('/api/advances', () => {
 
   it('422 for bad input; 404 for an unknown farmer or advance', async () => {
     const f = await newFarmer();
-    for (const bad of [{ farmerId: f.id, amount: 'abc' }, { farmerId: f.id, amount: '10.005' }, { farmerId: 'x', amount: '10' }, { farmerId: f.id }, { farmerId: f.id, amount: '10', extra: 1 }]) {
+    for (const bad of [
+      { farmerId: f.id, amount: 'abc' },
+      { farmerId: f.id, amount: '10.005' },
+      { farmerId: 'x', amount: '10' },
+      { farmerId: f.id },
+      { farmerId: f.id, amount: '10', extra: 1 },
+    ]) {
       expect((await h.call('POST', '/api/advances', { token: admin, body: bad })).status, JSON.stringify(bad)).toBe(422);
     }
     const zero = await h.call('POST', '/api/advances', { token: admin, body: { farmerId: f.id, amount: '0' } });
@@ -72,7 +78,14 @@ describe('/api/advances', () => {
     const small = await h.call('POST', '/api/advances', { token: staff, body: { farmerId: f.id, amount: '1500.5', reason: 'seeds' }, headers: FROM });
     expect(small.status).toBe(201);
     const smallBody = await body(small);
-    expect(smallBody).toMatchObject({ amount: '1500.50', status: 'approved', reason: 'seeds', recordedBy: STAFF.email, approvedBy: STAFF.email, farmer: { code: f.code } });
+    expect(smallBody).toMatchObject({
+      amount: '1500.50',
+      status: 'approved',
+      reason: 'seeds',
+      recordedBy: STAFF.email,
+      approvedBy: STAFF.email,
+      farmer: { code: f.code },
+    });
     // 0 − 1500.50
     expect(await figures(f.id)).toEqual({ b: '-1500.50', a: '1500.50' });
     const big = await body(await h.call('POST', '/api/advances', { token: staff, body: { farmerId: f.id, amount: 2000.01 } }));
@@ -101,8 +114,10 @@ describe('/api/advances', () => {
   it('approve: moves the totals once, audit row with old/new, actor, address and agent; Tamil notice; again → 409', async () => {
     const f = await newFarmer('ta');
     // Something owed to the farmer first: 3,000.00 from entries.
-    await sql(h.t.db, "update farmers set current_balance = 3000.00 where id = ?", [f.id]);
-    const pending = await body(await h.call('POST', '/api/advances', { token: staff, body: { farmerId: f.id, amount: '2500.00', reason: 'wedding' } }));
+    await sql(h.t.db, 'update farmers set current_balance = 3000.00 where id = ?', [f.id]);
+    const pending = await body(
+      await h.call('POST', '/api/advances', { token: staff, body: { farmerId: f.id, amount: '2500.00', reason: 'wedding' } }),
+    );
     expect(pending.status).toBe('pending');
     const res = await h.call('POST', `/api/advances/${pending.id}/approve`, { token: admin, headers: FROM });
     expect(res.status).toBe(200);
@@ -137,11 +152,19 @@ describe('/api/advances', () => {
     for (const bad of [{}, { reason: '' }, { reason: '   ' }]) {
       expect((await h.call('POST', `/api/advances/${pending.id}/reject`, { token: admin, body: bad })).status).toBe(422);
     }
-    const res = await h.call('POST', `/api/advances/${pending.id}/reject`, { token: admin, body: { reason: 'Still owes last month' }, headers: FROM });
+    const res = await h.call('POST', `/api/advances/${pending.id}/reject`, {
+      token: admin,
+      body: { reason: 'Still owes last month' },
+      headers: FROM,
+    });
     expect(res.status).toBe(200);
     expect(await body(res)).toMatchObject({ status: 'rejected', rejectionReason: 'Still owes last month', approvedBy: null });
     expect(await figures(f.id)).toEqual({ b: '0.00', a: '0.00' });
-    const [log] = await sql<{ d: any; ip: string }>(h.t.db, "select details as d, ip_address as ip from security_logs where action = 'advance.reject' and entity_id = ?", [pending.id]);
+    const [log] = await sql<{ d: any; ip: string }>(
+      h.t.db,
+      "select details as d, ip_address as ip from security_logs where action = 'advance.reject' and entity_id = ?",
+      [pending.id],
+    );
     expect(log!.ip).toBe('203.0.113.9');
     expect(log!.d).toMatchObject({ old: { status: 'pending' }, new: { status: 'rejected', rejectionReason: 'Still owes last month' } });
     expect((await notices(f.id)).map((n) => n.text)).toEqual(['Your advance request of ₹4,000.00 was not approved: Still owes last month']);

@@ -14,7 +14,23 @@ describe('OpenAPI and docs', () => {
     const doc = await body(res);
     expect(doc.openapi).toBe('3.1.0');
     const paths = Object.keys(doc.paths);
-    for (const p of ['/auth/login', '/auth/me', '/rates', '/rates/{date}', '/rates/history/{flowerTypeId}', '/farmers', '/farmers/{id}', '/flower-types', '/time-slots/{id}', '/settings/public', '/settings/{key}', '/entries', '/entries/export.csv', '/security-logs', '/users/{id}/password']) {
+    for (const p of [
+      '/auth/login',
+      '/auth/me',
+      '/rates',
+      '/rates/{date}',
+      '/rates/history/{flowerTypeId}',
+      '/farmers',
+      '/farmers/{id}',
+      '/flower-types',
+      '/time-slots/{id}',
+      '/settings/public',
+      '/settings/{key}',
+      '/entries',
+      '/entries/export.csv',
+      '/security-logs',
+      '/users/{id}/password',
+    ]) {
       expect(paths, p).toContain(p);
     }
     expect(doc.components.schemas.Farmer.properties.currentBalance.type).toBe('string');
@@ -24,9 +40,18 @@ describe('OpenAPI and docs', () => {
   it('describes advances, settlements and entry recording, money as 2-decimal strings', async () => {
     const doc = await body(await h.call('GET', '/api/openapi.json'));
     const ops = [
-      ['get', '/advances'], ['post', '/advances'], ['get', '/advances/{id}'], ['post', '/advances/{id}/approve'], ['post', '/advances/{id}/reject'],
-      ['get', '/settlements'], ['get', '/settlements/{id}'], ['post', '/settlements/run'], ['get', '/settlements/{id}/statement.pdf'],
-      ['post', '/settlements/{id}/paid'], ['post', '/entries'], ['post', '/entries/{id}/void'],
+      ['get', '/advances'],
+      ['post', '/advances'],
+      ['get', '/advances/{id}'],
+      ['post', '/advances/{id}/approve'],
+      ['post', '/advances/{id}/reject'],
+      ['get', '/settlements'],
+      ['get', '/settlements/{id}'],
+      ['post', '/settlements/run'],
+      ['get', '/settlements/{id}/statement.pdf'],
+      ['post', '/settlements/{id}/paid'],
+      ['post', '/entries'],
+      ['post', '/entries/{id}/void'],
     ];
     for (const [method, path] of ops) {
       const op = doc.paths[path!]?.[method!];
@@ -34,7 +59,12 @@ describe('OpenAPI and docs', () => {
       expect(op.summary, `${method} ${path}`).toBeTruthy();
       expect(Object.keys(op.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['401', '403', '422']));
     }
-    for (const [schema, field] of [['Advance', 'amount'], ['Settlement', 'netPayable'], ['SettlementItem', 'amount'], ['Entry', 'netAmount']]) {
+    for (const [schema, field] of [
+      ['Advance', 'amount'],
+      ['Settlement', 'netPayable'],
+      ['SettlementItem', 'amount'],
+      ['Entry', 'netAmount'],
+    ]) {
       const prop = doc.components.schemas[schema!].properties[field!];
       expect(prop.type, `${schema}.${field}`).toBe('string');
       expect(prop.pattern, `${schema}.${field}`).toBe('^-?\\d+\\.\\d{2}$');
@@ -70,7 +100,9 @@ describe('the error mapper', () => {
     }
     expect(res.status).toBe(500);
     const text = await res.text();
-    expect(JSON.parse(text)).toEqual({ error: { code: 'INTERNAL', message: 'Something went wrong on our side. Please try again.', requestId: 'req-123' } });
+    expect(JSON.parse(text)).toEqual({
+      error: { code: 'INTERNAL', message: 'Something went wrong on our side. Please try again.', requestId: 'req-123' },
+    });
     expect(text).not.toMatch(/farmers|relation|select/);
   });
 

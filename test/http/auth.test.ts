@@ -28,17 +28,27 @@ describe('login', () => {
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
     expect(cookie).toMatch(/Max-Age=7200/);
-    const rows = await sql(h.t.db, "select ip_address, user_agent from security_logs where action = 'login' and actor_user_id = (select id from users where email = ?)", [ADMIN.email]);
+    const rows = await sql(
+      h.t.db,
+      "select ip_address, user_agent from security_logs where action = 'login' and actor_user_id = (select id from users where email = ?)",
+      [ADMIN.email],
+    );
     expect(rows).toContainEqual({ ip_address: '10.1.0.1', user_agent: 'vitest-ua' });
   });
 
   it('accepts the email in any case and with spaces', async () => {
-    const res = await h.call('POST', '/api/auth/login', { body: { email: '  Admin@Malar.COM ', password: ADMIN.password }, headers: fromIp('10.1.0.2') });
+    const res = await h.call('POST', '/api/auth/login', {
+      body: { email: '  Admin@Malar.COM ', password: ADMIN.password },
+      headers: fromIp('10.1.0.2'),
+    });
     expect(res.status).toBe(200);
   });
 
   it('answers an unknown email exactly as a wrong password, and logs both', async () => {
-    const unknown = await h.call('POST', '/api/auth/login', { body: { email: 'nobody@malar.com', password: 'whatever-1' }, headers: fromIp('10.2.0.1') });
+    const unknown = await h.call('POST', '/api/auth/login', {
+      body: { email: 'nobody@malar.com', password: 'whatever-1' },
+      headers: fromIp('10.2.0.1'),
+    });
     const wrong = await h.call('POST', '/api/auth/login', { body: { email: ADMIN.email, password: 'whatever-1' }, headers: fromIp('10.2.0.2') });
     expect(unknown.status).toBe(401);
     expect(wrong.status).toBe(401);
@@ -63,23 +73,42 @@ describe('login', () => {
   });
 
   it('throttles an account after 5 failures in 15 minutes, even with the right password then', async () => {
-    await sql(h.t.db, "insert into users (id, email, full_name, phone, role, password_hash) select gen_random_uuid(), 'victim@malar.com', 'V', '+919800000001', 'staff', password_hash from users where email = ?", [STAFF.email]);
+    await sql(
+      h.t.db,
+      "insert into users (id, email, full_name, phone, role, password_hash) select gen_random_uuid(), 'victim@malar.com', 'V', '+919800000001', 'staff', password_hash from users where email = ?",
+      [STAFF.email],
+    );
     for (let i = 0; i < 5; i++) {
-      const r = await h.call('POST', '/api/auth/login', { body: { email: 'victim@malar.com', password: 'bad-guess-' + i }, headers: fromIp(`10.3.0.${i}`) });
+      const r = await h.call('POST', '/api/auth/login', {
+        body: { email: 'victim@malar.com', password: 'bad-guess-' + i },
+        headers: fromIp(`10.3.0.${i}`),
+      });
       expect(r.status).toBe(401);
     }
-    const sixth = await h.call('POST', '/api/auth/login', { body: { email: 'victim@malar.com', password: STAFF.password }, headers: fromIp('10.3.1.1') });
+    const sixth = await h.call('POST', '/api/auth/login', {
+      body: { email: 'victim@malar.com', password: STAFF.password },
+      headers: fromIp('10.3.1.1'),
+    });
     expect(sixth.status).toBe(429);
     expect((await body(sixth)).error.code).toBe('TOO_MANY_ATTEMPTS');
     expect(sixth.headers.get('retry-after')).toBe('900');
     // An unknown email is throttled the same way, so throttling does not reveal which emails exist.
-    for (let i = 0; i < 5; i++) await h.call('POST', '/api/auth/login', { body: { email: 'ghost@malar.com', password: 'x' }, headers: fromIp(`10.4.0.${i}`) });
-    expect((await h.call('POST', '/api/auth/login', { body: { email: 'ghost@malar.com', password: 'x' }, headers: fromIp('10.4.1.1') })).status).toBe(429);
+    for (let i = 0; i < 5; i++)
+      await h.call('POST', '/api/auth/login', { body: { email: 'ghost@malar.com', password: 'x' }, headers: fromIp(`10.4.0.${i}`) });
+    expect((await h.call('POST', '/api/auth/login', { body: { email: 'ghost@malar.com', password: 'x' }, headers: fromIp('10.4.1.1') })).status).toBe(
+      429,
+    );
     // Failures older than the window no longer count.
     await sql(h.t.db, "update security_logs set created_at = now() - interval '16 minutes' where entity_id = 'victim@malar.com'");
-    const later = await h.call('POST', '/api/auth/login', { body: { email: 'victim@malar.com', password: STAFF.password }, headers: fromIp('10.3.1.2') });
+    const later = await h.call('POST', '/api/auth/login', {
+      body: { email: 'victim@malar.com', password: STAFF.password },
+      headers: fromIp('10.3.1.2'),
+    });
     expect(later.status).toBe(200);
-    const throttled = await sql(h.t.db, "select count(*)::int as n from security_logs where action = 'login_throttled' and entity_id = 'victim@malar.com'");
+    const throttled = await sql(
+      h.t.db,
+      "select count(*)::int as n from security_logs where action = 'login_throttled' and entity_id = 'victim@malar.com'",
+    );
     expect(throttled[0]).toEqual({ n: 1 });
   });
 
@@ -93,34 +122,55 @@ describe('login', () => {
   });
 
   it('50 parallel wrong passwords for one account get exactly the 5 tries the throttle allows', async () => {
-    await sql(h.t.db, "insert into users (id, email, full_name, phone, role, password_hash) select gen_random_uuid(), 'rush@malar.com', 'R', '+919800000009', 'staff', password_hash from users where email = ?", [STAFF.email]);
+    await sql(
+      h.t.db,
+      "insert into users (id, email, full_name, phone, role, password_hash) select gen_random_uuid(), 'rush@malar.com', 'R', '+919800000009', 'staff', password_hash from users where email = ?",
+      [STAFF.email],
+    );
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => h.call('POST', '/api/auth/login', { body: { email: 'rush@malar.com', password: `guess-${i}` }, headers: fromIp(`10.7.${i}.1`) })),
+      Array.from({ length: 50 }, (_, i) =>
+        h.call('POST', '/api/auth/login', { body: { email: 'rush@malar.com', password: `guess-${i}` }, headers: fromIp(`10.7.${i}.1`) }),
+      ),
     );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 401)).toHaveLength(MAX_FAILURES_PER_ACCOUNT);
     expect(statuses.filter((s) => s === 429)).toHaveLength(50 - MAX_FAILURES_PER_ACCOUNT);
-    expect(await sql(h.t.db, "select count(*)::int as n from security_logs where action = 'login_failed' and entity_id = 'rush@malar.com'")).toEqual([{ n: 5 }]);
+    expect(await sql(h.t.db, "select count(*)::int as n from security_logs where action = 'login_failed' and entity_id = 'rush@malar.com'")).toEqual([
+      { n: 5 },
+    ]);
     // The right password is throttled now too.
-    expect((await h.call('POST', '/api/auth/login', { body: { email: 'rush@malar.com', password: STAFF.password }, headers: fromIp('10.7.99.1') })).status).toBe(429);
+    expect(
+      (await h.call('POST', '/api/auth/login', { body: { email: 'rush@malar.com', password: STAFF.password }, headers: fromIp('10.7.99.1') })).status,
+    ).toBe(429);
   });
 
   it('50 parallel tries from one address across accounts get no more than its 20, and a right password in the rush still signs in', async () => {
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => h.call('POST', '/api/auth/login', { body: { email: `crowd${i}@malar.com`, password: 'x' }, headers: fromIp('10.8.8.8') })),
+      Array.from({ length: 50 }, (_, i) =>
+        h.call('POST', '/api/auth/login', { body: { email: `crowd${i}@malar.com`, password: 'x' }, headers: fromIp('10.8.8.8') }),
+      ),
     );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 401)).toHaveLength(MAX_FAILURES_PER_IP);
     expect(statuses.filter((s) => s === 429)).toHaveLength(50 - MAX_FAILURES_PER_IP);
     // A provisional failure is taken back when the password was right: success never counts against the limit.
     const before = await sql(h.t.db, "select count(*)::int as n from security_logs where action = 'login_failed' and ip_address = '10.8.8.9'");
-    const ok = await Promise.all([h.call('POST', '/api/auth/login', { body: ADMIN, headers: fromIp('10.8.8.9') }), h.call('POST', '/api/auth/login', { body: ADMIN, headers: fromIp('10.8.8.9') })]);
+    const ok = await Promise.all([
+      h.call('POST', '/api/auth/login', { body: ADMIN, headers: fromIp('10.8.8.9') }),
+      h.call('POST', '/api/auth/login', { body: ADMIN, headers: fromIp('10.8.8.9') }),
+    ]);
     expect(ok.map((r) => r.status)).toEqual([200, 200]);
-    expect(await sql(h.t.db, "select count(*)::int as n from security_logs where action = 'login_failed' and ip_address = '10.8.8.9'")).toEqual(before);
+    expect(await sql(h.t.db, "select count(*)::int as n from security_logs where action = 'login_failed' and ip_address = '10.8.8.9'")).toEqual(
+      before,
+    );
   });
 
   it('refuses a switched-off account even with the right password', async () => {
-    await sql(h.t.db, "insert into users (id, email, full_name, phone, role, is_active, password_hash) select gen_random_uuid(), 'gone@malar.com', 'G', '+919800000002', 'staff', false, password_hash from users where email = ?", [STAFF.email]);
+    await sql(
+      h.t.db,
+      "insert into users (id, email, full_name, phone, role, is_active, password_hash) select gen_random_uuid(), 'gone@malar.com', 'G', '+919800000002', 'staff', false, password_hash from users where email = ?",
+      [STAFF.email],
+    );
     const res = await h.call('POST', '/api/auth/login', { body: { email: 'gone@malar.com', password: STAFF.password }, headers: fromIp('10.5.0.1') });
     expect(res.status).toBe(403);
     expect((await body(res)).error.code).toBe('ACCOUNT_INACTIVE');
@@ -142,14 +192,20 @@ describe('sessions', () => {
   });
 
   it('a token stops working when its user is switched off', async () => {
-    await sql(h.t.db, "insert into users (id, email, full_name, phone, role, password_hash) select gen_random_uuid(), 'temp@malar.com', 'T', '+919800000003', 'staff', password_hash from users where email = ?", [STAFF.email]);
+    await sql(
+      h.t.db,
+      "insert into users (id, email, full_name, phone, role, password_hash) select gen_random_uuid(), 'temp@malar.com', 'T', '+919800000003', 'staff', password_hash from users where email = ?",
+      [STAFF.email],
+    );
     const token = await h.login({ email: 'temp@malar.com', password: STAFF.password });
     expect((await h.call('GET', '/api/auth/me', { token })).status).toBe(200);
     const admin = await h.login(ADMIN);
     const [temp] = await sql<{ id: string }>(h.t.db, "select id from users where email = 'temp@malar.com'");
     expect((await h.call('PATCH', `/api/users/${temp!.id}`, { token: admin, body: { isActive: false } })).status).toBe(200);
     expect((await h.call('GET', '/api/auth/me', { token })).status).toBe(401);
-    expect(await sql(h.t.db, 'select count(*)::int as n from user_sessions where user_id = ? and revoked_at is null', [temp!.id])).toEqual([{ n: 0 }]);
+    expect(await sql(h.t.db, 'select count(*)::int as n from user_sessions where user_id = ? and revoked_at is null', [temp!.id])).toEqual([
+      { n: 0 },
+    ]);
   });
 
   it('a token used after logout gets 401, by Bearer and by cookie', async () => {
@@ -180,10 +236,10 @@ describe('sessions', () => {
     // A change made behind the API's back (here: SQL) reaches every instance within the same bound.
     const second = await h.login(STAFF);
     expect((await me(second)).status).toBe(200);
-    await sql(h.t.db, "update users set is_active = false where email = ?", [STAFF.email]);
+    await sql(h.t.db, 'update users set is_active = false where email = ?', [STAFF.email]);
     clock += SESSION_RECHECK_MS;
     expect((await me(second)).status).toBe(401);
-    await sql(h.t.db, "update users set is_active = true where email = ?", [STAFF.email]);
+    await sql(h.t.db, 'update users set is_active = true where email = ?', [STAFF.email]);
   });
 
   it('logout clears the cookie and is audited', async () => {
@@ -198,7 +254,11 @@ describe('sessions', () => {
   });
 
   it('password change: wrong current password refused; success ends older tokens', async () => {
-    await sql(h.t.db, "insert into users (id, email, full_name, phone, role, password_hash) select gen_random_uuid(), 'pw@malar.com', 'P', '+919800000004', 'staff', password_hash from users where email = ?", [STAFF.email]);
+    await sql(
+      h.t.db,
+      "insert into users (id, email, full_name, phone, role, password_hash) select gen_random_uuid(), 'pw@malar.com', 'P', '+919800000004', 'staff', password_hash from users where email = ?",
+      [STAFF.email],
+    );
     const old = await h.login({ email: 'pw@malar.com', password: STAFF.password });
     const wrong = await h.call('POST', '/api/auth/password', { token: old, body: { currentPassword: 'nope', newPassword: 'brand-new-pass-1' } });
     expect(wrong.status).toBe(400);

@@ -28,7 +28,10 @@ beforeAll(async () => {
   }
   // Today's jasmine rate is 450.00 in every slot, whatever the time the test runs.
   const today = localDate(new Date(), TZ);
-  const res = await h.call('PUT', `/api/rates/${today}`, { token: admin, body: { rates: SLOTS.map((slot) => ({ flower: 'Jasmine', slot, rate: '450' })) } });
+  const res = await h.call('PUT', `/api/rates/${today}`, {
+    token: admin,
+    body: { rates: SLOTS.map((slot) => ({ flower: 'Jasmine', slot, rate: '450' })) },
+  });
   expect(res.status).toBe(200);
 });
 afterAll(() => h?.close());
@@ -62,9 +65,21 @@ describe('POST /api/entries', () => {
     const e = await body(res);
     // 12.5 kg × 450.00 = 5625.00; 5% = 281.25; net 5343.75.
     expect(e).toMatchObject({
-      quantity: '12.500', unit: 'kg', ratePerUnit: '450.00', totalAmount: '5625.00', commissionRate: '5.00',
-      commissionAmount: '281.25', feeAmount: '0.00', netAmount: '5343.75', status: 'active', source: 'web', recordedBy: STAFF.email,
-      slot: { name: 'Morning Peak' }, flower: { code: 'FLW002' }, farmer: { code: f.code }, entryDate: localDate(new Date(), TZ),
+      quantity: '12.500',
+      unit: 'kg',
+      ratePerUnit: '450.00',
+      totalAmount: '5625.00',
+      commissionRate: '5.00',
+      commissionAmount: '281.25',
+      feeAmount: '0.00',
+      netAmount: '5343.75',
+      status: 'active',
+      source: 'web',
+      recordedBy: STAFF.email,
+      slot: { name: 'Morning Peak' },
+      flower: { code: 'FLW002' },
+      farmer: { code: f.code },
+      entryDate: localDate(new Date(), TZ),
     });
     expect(await balance(f.id)).toBe('5343.75');
     const [log] = await sql<{ d: any; ip: string; ua: string; actor: string }>(
@@ -92,9 +107,16 @@ describe('POST /api/entries', () => {
     expect(res.status).toBe(201);
     const e = await body(res);
     // 3.25 × 120.40 = 391.30; 5% = 19.565 → 19.57; net 371.73.
-    expect(e).toMatchObject({ ratePerUnit: '120.40', totalAmount: '391.30', commissionAmount: '19.57', netAmount: '371.73', recordedBy: ADMIN.email });
+    expect(e).toMatchObject({
+      ratePerUnit: '120.40',
+      totalAmount: '391.30',
+      commissionAmount: '19.57',
+      netAmount: '371.73',
+      recordedBy: ADMIN.email,
+    });
     // Seeded slots: 04–06, 06–08, 08–10, 10–14, 14–18; before the first is the first, after the last the last.
-    const slotAt = (t: string) => (t < '06:00' ? 'Early Morning' : t < '08:00' ? 'Morning Peak' : t < '10:00' ? 'Late Morning' : t < '14:00' ? 'Afternoon' : 'Evening');
+    const slotAt = (t: string) =>
+      t < '06:00' ? 'Early Morning' : t < '08:00' ? 'Morning Peak' : t < '10:00' ? 'Late Morning' : t < '14:00' ? 'Afternoon' : 'Evening';
     expect([slotAt(before), slotAt(after)]).toContain(e.slot.name);
     expect((await receipts(f.id))[0]!.text).toContain(`#${e.entryNo} Rose 3.25 kg × ₹120.40 = ₹391.30, commission ₹19.57, you get ₹371.73`);
   });

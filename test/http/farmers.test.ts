@@ -21,7 +21,7 @@ describe('farmers', () => {
 
   it('adds farmers with the next codes (FAR004 after FAR003), normalising phones; audit row holds the new values', async () => {
     // Other tests in this file may add farmers too; the code follows the highest one so far.
-    const [{ n }] = (await sql<{ n: number }>(h.t.db, "select max(substring(farmer_code from 4)::int) as n from farmers")) as [{ n: number }];
+    const [{ n }] = (await sql<{ n: number }>(h.t.db, 'select max(substring(farmer_code from 4)::int) as n from farmers')) as [{ n: number }];
     const code = (k: number) => `FAR${String(k).padStart(3, '0')}`;
     const res = await h.call('POST', '/api/farmers', {
       token: admin,
@@ -90,7 +90,9 @@ describe('farmers', () => {
     expect(await body(res)).toMatchObject({ village: 'Batlagundu', commissionRate: '6.00' });
     const off = await body(await h.call('PATCH', `/api/farmers/${far2!.id}`, { token: admin, body: { isActive: false } }));
     expect(off.isActive).toBe(false);
-    const logs = await sql<{ action: string; d: any }>(h.t.db, 'select action, details as d from security_logs where entity_id = ? order by id', [far2!.id]);
+    const logs = await sql<{ action: string; d: any }>(h.t.db, 'select action, details as d from security_logs where entity_id = ? order by id', [
+      far2!.id,
+    ]);
     expect(logs.map((l) => l.action)).toEqual(['farmer_updated', 'farmer_deactivated']);
     expect([logs[0]!.d.old.village, logs[0]!.d.new.village]).toEqual(['Dindigul', 'Batlagundu']);
     expect([logs[0]!.d.old.commissionRate, logs[0]!.d.new.commissionRate]).toEqual([null, '6.00']);
@@ -109,7 +111,7 @@ describe('farmers', () => {
     expect((await h.call('DELETE', `/api/farmers/${mistake.id}`, { token: staff })).status).toBe(403);
     expect((await h.call('DELETE', `/api/farmers/${mistake.id}`, { token: admin })).status).toBe(204);
     expect((await h.call('GET', `/api/farmers/${mistake.id}`, { token: admin })).status).toBe(404);
-    const logs = await sql(h.t.db, "select action from security_logs where entity_id = ? order by id", [mistake.id]);
+    const logs = await sql(h.t.db, 'select action from security_logs where entity_id = ? order by id', [mistake.id]);
     expect(logs).toEqual([{ action: 'farmer_created' }, { action: 'farmer_deleted' }]);
   });
 });

@@ -19,7 +19,15 @@ beforeAll(async () => {
   fake = await startFakeGraph();
   const config = {
     ...h.t.config,
-    whatsapp: { ...h.t.config.whatsapp, transport: 'cloud' as const, verifyToken: VERIFY_TOKEN, appSecret: APP_SECRET, accessToken: ACCESS_TOKEN, phoneNumberId: PHONE_NUMBER_ID, apiBaseUrl: fake.url },
+    whatsapp: {
+      ...h.t.config.whatsapp,
+      transport: 'cloud' as const,
+      verifyToken: VERIFY_TOKEN,
+      appSecret: APP_SECRET,
+      accessToken: ACCESS_TOKEN,
+      phoneNumberId: PHONE_NUMBER_ID,
+      apiBaseUrl: fake.url,
+    },
   };
   const channel = (await createChannel(config, { db: h.t.db, logger }))!;
   worker = new OutboxWorker({ db: h.t.db, logger, channel, baseBackoffMs: 1, maxBackoffMs: 5, pollMs: 10 });
@@ -34,11 +42,11 @@ async function enqueue(to: string, text: string): Promise<string> {
   const n = enqueueNotification(em, { recipientPhone: to, type: 'chat_reply', language: 'ta', payload: { text } });
   await em.flush();
   // The person wrote just now, so a free-form text may go.
-  await sql(h.t.db, `insert into inbound_messages (channel, provider_message_id, sender, sender_phone, text, received_at, outcome) values ('cloud', ?, ?, ?, 'hi', now(), 'processed')`, [
-    `wamid.w-${to}-${n.id}`,
-    to.slice(1),
-    to,
-  ]);
+  await sql(
+    h.t.db,
+    `insert into inbound_messages (channel, provider_message_id, sender, sender_phone, text, received_at, outcome) values ('cloud', ?, ?, ?, 'hi', now(), 'processed')`,
+    [`wamid.w-${to}-${n.id}`, to.slice(1), to],
+  );
   return String(n.id);
 }
 const status = async (id: string) => (await sql<{ status: string }>(h.t.db, 'select status from notifications where id = ?', [id]))[0]!.status;
@@ -66,14 +74,19 @@ describe('failed notifications', () => {
     expect(res.status).toBe(200);
     const page = await body(res);
     expect(page.total).toBe(2);
-    const byId = new Map((page.items as { id: string; errorCode: string; reason: string; recipientPhone: string; lastError: string }[]).map((i) => [i.id, i]));
+    const byId = new Map(
+      (page.items as { id: string; errorCode: string; reason: string; recipientPhone: string; lastError: string }[]).map((i) => [i.id, i]),
+    );
     expect(byId.get(notOnWhatsApp)).toMatchObject({
       errorCode: '131026',
       recipientPhone: '+919800000001',
       reason: 'Not a WhatsApp number, or it cannot receive messages (an old app, or the person has not accepted the new terms).',
     });
     expect(byId.get(notOnWhatsApp)!.lastError).toContain('Message Undeliverable.');
-    expect(byId.get(badTemplate)).toMatchObject({ errorCode: '132001', reason: 'The template is not approved (or does not exist) in this language.' });
+    expect(byId.get(badTemplate)).toMatchObject({
+      errorCode: '132001',
+      reason: 'The template is not approved (or does not exist) in this language.',
+    });
     expect(byId.has(sentFine)).toBe(false);
 
     const ta = await body(await h.call('GET', '/api/notifications?status=failed&lang=ta', { token: admin }));
@@ -94,7 +107,11 @@ describe('failed notifications', () => {
     expect(again.status).toBe(409);
     expect((await body(again)).error.code).toBe('NOTIFICATION_NOT_FAILED');
     expect((await h.call('POST', '/api/notifications/999999/retry', { token: admin })).status).toBe(404);
-    const audit = await sql<{ n: number }>(h.t.db, `select count(*)::int n from security_logs where action = 'notification.retry' and entity_id = ?`, [notOnWhatsApp]);
+    const audit = await sql<{ n: number }>(
+      h.t.db,
+      `select count(*)::int n from security_logs where action = 'notification.retry' and entity_id = ?`,
+      [notOnWhatsApp],
+    );
     expect(audit[0]!.n).toBe(1);
 
     const staff = await h.login(STAFF);

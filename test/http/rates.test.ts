@@ -55,15 +55,27 @@ describe('PUT /api/rates/{date}', () => {
   });
 
   it('422 for a malformed rate, an empty list, a float-ish value, and a past date', async () => {
-    const bad = await h.call('PUT', `/api/rates/${today}`, { token: admin, body: { rates: [{ flower: 'Jasmine', slot: 'Evening', rate: '4.555' }] } });
+    const bad = await h.call('PUT', `/api/rates/${today}`, {
+      token: admin,
+      body: { rates: [{ flower: 'Jasmine', slot: 'Evening', rate: '4.555' }] },
+    });
     expect(bad.status).toBe(422);
     expect((await body(bad)).error.fields[0].field).toBe('rates.0.rate');
     expect((await h.call('PUT', `/api/rates/${today}`, { token: admin, body: { rates: [] } })).status).toBe(422);
-    expect((await h.call('PUT', `/api/rates/${today}`, { token: admin, body: { rates: [{ flower: 'Jasmine', slot: 'Evening', rate: 0.1 + 0.2 }] } })).status).toBe(422);
-    const past = await h.call('PUT', `/api/rates/${addDays(today, -1)}`, { token: admin, body: { rates: [{ flower: 'Jasmine', slot: 'Evening', rate: '400' }] } });
+    expect(
+      (await h.call('PUT', `/api/rates/${today}`, { token: admin, body: { rates: [{ flower: 'Jasmine', slot: 'Evening', rate: 0.1 + 0.2 }] } }))
+        .status,
+    ).toBe(422);
+    const past = await h.call('PUT', `/api/rates/${addDays(today, -1)}`, {
+      token: admin,
+      body: { rates: [{ flower: 'Jasmine', slot: 'Evening', rate: '400' }] },
+    });
     expect(past.status).toBe(422);
     expect((await body(past)).error.code).toBe('RATE_DATE_PAST');
-    const unknown = await h.call('PUT', `/api/rates/${today}`, { token: admin, body: { rates: [{ flower: 'Tulip', slot: 'Evening', rate: '400' }] } });
+    const unknown = await h.call('PUT', `/api/rates/${today}`, {
+      token: admin,
+      body: { rates: [{ flower: 'Tulip', slot: 'Evening', rate: '400' }] },
+    });
     expect((await body(unknown)).error.code).toBe('FLOWER_NOT_FOUND');
     const zero = await h.call('PUT', `/api/rates/${today}`, { token: admin, body: { rates: [{ flower: 'Jasmine', slot: 'Evening', rate: '0' }] } });
     expect((await body(zero)).error.code).toBe('RATE_NOT_POSITIVE');
@@ -110,7 +122,12 @@ describe('PUT /api/rates/{date}', () => {
     expect(rose(await body(await h.call('GET', `/api/rates?date=${addDays(today, 10)}`, { token: admin }))).rate).toBe('99.90');
     const dup = await h.call('PUT', `/api/rates/${future}`, {
       token: admin,
-      body: { rates: [{ flower: 'Rose', slot: 'Evening', rate: '1' }, { flower: 'FLW001', slot: 'evening', rate: '2' }] },
+      body: {
+        rates: [
+          { flower: 'Rose', slot: 'Evening', rate: '1' },
+          { flower: 'FLW001', slot: 'evening', rate: '2' },
+        ],
+      },
     });
     expect(dup.status).toBe(422);
     expect((await body(dup)).error.code).toBe('DUPLICATE_CELL');

@@ -20,7 +20,10 @@ describe('flower types', () => {
     expect(list.items.find((f: any) => f.code === 'FLW003')).toMatchObject({ name: 'Marigold', nameTa: 'செண்டுமல்லி', unit: 'kg' });
     expect((await h.call('POST', '/api/flower-types', { token: staff, body: { name: 'Tulip', nameTa: 'துலிப்' } })).status).toBe(403);
     expect((await h.call('POST', '/api/flower-types', { token: admin, body: { name: 'Tulip' } })).status).toBe(422);
-    const res = await h.call('POST', '/api/flower-types', { token: admin, body: { name: 'Crossandra', nameTa: 'கனகாம்பரம்', aliases: [' Kanakambaram ', 'kanakambaram'] } });
+    const res = await h.call('POST', '/api/flower-types', {
+      token: admin,
+      body: { name: 'Crossandra', nameTa: 'கனகாம்பரம்', aliases: [' Kanakambaram ', 'kanakambaram'] },
+    });
     expect(res.status).toBe(201);
     const f = await body(res);
     expect(f).toMatchObject({ code: 'FLW006', unit: 'kg', aliases: ['kanakambaram'], isActive: true });
@@ -41,7 +44,10 @@ describe('flower types', () => {
 
 describe('time slots', () => {
   it('refuses an overlapping slot with a clear 409 naming the slot it hits', async () => {
-    const res = await h.call('POST', '/api/time-slots', { token: admin, body: { name: 'Dawn', nameTa: 'விடியல்', startTime: '05:30', endTime: '06:30' } });
+    const res = await h.call('POST', '/api/time-slots', {
+      token: admin,
+      body: { name: 'Dawn', nameTa: 'விடியல்', startTime: '05:30', endTime: '06:30' },
+    });
     expect(res.status).toBe(409);
     const b = await body(res);
     expect(b.error.code).toBe('SLOT_OVERLAP');
@@ -50,14 +56,25 @@ describe('time slots', () => {
   });
 
   it('adds a slot after the last; end before start is 422; 03:00-04:00 touches but does not overlap', async () => {
-    const night = await h.call('POST', '/api/time-slots', { token: admin, body: { name: 'Night', nameTa: 'இரவு', startTime: '18:00', endTime: '21:00', sortOrder: 6 } });
+    const night = await h.call('POST', '/api/time-slots', {
+      token: admin,
+      body: { name: 'Night', nameTa: 'இரவு', startTime: '18:00', endTime: '21:00', sortOrder: 6 },
+    });
     expect(night.status).toBe(201);
     expect(await body(night)).toMatchObject({ startTime: '18:00', endTime: '21:00', isActive: true });
-    const back = await h.call('POST', '/api/time-slots', { token: admin, body: { name: 'Back', nameTa: 'பின்', startTime: '23:00', endTime: '22:00' } });
+    const back = await h.call('POST', '/api/time-slots', {
+      token: admin,
+      body: { name: 'Back', nameTa: 'பின்', startTime: '23:00', endTime: '22:00' },
+    });
     expect(back.status).toBe(422);
     expect((await body(back)).error.code).toBe('SLOT_RANGE');
-    expect((await h.call('POST', '/api/time-slots', { token: admin, body: { name: 'X', nameTa: 'எக்ஸ்', startTime: '25:00', endTime: '26:00' } })).status).toBe(422);
-    const pre = await h.call('POST', '/api/time-slots', { token: admin, body: { name: 'Pre-dawn', nameTa: 'முன்விடியல்', startTime: '03:00', endTime: '04:00' } });
+    expect(
+      (await h.call('POST', '/api/time-slots', { token: admin, body: { name: 'X', nameTa: 'எக்ஸ்', startTime: '25:00', endTime: '26:00' } })).status,
+    ).toBe(422);
+    const pre = await h.call('POST', '/api/time-slots', {
+      token: admin,
+      body: { name: 'Pre-dawn', nameTa: 'முன்விடியல்', startTime: '03:00', endTime: '04:00' },
+    });
     expect(pre.status).toBe(201);
   });
 
@@ -65,7 +82,10 @@ describe('time slots', () => {
     const [evening] = await sql<{ id: string }>(h.t.db, "select id from time_slots where name = 'Evening'");
     expect((await h.call('PATCH', `/api/time-slots/${evening!.id}`, { token: staff, body: { isActive: false } })).status).toBe(403);
     expect((await h.call('PATCH', `/api/time-slots/${evening!.id}`, { token: admin, body: { isActive: false } })).status).toBe(200);
-    const late = await h.call('POST', '/api/time-slots', { token: admin, body: { name: 'Late Afternoon', nameTa: 'பிற்பகல்', startTime: '14:00', endTime: '17:00' } });
+    const late = await h.call('POST', '/api/time-slots', {
+      token: admin,
+      body: { name: 'Late Afternoon', nameTa: 'பிற்பகல்', startTime: '14:00', endTime: '17:00' },
+    });
     expect(late.status).toBe(201);
     const again = await h.call('PATCH', `/api/time-slots/${evening!.id}`, { token: admin, body: { isActive: true } });
     expect(again.status).toBe(409);
@@ -80,7 +100,9 @@ describe('time slots', () => {
     const { databaseError } = await import('../../src/http/errors.js');
     let caught: unknown;
     try {
-      await h.t.db.orm.em.getConnection().execute("insert into time_slots (id, name, name_ta, start_time, end_time) values (gen_random_uuid(), 'Clash', 'மோதல்', '04:30', '05:00')");
+      await h.t.db.orm.em
+        .getConnection()
+        .execute("insert into time_slots (id, name, name_ta, start_time, end_time) values (gen_random_uuid(), 'Clash', 'மோதல்', '04:30', '05:00')");
     } catch (err) {
       caught = err;
     }
@@ -109,7 +131,13 @@ describe('settings', () => {
   it('checks values by type and shape, and audits old and new', async () => {
     const put = (key: string, value: unknown, token = admin) => h.call('PUT', `/api/settings/${key}`, { token, body: { value } });
     expect((await put('commission_rate', '4.5', staff)).status).toBe(403);
-    for (const [key, value] of [['commission_rate', 'five'], ['commission_rate', '101'], ['whatsapp_enabled', 'yes'], ['market_open_time', '4am'], ['market_name', '']] as const) {
+    for (const [key, value] of [
+      ['commission_rate', 'five'],
+      ['commission_rate', '101'],
+      ['whatsapp_enabled', 'yes'],
+      ['market_open_time', '4am'],
+      ['market_name', ''],
+    ] as const) {
       const r = await put(key, value);
       expect(r.status, `${key}=${value}`).toBe(422);
       expect((await body(r)).error.code).toBe('INVALID_SETTING_VALUE');
@@ -118,7 +146,10 @@ describe('settings', () => {
     expect(await body(await put('whatsapp_enabled', false))).toMatchObject({ value: false });
     expect(await body(await put('market_open_time', '03:30'))).toMatchObject({ value: '03:30' });
     expect((await put('no_such_key', 1)).status).toBe(404);
-    const logs = await sql<{ entity_id: string; d: any }>(h.t.db, "select entity_id, details as d from security_logs where action = 'setting_changed' order by id");
+    const logs = await sql<{ entity_id: string; d: any }>(
+      h.t.db,
+      "select entity_id, details as d from security_logs where action = 'setting_changed' order by id",
+    );
     expect(logs.map((l) => [l.entity_id, l.d.old, l.d.new])).toEqual([
       ['commission_rate', '5.0', '4.5'],
       ['whatsapp_enabled', 'true', 'false'],
@@ -139,11 +170,18 @@ describe('users', () => {
     const dup = await h.call('POST', '/api/users', { token: admin, body: { email: 'kavi@malar.com', fullName: 'K2', phone: '9876500078' } });
     expect(dup.status).toBe(409);
     expect((await body(dup)).error.code).toBe('EMAIL_TAKEN');
-    expect((await h.call('POST', '/api/users', { token: admin, body: { email: 'not-an-email', fullName: 'K', phone: '9876500079' } })).status).toBe(422);
+    expect((await h.call('POST', '/api/users', { token: admin, body: { email: 'not-an-email', fullName: 'K', phone: '9876500079' } })).status).toBe(
+      422,
+    );
   });
 
   it('switching a user off ends their sessions; an admin cannot switch themself off', async () => {
-    const created = await body(await h.call('POST', '/api/users', { token: admin, body: { email: 'temp2@malar.com', fullName: 'T', phone: '9876500080', password: 'temp-pass-123' } }));
+    const created = await body(
+      await h.call('POST', '/api/users', {
+        token: admin,
+        body: { email: 'temp2@malar.com', fullName: 'T', phone: '9876500080', password: 'temp-pass-123' },
+      }),
+    );
     expect(created.generatedPassword).toBeNull();
     const token = await h.login({ email: 'temp2@malar.com', password: 'temp-pass-123' });
     const off = await h.call('PATCH', `/api/users/${created.user.id}`, { token: admin, body: { isActive: false } });
@@ -153,12 +191,19 @@ describe('users', () => {
     const self = await h.call('PATCH', `/api/users/${me.id}`, { token: admin, body: { isActive: false } });
     expect(self.status).toBe(409);
     expect((await body(self)).error.code).toBe('SELF_LOCKOUT');
-    const [log] = await sql<{ d: any }>(h.t.db, "select details as d from security_logs where action = 'user_updated' and entity_id = ?", [created.user.id]);
+    const [log] = await sql<{ d: any }>(h.t.db, "select details as d from security_logs where action = 'user_updated' and entity_id = ?", [
+      created.user.id,
+    ]);
     expect([log!.d.old.isActive, log!.d.new.isActive]).toEqual([true, false]);
   });
 
   it('resetting a password returns a new one once and ends old sessions', async () => {
-    const created = await body(await h.call('POST', '/api/users', { token: admin, body: { email: 'reset@malar.com', fullName: 'R', phone: '9876500081', password: 'first-pass-123' } }));
+    const created = await body(
+      await h.call('POST', '/api/users', {
+        token: admin,
+        body: { email: 'reset@malar.com', fullName: 'R', phone: '9876500081', password: 'first-pass-123' },
+      }),
+    );
     const token = await h.login({ email: 'reset@malar.com', password: 'first-pass-123' });
     const res = await body(await h.call('POST', `/api/users/${created.user.id}/password`, { token: admin, body: {} }));
     expect(res.generatedPassword).toHaveLength(16);
@@ -171,7 +216,10 @@ describe('security logs', () => {
   it('admin only; filters and paginates newest first with bounds', async () => {
     expect((await h.call('GET', '/api/security-logs')).status).toBe(401);
     expect((await h.call('GET', '/api/security-logs', { token: staff })).status).toBe(403);
-    await sql(h.t.db, "insert into security_logs (action, entity, entity_id, ip_address) select 'probe', 'thing', 'T' || g, '10.0.0.' || g from generate_series(1, 5) g");
+    await sql(
+      h.t.db,
+      "insert into security_logs (action, entity, entity_id, ip_address) select 'probe', 'thing', 'T' || g, '10.0.0.' || g from generate_series(1, 5) g",
+    );
     const p1 = await body(await h.call('GET', '/api/security-logs?action=probe&pageSize=2', { token: admin }));
     expect(p1.total).toBe(5);
     expect(p1.items.map((l: any) => l.entityId)).toEqual(['T5', 'T4']);

@@ -36,7 +36,9 @@ async function farmerWithWeek() {
 const run = (farmerCodes: string[], extra: Record<string, unknown> = {}) =>
   h.call('POST', '/api/settlements/run', { token: admin, body: { period: WEEK, farmerCodes, ...extra }, headers: FROM });
 const figures = async (id: string) =>
-  (await sql<{ b: string; s: string }>(h.t.db, 'select current_balance::text as b, total_settlements::text as s from farmers where id = ?', [id]))[0]!;
+  (
+    await sql<{ b: string; s: string }>(h.t.db, 'select current_balance::text as b, total_settlements::text as s from farmers where id = ?', [id])
+  )[0]!;
 
 async function pdfText(bytes: Uint8Array): Promise<string> {
   const task = getDocument({ data: bytes, useSystemFonts: false });
@@ -94,12 +96,22 @@ describe('/api/settlements', () => {
     });
     expect(summary.settled).toEqual([
       {
-        farmerCode: f.code, settlementId: expect.any(String), settlementNumber: `S-2026W10-${f.code}`, entries: 2, grossAmount: '5875.00',
-        totalCommission: '293.75', totalFees: '0.00', totalAdvances: '1000.00', netPayable: '4581.25', advancesOutstanding: '0.00',
+        farmerCode: f.code,
+        settlementId: expect.any(String),
+        settlementNumber: `S-2026W10-${f.code}`,
+        entries: 2,
+        grossAmount: '5875.00',
+        totalCommission: '293.75',
+        totalFees: '0.00',
+        totalAdvances: '1000.00',
+        netPayable: '4581.25',
+        advancesOutstanding: '0.00',
       },
     ]);
     expect((await sql(h.t.db, 'select 1 from settlements where farmer_id = ?', [f.id])).length).toBe(0);
-    expect((await sql(h.t.db, "select 1 from security_logs where action = 'settlement.run' and details::text like ?", [`%${f.code}%`])).length).toBe(0);
+    expect((await sql(h.t.db, "select 1 from security_logs where action = 'settlement.run' and details::text like ?", [`%${f.code}%`])).length).toBe(
+      0,
+    );
   });
 
   it('run, list, get with items, PDF, mark paid (balance moves once), with audit rows', async () => {
@@ -107,7 +119,15 @@ describe('/api/settlements', () => {
     expect(await figures(f.id)).toEqual({ b: '4581.25', s: '0.00' });
     const summary = await body(await run([f.code]));
     expect(summary.dryRun).toBe(false);
-    expect(summary.totals).toEqual({ farmers: 1, entries: 2, gross: '5875.00', commission: '293.75', fees: '0.00', advances: '1000.00', net: '4581.25' });
+    expect(summary.totals).toEqual({
+      farmers: 1,
+      entries: 2,
+      gross: '5875.00',
+      commission: '293.75',
+      fees: '0.00',
+      advances: '1000.00',
+      net: '4581.25',
+    });
     const number = `S-2026W10-${f.code}`;
     const [runLog] = await sql<{ d: any; ip: string; ua: string }>(
       h.t.db,
@@ -159,7 +179,13 @@ describe('/api/settlements', () => {
     expect((await body(noRef)).error.fields[0].field).toBe('reference');
     const paid = await h.call('POST', `/api/settlements/${s.id}/paid`, { token: admin, body: { reference: 'UPI-4471' }, headers: FROM });
     expect(paid.status).toBe(200);
-    expect(await body(paid)).toMatchObject({ settlementNumber: number, farmerCode: f.code, netPayable: '4581.25', reference: 'UPI-4471', currentBalance: '0.00' });
+    expect(await body(paid)).toMatchObject({
+      settlementNumber: number,
+      farmerCode: f.code,
+      netPayable: '4581.25',
+      reference: 'UPI-4471',
+      currentBalance: '0.00',
+    });
     // 4581.25 − 4581.25 = 0.00 owed; settlements paid 4581.25.
     expect(await figures(f.id)).toEqual({ b: '0.00', s: '4581.25' });
     const again = await h.call('POST', `/api/settlements/${s.id}/paid`, { token: admin, body: { reference: 'UPI-4472' } });
@@ -207,9 +233,9 @@ describe('/api/settlements', () => {
     await addEntry(h.t.db, { farmerCode: a.code, date: '2026-03-10', quantity: '2', rate: '100.00' });
     const w11 = await body(await h.call('POST', '/api/settlements/run', { token: admin, body: { period: '2026-W11', farmerCodes: [a.code] } }));
     // Nothing recovered and no fees still read "0.00", not the database's "0".
-    expect(w11.settled.map((r: any) => [r.grossAmount, r.totalCommission, r.totalFees, r.totalAdvances, r.netPayable, r.advancesOutstanding])).toEqual([
-      ['200.00', '10.00', '0.00', '0.00', '190.00', '0.00'],
-    ]);
+    expect(
+      w11.settled.map((r: any) => [r.grossAmount, r.totalCommission, r.totalFees, r.totalAdvances, r.netPayable, r.advancesOutstanding]),
+    ).toEqual([['200.00', '10.00', '0.00', '0.00', '190.00', '0.00']]);
     const list = async (q: string) => body(await h.call('GET', `/api/settlements?${q}`, { token: admin }));
     const ofA = await list(`farmerId=${a.id}`);
     expect(ofA.items.map((s: any) => [s.settlementNumber, s.netPayable])).toEqual([

@@ -48,7 +48,11 @@ afterEach(async () => {
 });
 
 const runner = () =>
-  createJobRunner({ db: t.db, config: { ...t.config, dataDir, backupDir: path.join(dataDir, 'backups'), marketTimeZone: TZ }, logger: pino({ level: 'silent' }) });
+  createJobRunner({
+    db: t.db,
+    config: { ...t.config, dataDir, backupDir: path.join(dataDir, 'backups'), marketTimeZone: TZ },
+    logger: pino({ level: 'silent' }),
+  });
 const sent = (type: string) =>
   sql<{ recipient_phone: string; language: string; text: string | null; payload: Record<string, unknown> }>(
     t.db,
@@ -57,14 +61,21 @@ const sent = (type: string) =>
   );
 
 describe('the rate card', () => {
-  it("goes to farmers who have not opted out, in their language, with ▲▼ against yesterday; twice sends nothing twice", async () => {
+  it('goes to farmers who have not opted out, in their language, with ▲▼ against yesterday; twice sends nothing twice', async () => {
     // FAR003 said `stop rates`.
     const opt = parseLine('stop rates', { flowers: [], slots: [] });
     expect(opt).toEqual({ ok: true, command: { kind: 'optOut', what: 'rateCard', optOut: true } });
-    await sql(t.db, `insert into farmer_broadcast_preferences (farmer_id, rate_card_opt_out) select id, true from farmers where farmer_code = 'FAR003'`);
+    await sql(
+      t.db,
+      `insert into farmer_broadcast_preferences (farmer_id, rate_card_opt_out) select id, true from farmers where farmer_code = 'FAR003'`,
+    );
 
     const report = await runner().runNow('rate-card', { date: '2030-03-11' });
-    expect(report).toMatchObject({ period: '2030-03-11', outcome: 'ok', summary: '2030-03-11: rate card queued for 2 farmers (0 already had it), 4 rates' });
+    expect(report).toMatchObject({
+      period: '2030-03-11',
+      outcome: 'ok',
+      summary: '2030-03-11: rate card queued for 2 farmers (0 already had it), 4 rates',
+    });
     const cards = await sent('rate_card');
     expect(cards.map((c) => [c.recipient_phone, c.language])).toEqual([
       ['+919876543211', 'en'],
@@ -89,7 +100,10 @@ describe('the rate card', () => {
   });
 
   it('stops, with a clear summary, while Meta answers with the messaging-tier error', async () => {
-    await sql(t.db, `insert into farmer_broadcast_preferences (farmer_id, rate_card_opt_out) select id, true from farmers where farmer_code = 'FAR003'`);
+    await sql(
+      t.db,
+      `insert into farmer_broadcast_preferences (farmer_id, rate_card_opt_out) select id, true from farmers where farmer_code = 'FAR003'`,
+    );
     await sql(
       t.db,
       `insert into notifications (recipient_phone, type, language, payload, status, last_error, updated_at)
@@ -98,7 +112,9 @@ describe('the rate card', () => {
     try {
       const report = await runner().runNow('rate-card', { date: '2030-03-12' });
       expect(report?.outcome).toBe('stopped');
-      expect(report?.summary).toMatch(/^stopped: Meta answered 131048 \(messaging limit for the tier\) at .*; 2 farmers not sent the 2030-03-12 rate card\./);
+      expect(report?.summary).toMatch(
+        /^stopped: Meta answered 131048 \(messaging limit for the tier\) at .*; 2 farmers not sent the 2030-03-12 rate card\./,
+      );
       expect((await sent('rate_card')).filter((c) => c.payload.date === '2030-03-12')).toEqual([]);
       const [row] = await sql<{ outcome: string }>(t.db, `select outcome from job_runs where job = 'rate-card' and period = '2030-03-12'`);
       expect(row!.outcome).toBe('stopped');
@@ -114,7 +130,15 @@ describe('the rate card', () => {
     try {
       const config = {
         ...t.config,
-        whatsapp: { ...t.config.whatsapp, transport: 'cloud' as const, verifyToken: VERIFY_TOKEN, appSecret: APP_SECRET, accessToken: ACCESS_TOKEN, phoneNumberId: PHONE_NUMBER_ID, apiBaseUrl: fake.url },
+        whatsapp: {
+          ...t.config.whatsapp,
+          transport: 'cloud' as const,
+          verifyToken: VERIFY_TOKEN,
+          appSecret: APP_SECRET,
+          accessToken: ACCESS_TOKEN,
+          phoneNumberId: PHONE_NUMBER_ID,
+          apiBaseUrl: fake.url,
+        },
       };
       const logger = pino({ level: 'silent' });
       const channel = (await createChannel(config, { db: t.db, logger }))!;
@@ -128,14 +152,22 @@ describe('the rate card', () => {
     } finally {
       await fake.close();
     }
-    const rows = await sql<{ status: string; last_error: string }>(t.db, `select status, last_error from notifications where type = 'rate_card' order by last_error`);
+    const rows = await sql<{ status: string; last_error: string }>(
+      t.db,
+      `select status, last_error from notifications where type = 'rate_card' order by last_error`,
+    );
     expect(rows.map((r) => r.status)).toEqual(['failed', 'failed', 'failed']);
     // The refused card keeps Meta's words; the two never sent say why, in words.
     expect(rows.filter((r) => r.last_error.includes(META_ERRORS[131048]!.message))).toHaveLength(1);
     expect(rows.filter((r) => r.last_error === 'not sent: the business-initiated daily limit was reached (Meta answered 131048)')).toHaveLength(2);
-    const [run] = await sql<{ outcome: string; summary: string }>(t.db, `select outcome, summary from job_runs where job = 'rate-card' and period = '2030-03-11'`);
+    const [run] = await sql<{ outcome: string; summary: string }>(
+      t.db,
+      `select outcome, summary from job_runs where job = 'rate-card' and period = '2030-03-11'`,
+    );
     expect(run!.outcome).toBe('stopped');
-    expect(run!.summary).toMatch(/^stopped: Meta answered 131048 \(messaging limit for the tier\) at .*; 3 farmers not sent the 2030-03-11 rate card\./);
+    expect(run!.summary).toMatch(
+      /^stopped: Meta answered 131048 \(messaging limit for the tier\) at .*; 3 farmers not sent the 2030-03-11 rate card\./,
+    );
   });
 
   it('is skipped when rate_card_broadcast is off', async () => {
@@ -159,14 +191,21 @@ describe('the day-end summary', () => {
     await addEntry(t.db, { farmerCode: 'FAR001', flowerCode: 'FLW001', date: '2030-03-10', quantity: '1.000', rate: '100.00' });
     await addAdvance(t.db, { farmerCode: 'FAR003', amount: '3000.00', createdAt: '2030-03-11T04:00:00Z', status: 'pending' });
     // Two messages failed that day (11:30 IST), one the day before.
-    for (const [phone, at] of [['+919800000001', '2030-03-11T06:00:00Z'], ['+919800000002', '2030-03-11T06:00:00Z'], ['+919800000003', '2030-03-10T06:00:00Z']] as const) {
+    for (const [phone, at] of [
+      ['+919800000001', '2030-03-11T06:00:00Z'],
+      ['+919800000002', '2030-03-11T06:00:00Z'],
+      ['+919800000003', '2030-03-10T06:00:00Z'],
+    ] as const) {
       await sql(
         t.db,
         `insert into notifications (recipient_phone, type, language, payload, status, last_error, updated_at) values (?, 'chat_reply', 'ta', '{"text":"x"}', 'failed', 'WhatsApp Cloud API error 131026: (#131026) Message Undeliverable.', ?)`,
         [phone, at],
       );
     }
-    await sql(t.db, `insert into job_runs (job, period, trigger, outcome, started_at, finished_at, summary) values ('daily-backup', '2030-03-11', 'schedule', 'ok', '2030-03-10T20:30:00Z', '2030-03-10T20:31:00Z', 'backup malar-20300311.dump (1024 bytes, verified 17 tables)')`);
+    await sql(
+      t.db,
+      `insert into job_runs (job, period, trigger, outcome, started_at, finished_at, summary) values ('daily-backup', '2030-03-11', 'schedule', 'ok', '2030-03-10T20:30:00Z', '2030-03-10T20:31:00Z', 'backup malar-20300311.dump (1024 bytes, verified 17 tables)')`,
+    );
 
     const report = await runner().runNow('day-summary', { date: '2030-03-11' });
     expect(report).toMatchObject({ outcome: 'ok', period: '2030-03-11' });
@@ -198,10 +237,17 @@ describe('the monthly statement', () => {
     await addEntry(t.db, { farmerCode: 'FAR001', flowerCode: 'FLW001', date: '2030-03-10', quantity: '1.000', rate: '100.00' });
     await addEntry(t.db, { farmerCode: 'FAR002', flowerCode: 'FLW002', date: '2030-03-11', quantity: '2.500', rate: '400.00' });
     await addAdvance(t.db, { farmerCode: 'FAR003', amount: '3000.00', createdAt: '2030-03-11T04:00:00Z', status: 'pending' });
-    await sql(t.db, `insert into farmer_broadcast_preferences (farmer_id, monthly_statement_opt_out) select id, true from farmers where farmer_code = 'FAR002'`);
+    await sql(
+      t.db,
+      `insert into farmer_broadcast_preferences (farmer_id, monthly_statement_opt_out) select id, true from farmers where farmer_code = 'FAR002'`,
+    );
     const report = await runner().runNow('monthly-statements', { date: '2030-04-01' });
     // FAR001 had entries in March; FAR002 opted out; FAR003 had only a pending advance, which still counts.
-    expect(report).toMatchObject({ period: '2030-03', outcome: 'ok', summary: '2030-03: statements queued for 2 farmers (0 already had theirs, 0 had no business that month)' });
+    expect(report).toMatchObject({
+      period: '2030-03',
+      outcome: 'ok',
+      summary: '2030-03: statements queued for 2 farmers (0 already had theirs, 0 had no business that month)',
+    });
     const docs = await sent('monthly_statement');
     expect(docs.map((d) => d.recipient_phone)).toEqual(['+919876543211', '+919876543213']);
     const far001 = docs[0]!.payload as { documentPath: string; caption: string };
@@ -223,7 +269,9 @@ describe('the monthly statement', () => {
 
   it('closes the month with the balance at the end of its last day, by the balance rule', async () => {
     const code = await addFarmer(t.db, { language: 'en' });
-    const [farmer] = await sql<{ whatsapp_number: string; id: string }>(t.db, `select id, whatsapp_number from farmers where farmer_code = ?`, [code]);
+    const [farmer] = await sql<{ whatsapp_number: string; id: string }>(t.db, `select id, whatsapp_number from farmers where farmer_code = ?`, [
+      code,
+    ]);
     const [admin] = await sql<{ id: string }>(t.db, `select id from users where role = 'admin' limit 1`);
     // Carried in from October: 2 kg × ₹100.00 = 200.00, 5% 10.00, net 190.00.
     await addEntry(t.db, { farmerCode: code, date: '2026-10-20', quantity: '2.000', rate: '100.00' });
@@ -261,4 +309,3 @@ describe('the monthly statement', () => {
     expect(text).not.toContain('Balance today');
   });
 });
-

@@ -58,13 +58,19 @@ describe('the job runner', () => {
     const made = await runner.tick();
     const settlement = made.find((r) => r.job === 'settlement');
     expect(settlement).toMatchObject({ period: '2026W47', outcome: 'ok', late: true, trigger: 'catch-up' });
-    const settled = await sql<{ n: number; net: string }>(t.db, `select count(*)::int n, sum(net_payable)::text net from settlements where settlement_number like 'S-2026W47-%'`);
+    const settled = await sql<{ n: number; net: string }>(
+      t.db,
+      `select count(*)::int n, sum(net_payable)::text net from settlements where settlement_number like 'S-2026W47-%'`,
+    );
     expect(settled[0]).toEqual({ n: 1, net: '760.00' });
     expect(await runs('settlement')).toEqual([
       { period: '2026W47', outcome: 'ok', late: true, trigger: 'catch-up', summary: 'period 2026W47: 1 farmers settled, 1 entries, net ₹760.00' },
     ]);
     // The seeded admin reads English: one notice for the late settlement.
-    const notices = await sql<{ text: string }>(t.db, `select payload->>'text' as text from notifications where type = 'job_notice' and payload->>'job' = 'settlement'`);
+    const notices = await sql<{ text: string }>(
+      t.db,
+      `select payload->>'text' as text from notifications where type = 'job_notice' and payload->>'job' = 'settlement'`,
+    );
     expect(notices.map((n) => n.text)).toEqual([
       '⏰ Settlement (2026W47) ran late, at 10:00 (it was due at 06:00).\nperiod 2026W47: 1 farmers settled, 1 entries, net ₹760.00',
     ]);
@@ -74,7 +80,13 @@ describe('the job runner', () => {
     expect((await runnerAt('2026-11-24T05:30:00Z').tick()).filter((r) => r.job === 'settlement')).toEqual([]);
     // By hand, twice: recorded, harmless.
     const again = await runner.runNow('settlement');
-    expect(again).toMatchObject({ period: '2026W47', outcome: 'ok', late: false, trigger: 'manual', summary: 'period 2026W47: 0 farmers settled, 0 entries, net ₹0.00' });
+    expect(again).toMatchObject({
+      period: '2026W47',
+      outcome: 'ok',
+      late: false,
+      trigger: 'manual',
+      summary: 'period 2026W47: 0 farmers settled, 0 entries, net ₹0.00',
+    });
     await runner.runNow('settlement');
     expect((await sql<{ n: number }>(t.db, `select count(*)::int n from settlements where settlement_number like 'S-2026W47-%'`))[0]!.n).toBe(1);
     expect((await runs('settlement')).length).toBe(3);
@@ -93,7 +105,10 @@ describe('the job runner', () => {
       expect(after.nextDue?.toISOString()).toBe('2026-11-26T13:30:00.000Z');
       expect(after.lastRun).toMatchObject({ job: 'settlement', period: '2026W47' });
       await sql(t.db, `update system_settings set value = 'sometime' where key = 'settlement_day'`);
-      expect((await runner.list()).find((j) => j.name === 'settlement')).toMatchObject({ schedule: null, scheduleError: 'settlement_day "sometime" is not a day of the week' });
+      expect((await runner.list()).find((j) => j.name === 'settlement')).toMatchObject({
+        schedule: null,
+        scheduleError: 'settlement_day "sometime" is not a day of the week',
+      });
     } finally {
       await sql(t.db, `update system_settings set value = 'monday' where key = 'settlement_day'`);
       await sql(t.db, `update system_settings set value = '6' where key = 'settlement_hour'`);
@@ -131,7 +146,10 @@ describe('the job runner', () => {
         { period: '2026-11-24', outcome: 'interrupted', late: false, trigger: 'schedule', summary: 'the process running it stopped' },
         { period: '2026-11-24', outcome: 'failed', late: false, trigger: 'schedule', summary: 'failed: disk full' },
       ]);
-      const notices = await sql<{ text: string; language: string }>(t.db, `select payload->>'text' as text, language from notifications where payload->>'job' = 'broken'`);
+      const notices = await sql<{ text: string; language: string }>(
+        t.db,
+        `select payload->>'text' as text, language from notifications where payload->>'job' = 'broken'`,
+      );
       expect(notices).toEqual([{ text: '⚠ broken (2026-11-24) தோல்வியடைந்தது.\nfailed: disk full', language: 'ta' }]);
       // Failed is still a run: the scheduler does not retry it every minute (the admins were told).
       expect(await runner.tick()).toEqual([]);
@@ -142,11 +160,11 @@ describe('the job runner', () => {
 
   it('names what is wrong with a backup: not written, copy failed, too old', () => {
     expect(backupProblems({ ok: true, newestVerifiedAgeHours: 0 })).toEqual([]);
-    expect(backupProblems({ ok: false, error: 'pg_dump: connection refused', copy: { ok: false, error: 'no space' }, newestVerifiedAgeHours: 27.5 }).map((p) => p.kind)).toEqual([
-      'backup_failed',
-      'copy_failed',
-      'too_old',
-    ]);
+    expect(
+      backupProblems({ ok: false, error: 'pg_dump: connection refused', copy: { ok: false, error: 'no space' }, newestVerifiedAgeHours: 27.5 }).map(
+        (p) => p.kind,
+      ),
+    ).toEqual(['backup_failed', 'copy_failed', 'too_old']);
     expect(backupProblems({ ok: true, newestVerifiedAgeHours: 26 })).toEqual([]);
   });
 });

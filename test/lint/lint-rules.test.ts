@@ -36,10 +36,20 @@ describe('ledger writes live in src/domain and src/ops', () => {
 
 describe('src/domain does not import words, documents or transports', () => {
   it('catches i18n, pdf/, chat/, http/, outbox/ and the i18next package', async () => {
-    for (const from of ['../../i18n.js', '../../pdf/render-pool.js', '../../chat/receipts.js', '../../http/request.js', '../../outbox/documents.js', '../../inbox/inbox-processor.js', 'i18next']) {
+    for (const from of [
+      '../../i18n.js',
+      '../../pdf/render-pool.js',
+      '../../chat/receipts.js',
+      '../../http/request.js',
+      '../../outbox/documents.js',
+      '../../inbox/inbox-processor.js',
+      'i18next',
+    ]) {
       expect(await problems('src/domain/entries/planted.ts', `import { x } from '${from}';\nexport const y = x;`)).toEqual(['no-restricted-imports']);
     }
-    expect(await problems('src/domain/planted.ts', "import { x } from '../channels/channel.js';\nexport const y = x;")).toEqual(['no-restricted-imports']);
+    expect(await problems('src/domain/planted.ts', "import { x } from '../channels/channel.js';\nexport const y = x;")).toEqual([
+      'no-restricted-imports',
+    ]);
   });
 
   it("allows the domain's own features (domain/inbox is not the inbox worker) and the layers to import the domain", async () => {

@@ -23,15 +23,37 @@ describe('audit categories', () => {
   const written = actionsInSource(path.resolve(import.meta.dirname, '../../src'));
 
   it('find the actions the code writes (the scan itself works)', () => {
-    for (const a of ['entry.create', 'entry.void', 'advance.approve', 'settlement.created', 'settlement.paid', 'rate_set', 'login', 'webhook_signature_rejected']) {
+    for (const a of [
+      'entry.create',
+      'entry.void',
+      'advance.approve',
+      'settlement.created',
+      'settlement.paid',
+      'rate_set',
+      'login',
+      'webhook_signature_rejected',
+    ]) {
       expect(written).toContain(a);
     }
   });
 
   it('put money and access rows out of reach of retention', () => {
-    const money = ['entry.create', 'entry.void', 'advance.create', 'advance.approve', 'advance.reject', 'settlement.created', 'settlement.paid', 'rate_set', 'farmer_created', 'farmer_updated', 'farmer_deleted'];
+    const money = [
+      'entry.create',
+      'entry.void',
+      'advance.create',
+      'advance.approve',
+      'advance.reject',
+      'settlement.created',
+      'settlement.paid',
+      'rate_set',
+      'farmer_created',
+      'farmer_updated',
+      'farmer_deleted',
+    ];
     for (const a of money) expect(auditCategory(a)).toBe('money');
-    for (const a of ['login', 'logout', 'user_created', 'user_updated', 'password_changed', 'password_reset', 'setting_changed']) expect(auditCategory(a)).toBe('access');
+    for (const a of ['login', 'logout', 'user_created', 'user_updated', 'password_changed', 'password_reset', 'setting_changed'])
+      expect(auditCategory(a)).toBe('access');
     expect(auditCategory('some.future_action')).toBe('money');
   });
 

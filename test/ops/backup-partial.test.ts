@@ -13,7 +13,6 @@ import { ormSql } from '../../src/ops/validation/validate.js';
 import { buildLedger } from './ledger-fixture.js';
 import { errorOf } from '../support/errors.js';
 
-
 const dataOf = (file: string) =>
   execFileSync('pg_restore', ['--list', file], { encoding: 'utf8' })
     .split('\n')
@@ -50,9 +49,13 @@ describe('partial backups and copies', () => {
     const tables = await backupDatabase(t.db, dir, new Date(at.getTime() + 2000), { kind: 'tables', tables: ['farmers', 'users'] });
     expect(path.basename(tables.file)).toBe('malar-20261202T020002Z-table-farmers+users.dump');
     expect(dataOf(tables.file)).toEqual(['farmers', 'users']);
-    expect(fs.readFileSync(`${tables.file}.sha256`, 'utf8')).toBe(`${await sha256File(tables.file)}  malar-20261202T020002Z-table-farmers+users.dump\n`);
+    expect(fs.readFileSync(`${tables.file}.sha256`, 'utf8')).toBe(
+      `${await sha256File(tables.file)}  malar-20261202T020002Z-table-farmers+users.dump\n`,
+    );
 
-    expect((await errorOf(backupDatabase(t.db, dir, new Date(at.getTime() + 3000), { kind: 'tables', tables: ['farmer'] }))).code).toBe('BACKUP_UNKNOWN_TABLE');
+    expect((await errorOf(backupDatabase(t.db, dir, new Date(at.getTime() + 3000), { kind: 'tables', tables: ['farmer'] }))).code).toBe(
+      'BACKUP_UNKNOWN_TABLE',
+    );
   });
 
   it.runIf(!process.env.DATABASE_URL)('the embedded database refuses a partial backup and says what to do instead', async () => {
@@ -66,7 +69,15 @@ describe('partial backups and copies', () => {
     const copyDir = path.join(dir, 'second-disk');
     const uploaded = path.join(dir, 'uploaded');
     fs.mkdirSync(uploaded);
-    const good = await backupWithCopies(t.db, { backupDir: path.join(dir, 'main'), backupCopyDir: copyDir, backupCopyCommand: `cp "$1" '${uploaded}/' && cp "$BACKUP_FILE.sha256" '${uploaded}/'` }, at);
+    const good = await backupWithCopies(
+      t.db,
+      {
+        backupDir: path.join(dir, 'main'),
+        backupCopyDir: copyDir,
+        backupCopyCommand: `cp "$1" '${uploaded}/' && cp "$BACKUP_FILE.sha256" '${uploaded}/'`,
+      },
+      at,
+    );
     const name = path.basename(good.backup.file);
     expect(good.ok).toBe(true);
     expect(good.copy).toEqual({ ok: true, path: path.join(copyDir, name) });
@@ -87,7 +98,11 @@ describe('partial backups and copies', () => {
     expect(bad.copy).toMatchObject({ ok: false, error: expect.stringContaining('ENOTDIR') });
     expect(bad.command).toEqual({ ok: false, exitCode: 3, stderr: 'remote: quota exceeded', error: 'exited with 3' });
 
-    const none = await backupWithCopies(t.db, { backupDir: path.join(dir, 'main'), backupCopyDir: undefined, backupCopyCommand: undefined }, new Date(at.getTime() + 120_000));
+    const none = await backupWithCopies(
+      t.db,
+      { backupDir: path.join(dir, 'main'), backupCopyDir: undefined, backupCopyCommand: undefined },
+      new Date(at.getTime() + 120_000),
+    );
     expect(none).toMatchObject({ ok: true, copy: null, command: null });
   });
 

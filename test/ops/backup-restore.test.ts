@@ -16,7 +16,6 @@ import { ormSql, type RunSql } from '../../src/ops/validation/validate.js';
 import { buildLedger } from './ledger-fixture.js';
 import { errorOf } from '../support/errors.js';
 
-
 describe('backup and restore', () => {
   let t: TestDatabase;
   let dir: string;
@@ -60,8 +59,7 @@ describe('backup and restore', () => {
     }
   }
 
-  const restoreOptions = (file: string, into?: string) =>
-    t.kind === 'server' ? { file, into, liveUrl: t.db.url } : { file, into };
+  const restoreOptions = (file: string, into?: string) => (t.kind === 'server' ? { file, into, liveUrl: t.db.url } : { file, into });
   const restoreConfig = () => ({ ...t.config, dataDir: dir });
   const newName = () => {
     const name = `${databaseName(t.db.url)}_r${randomBytes(3).toString('hex')}`;
@@ -132,6 +130,8 @@ describe('backup and restore', () => {
     const backup = await backupDatabase(t.db, retention, new Date('2026-11-25T05:00:00Z'));
     expect(backup.retentionDays).toBe(30);
     expect(backup.removed).toEqual([old]);
-    expect(fs.readdirSync(retention).sort()).toEqual([path.basename(backup.file), `${path.basename(backup.file)}.sha256`, 'notes.txt', recent].sort());
+    expect(fs.readdirSync(retention).sort()).toEqual(
+      [path.basename(backup.file), `${path.basename(backup.file)}.sha256`, 'notes.txt', recent].sort(),
+    );
   });
 });

@@ -41,12 +41,36 @@ const cases: { name: string; file: string; args: string[]; usage: string; says: 
   })),
   { name: 'settle --bogus', file: 'src/ops/settle-cli.ts', args: ['--bogus'], usage: 'Usage: npm run settle', says: "Unknown option '--bogus'" },
   { name: 'setup --bogus', file: 'src/ops/setup-cli.ts', args: ['--bogus'], usage: 'Usage: npm run setup', says: "Unknown option '--bogus'" },
-  { name: 'chat --bogus', file: 'src/ops/chat-cli.ts', args: ['--from', '+919876543211', '--bogus'], usage: 'Usage: npm run chat', says: "Unknown option '--bogus'" },
+  {
+    name: 'chat --bogus',
+    file: 'src/ops/chat-cli.ts',
+    args: ['--from', '+919876543211', '--bogus'],
+    usage: 'Usage: npm run chat',
+    says: "Unknown option '--bogus'",
+  },
   // Missing values and missing arguments.
-  { name: 'db:backup --table (no name)', file: OPS, args: ['backup', '--table'], usage: 'Usage: npm run db:backup', says: "'--table <value>' argument missing" },
+  {
+    name: 'db:backup --table (no name)',
+    file: OPS,
+    args: ['backup', '--table'],
+    usage: 'Usage: npm run db:backup',
+    says: "'--table <value>' argument missing",
+  },
   { name: 'db:restore (no file)', file: OPS, args: ['restore'], usage: 'Usage: npm run db:restore', says: 'missing argument' },
-  { name: 'db:rollback --to (no name)', file: DB, args: ['rollback', '--to'], usage: 'Usage: npm run db:rollback', says: "'--to <value>' argument missing" },
-  { name: 'settle --period (no value)', file: 'src/ops/settle-cli.ts', args: ['--period'], usage: 'Usage: npm run settle', says: "'--period <value>' argument missing" },
+  {
+    name: 'db:rollback --to (no name)',
+    file: DB,
+    args: ['rollback', '--to'],
+    usage: 'Usage: npm run db:rollback',
+    says: "'--to <value>' argument missing",
+  },
+  {
+    name: 'settle --period (no value)',
+    file: 'src/ops/settle-cli.ts',
+    args: ['--period'],
+    usage: 'Usage: npm run settle',
+    says: "'--period <value>' argument missing",
+  },
   { name: 'chat (no --from)', file: 'src/ops/chat-cli.ts', args: [], usage: 'Usage: npm run chat', says: '--from is required' },
 ];
 

@@ -25,7 +25,10 @@ describe('the data migrations', () => {
     await seedReference(t.db.orm, t.config);
     await buildLedger(ormSql(t.db.orm));
     // Figures as the guide's script left them: balance = settlements − advances, every settlement counted.
-    await sql(t.db, `update farmers set current_balance = 5523.30, total_settlements = 5623.30, total_advances = 100.00 where farmer_code = 'FAR001'`);
+    await sql(
+      t.db,
+      `update farmers set current_balance = 5523.30, total_settlements = 5623.30, total_advances = 100.00 where farmer_code = 'FAR001'`,
+    );
     await sql(t.db, `update farmers set current_balance = 973.64, total_settlements = 973.64, total_advances = 0 where farmer_code = 'FAR002'`);
     // Imported entries without a slot, at local (Kolkata) times before, inside and after the slots.
     await sql(
@@ -40,7 +43,10 @@ describe('the data migrations', () => {
 
   it('print their SQL on a dry run without running it', async () => {
     const plan = await pendingMigrationSql(t.db.orm);
-    expect(plan.map((m) => m.name).slice(0, 2)).toEqual(['Migration20261125150000_recompute_farmer_balances', 'Migration20261125150100_assign_entry_slots']);
+    expect(plan.map((m) => m.name).slice(0, 2)).toEqual([
+      'Migration20261125150000_recompute_farmer_balances',
+      'Migration20261125150100_assign_entry_slots',
+    ]);
     expect(plan[0]!.sql.join('\n')).toContain('update farmers f');
     expect(plan[1]!.sql.join('\n')).toContain("coalesce((select value from system_settings where key = 'market_timezone'), 'Asia/Kolkata')");
     expect((await figures(t))[0]).toMatchObject({ farmer_code: 'FAR001', current_balance: '5523.30' });
@@ -75,7 +81,10 @@ describe('the data migrations', () => {
     expect(report.checks.filter((c) => c.count > 0)).toEqual([]);
     expect(await migrateDown(t.db.orm, later.length)).toEqual([...later].reverse());
 
-    expect(await migrateDown(t.db.orm, 2)).toEqual(['Migration20261125150100_assign_entry_slots', 'Migration20261125150000_recompute_farmer_balances']);
+    expect(await migrateDown(t.db.orm, 2)).toEqual([
+      'Migration20261125150100_assign_entry_slots',
+      'Migration20261125150000_recompute_farmer_balances',
+    ]);
     expect(await figures(t)).toEqual(guideFigures);
     expect(await slots(t)).toEqual(slotsBefore);
     expect(await sql(t.db, `select count(*)::int as n from data_migration_undo`)).toEqual([{ n: 0 }]);

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sql } from '../support/sql.js';
 import { expectedForeignKeys, ormSql, validateLedger } from '../../src/ops/validation/validate.js';
-import { archiveCutoff, archiveSettledEntries, cleanupNotifications, cleanupSecurityLogs } from '../../src/domain/housekeeping/housekeeping.service.js';
+import {
+  archiveCutoff,
+  archiveSettledEntries,
+  cleanupNotifications,
+  cleanupSecurityLogs,
+} from '../../src/domain/housekeeping/housekeeping.service.js';
 import { buildLedger, IDS } from './ledger-fixture.js';
 import { auditCategory, NOISE_ACTIONS } from '../../src/domain/audit/categories.js';
 
@@ -35,7 +40,10 @@ describe('scheduled cleanup and archiving', () => {
     expect(await cleanupSecurityLogs(t.db.orm.em, NOW, 1)).toEqual({ deleted: 1, days: 90 });
     expect(await sql(t.db, 'select status from notifications order by status')).toEqual([{ status: 'delivered' }, { status: 'pending' }]);
     expect(
-      await sql(t.db, `select action, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as d from security_logs where created_at < '2026-10-01' order by action`),
+      await sql(
+        t.db,
+        `select action, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as d from security_logs where created_at < '2026-10-01' order by action`,
+      ),
     ).toEqual([
       { action: 'login', d: '2026-08-17' },
       { action: 'webhook_signature_rejected', d: '2026-09-06' },
@@ -51,9 +59,30 @@ describe('scheduled cleanup and archiving', () => {
     const later = new Date(NOW.getTime() + 400 * 86_400_000);
     // One row of every action the code writes, as old as everything else here.
     const actions = [
-      'entry.create', 'entry.void', 'advance.create', 'advance.approve', 'advance.reject', 'settlement.created', 'settlement.run', 'settlement.paid',
-      'rate_set', 'setting_changed', 'farmer_created', 'farmer_updated', 'farmer_deactivated', 'farmer_deleted', 'flower_type_created',
-      'time_slot_updated', 'user_created', 'user_updated', 'password_changed', 'password_reset', 'login', 'logout', 'login_refused', 'chat.refused',
+      'entry.create',
+      'entry.void',
+      'advance.create',
+      'advance.approve',
+      'advance.reject',
+      'settlement.created',
+      'settlement.run',
+      'settlement.paid',
+      'rate_set',
+      'setting_changed',
+      'farmer_created',
+      'farmer_updated',
+      'farmer_deactivated',
+      'farmer_deleted',
+      'flower_type_created',
+      'time_slot_updated',
+      'user_created',
+      'user_updated',
+      'password_changed',
+      'password_reset',
+      'login',
+      'logout',
+      'login_refused',
+      'chat.refused',
       ...NOISE_ACTIONS,
     ];
     await sql(t.db, `delete from security_logs`);

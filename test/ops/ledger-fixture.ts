@@ -30,7 +30,21 @@ const admin = `(select id from users where email = 'admin@malar.com')`;
 export const ENTRY_COLUMNS =
   'id, entry_no, farmer_id, flower_type_id, time_slot_id, entry_date, entry_time, quantity, unit, rate_per_unit, total_amount, commission_rate, commission_amount, fee_amount, net_amount, recorded_by_id, source, source_message_id, source_line, status, voided_by_id, voided_at, void_reason, settlement_id';
 
-function entry(no: number, f: string, fl: string, date: string, time: string, q: string, unit: string, r: string, total: string, comm: string, fee: string, net: string, extra: { settlement?: string; voided?: boolean } = {}) {
+function entry(
+  no: number,
+  f: string,
+  fl: string,
+  date: string,
+  time: string,
+  q: string,
+  unit: string,
+  r: string,
+  total: string,
+  comm: string,
+  fee: string,
+  net: string,
+  extra: { settlement?: string; voided?: boolean } = {},
+) {
   return `('${IDS.entry(no)}', ${no}, ${farmer(f)}, ${flower(fl)}, ${slot}, '${date}', '${date} ${time}+05:30', ${q}, '${unit}', ${r}, ${total}, 5.00, ${comm}, ${fee}, ${net}, ${staff}, 'whatsapp', 'wamid.${no}', 0,
     '${extra.voided ? 'voided' : 'active'}', ${extra.voided ? staff : 'null'}, ${extra.voided ? `'${date} ${time}+05:30'` : 'null'}, ${extra.voided ? "'wrong flower'" : 'null'}, ${extra.settlement ? `'${extra.settlement}'` : 'null'})`;
 }

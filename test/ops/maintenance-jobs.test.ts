@@ -24,9 +24,11 @@ describe('maintenance jobs and report', () => {
 
   const MAINTENANCE = ['daily-backup', 'retention-cleanup', 'archive-settled-entries'];
   const jobs = () =>
-    coreJobs({ db: t.db, config: { ...t.config, backupDir: dir, backupCopyDir: undefined, backupCopyCommand: undefined, marketTimeZone: 'Asia/Kolkata' }, logger: pino({ level: 'silent' }) }).filter((j) =>
-      MAINTENANCE.includes(j.name),
-    );
+    coreJobs({
+      db: t.db,
+      config: { ...t.config, backupDir: dir, backupCopyDir: undefined, backupCopyCommand: undefined, marketTimeZone: 'Asia/Kolkata' },
+      logger: pino({ level: 'silent' }),
+    }).filter((j) => MAINTENANCE.includes(j.name));
   const ctx = () => ({ now: new Date(), dueAt: new Date(), period: '', late: false, trigger: 'manual' as const });
 
   it('are scheduled at 02:00, 03:00 and 03:30 market time', async () => {

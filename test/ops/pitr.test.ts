@@ -9,7 +9,18 @@ import { testConfig } from '../support/database.js';
 import { openDatabase } from '../../src/db/orm.js';
 import { migrateUp } from '../../src/db/schema.js';
 import { seedReference } from '../../seeds/ReferenceSeeder.js';
-import { applyPitrSettings, asPostgres, givePostgres, pitrStatus, recoverToTime, serverBin, sparePort, stopCluster, takeBaseBackup, type RecoveredCluster } from '../../src/ops/pitr.js';
+import {
+  applyPitrSettings,
+  asPostgres,
+  givePostgres,
+  pitrStatus,
+  recoverToTime,
+  serverBin,
+  sparePort,
+  stopCluster,
+  takeBaseBackup,
+  type RecoveredCluster,
+} from '../../src/ops/pitr.js';
 import { expectedForeignKeys, ormSql, validateLedger } from '../../src/ops/validation/validate.js';
 import { buildLedger } from './ledger-fixture.js';
 
@@ -44,7 +55,10 @@ describe.runIf(Boolean(process.env.DATABASE_URL))('point-in-time recovery (throw
     pgCtl = serverBin(version, 'pg_ctl');
     await asPostgres(serverBin(version, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
     const port = await sparePort();
-    fs.appendFileSync(path.join(data, 'postgresql.conf'), `\nport = ${port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '${tmp}'\nfsync = off\n`);
+    fs.appendFileSync(
+      path.join(data, 'postgresql.conf'),
+      `\nport = ${port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '${tmp}'\nfsync = off\n`,
+    );
     await asPostgres(pgCtl, ['-D', data, '-l', path.join(tmp, 'cluster.log'), '-w', 'start']);
     await query(`postgres://postgres@127.0.0.1:${port}/postgres`, 'create database malar');
     url = `postgres://postgres@127.0.0.1:${port}/malar`;

@@ -49,7 +49,11 @@ async function send(from: string, text: string) {
   });
   expect(res.status).toBe(200);
 }
-const textsTo = (to: string) => fake.accepted().filter((m) => m.body.to === to).map((m) => m.body.text?.body ?? JSON.stringify(m.body.template?.components ?? []));
+const textsTo = (to: string) =>
+  fake
+    .accepted()
+    .filter((m) => m.body.to === to)
+    .map((m) => m.body.text?.body ?? JSON.stringify(m.body.template?.components ?? []));
 
 function setup(args: string[]) {
   return run(process.execPath, ['--import', 'tsx', 'src/ops/setup-cli.ts', ...args], {
@@ -90,14 +94,22 @@ describe('a production start on an empty database', () => {
 
 describe('npm run setup', () => {
   const flags = (name: string) => [
-    '--market-name', name,
-    '--market-name-ta', 'வேலு பூ மண்டி',
-    '--timezone', 'Asia/Kolkata',
-    '--commission', '6.5',
-    '--admin-email', 'Owner@Velu.example',
-    '--admin-phone', '+91 90000 11111',
-    '--admin-password', 'a-long-owner-pass',
-    '--admin-name', 'Velu',
+    '--market-name',
+    name,
+    '--market-name-ta',
+    'வேலு பூ மண்டி',
+    '--timezone',
+    'Asia/Kolkata',
+    '--commission',
+    '6.5',
+    '--admin-email',
+    'Owner@Velu.example',
+    '--admin-phone',
+    '+91 90000 11111',
+    '--admin-password',
+    'a-long-owner-pass',
+    '--admin-name',
+    'Velu',
   ];
 
   it('refuses a bad phone or a short password with the usage line, before writing anything', async () => {
@@ -123,10 +135,18 @@ describe('npm run setup', () => {
     expect(second.stdout).toContain('market_name: Velu Flower Mandi (was Velu Flowers)');
     expect(second.stderr).toContain('already has an admin');
 
-    const admins = await sql<{ email: string; phone: string; role: string; password_hash: string }>(t.db, 'select email, phone, role, password_hash from users');
-    expect(admins.map(({ email, phone, role }) => ({ email, phone, role }))).toEqual([{ email: 'owner@velu.example', phone: '+919000011111', role: 'admin' }]);
+    const admins = await sql<{ email: string; phone: string; role: string; password_hash: string }>(
+      t.db,
+      'select email, phone, role, password_hash from users',
+    );
+    expect(admins.map(({ email, phone, role }) => ({ email, phone, role }))).toEqual([
+      { email: 'owner@velu.example', phone: '+919000011111', role: 'admin' },
+    ]);
     expect(await verifyPassword(admins[0]!.password_hash, 'a-long-owner-pass')).toBe(true);
-    const settings = await sql(t.db, `select key, value from system_settings where key in ('market_name', 'market_name_ta', 'commission_rate', 'market_timezone') order by key`);
+    const settings = await sql(
+      t.db,
+      `select key, value from system_settings where key in ('market_name', 'market_name_ta', 'commission_rate', 'market_timezone') order by key`,
+    );
     expect(settings).toEqual([
       { key: 'commission_rate', value: '6.5' },
       { key: 'market_name', value: 'Velu Flower Mandi' },
@@ -141,7 +161,10 @@ describe('npm run setup', () => {
   });
 
   it("then the admin's phone is served as an admin, and an entry with no rate set gets the rate-missing reply", async () => {
-    await sql(t.db, `insert into farmers (id, farmer_code, name, phone, whatsapp_number) values (gen_random_uuid(), 'FAR001', 'Murugan', '+919000022222', '+919000022222')`);
+    await sql(
+      t.db,
+      `insert into farmers (id, farmer_code, name, phone, whatsapp_number) values (gen_random_uuid(), 'FAR001', 'Murugan', '+919000022222', '+919000022222')`,
+    );
     await send('919000011111', 'FAR001 malli 12.5');
     await eventually(() => textsTo('919000011111').length > 0, 'the admin reply');
     expect(textsTo('919000011111')).toEqual([expect.stringMatching(/^✗ No rate for Jasmine in .+ on \d{4}-\d{2}-\d{2}\. Add the rate like @450/)]);

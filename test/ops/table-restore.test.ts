@@ -13,7 +13,6 @@ import { ormSql, type RunSql } from '../../src/ops/validation/validate.js';
 import { buildLedger } from './ledger-fixture.js';
 import { errorOf } from '../support/errors.js';
 
-
 describe('restoring one table into the live database', () => {
   let t: TestDatabase;
   let run: RunSql;
@@ -87,7 +86,9 @@ describe('restoring one table into the live database', () => {
     expect(diff).toMatchObject({ changed: 1, added: 0, removed: 0 });
     expect(diff.examples.changed[0]!.columns).toEqual([{ column: 'name', live: 'y', backup: 'Muthu Pandi' }]);
     await restoreTable(t.db, { file: morning, table: 'farmers', columns: ['name'], apply: true, force: true });
-    expect(await run(`select name, current_balance from farmers where farmer_code = 'FAR003'`)).toEqual([{ name: 'Muthu Pandi', current_balance: '10.00' }]);
+    expect(await run(`select name, current_balance from farmers where farmer_code = 'FAR003'`)).toEqual([
+      { name: 'Muthu Pandi', current_balance: '10.00' },
+    ]);
     await run(`update farmers set current_balance = current_balance - 10 where farmer_code = 'FAR003'`);
   });
 

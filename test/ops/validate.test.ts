@@ -21,28 +21,58 @@ const FAULTS: [string, string[], string[]][] = [
   ['orphan_entries', [withoutFkChecks, 'update daily_entries set flower_type_id = gen_random_uuid() where entry_no = 106'], ['106']],
   ['orphan_advances', [withoutFkChecks, `update cash_advances set approved_by_id = gen_random_uuid() where id = '${IDS.a1}'`], [IDS.a1]],
   ['orphan_settlements', [withoutFkChecks, `update settlements set paid_by_id = gen_random_uuid() where id = '${IDS.s1}'`], ['S-2025W23-FAR001']],
-  ['orphan_settlement_items', [withoutFkChecks, `update settlement_items set cash_advance_id = gen_random_uuid() where id = '${IDS.itemA1}'`], [IDS.itemA1]],
+  [
+    'orphan_settlement_items',
+    [withoutFkChecks, `update settlement_items set cash_advance_id = gen_random_uuid() where id = '${IDS.itemA1}'`],
+    [IDS.itemA1],
+  ],
   [
     'orphan_rates',
-    [withoutFkChecks, `update market_rates set time_slot_id = '00000000-0000-4000-8000-00000000beef' where id = (select min(id::text)::uuid from market_rates)`],
+    [
+      withoutFkChecks,
+      `update market_rates set time_slot_id = '00000000-0000-4000-8000-00000000beef' where id = (select min(id::text)::uuid from market_rates)`,
+    ],
     ['<first rate>'],
   ],
-  ['null_required_fields', ['alter table daily_entries alter column entry_date drop not null', 'update daily_entries set entry_date = null where entry_no = 106'], ['entry 106']],
+  [
+    'null_required_fields',
+    ['alter table daily_entries alter column entry_date drop not null', 'update daily_entries set entry_date = null where entry_no = 106'],
+    ['entry 106'],
+  ],
   // On the voided entry, so no balance moves: fee −1.00 and net 100 − 5 − (−1) = 96.00 still add up.
-  ['negative_entry_values', ['alter table daily_entries drop constraint daily_entries_amounts_check', 'update daily_entries set fee_amount = -1.00, net_amount = 96.00 where entry_no = 104'], ['104']],
+  [
+    'negative_entry_values',
+    [
+      'alter table daily_entries drop constraint daily_entries_amounts_check',
+      'update daily_entries set fee_amount = -1.00, net_amount = 96.00 where entry_no = 104',
+    ],
+    ['104'],
+  ],
   [
     'negative_advances',
-    ['alter table cash_advances drop constraint cash_advances_amount_check', 'alter table cash_advances drop constraint cash_advances_recovered_check', `update cash_advances set amount = -50.00 where id = '${IDS.a2}'`],
+    [
+      'alter table cash_advances drop constraint cash_advances_amount_check',
+      'alter table cash_advances drop constraint cash_advances_recovered_check',
+      `update cash_advances set amount = -50.00 where id = '${IDS.a2}'`,
+    ],
     [IDS.a2],
   ],
   // S2 is not paid, so no balance moves; 1024.88 − 51.24 − (−1.00) − 0 = 974.64 keeps the arithmetic right.
-  ['negative_settlements', [withoutFkChecks, `update settlements set total_fees = -1.00, net_payable = 974.64 where id = '${IDS.s2}'`], ['S-2026W47-FAR002']],
+  [
+    'negative_settlements',
+    [withoutFkChecks, `update settlements set total_fees = -1.00, net_payable = 974.64 where id = '${IDS.s2}'`],
+    ['S-2026W47-FAR002'],
+  ],
   ['entry_total_amount', ['update daily_entries set quantity = 41 where entry_no = 106'], ['106']],
   ['entry_commission', ['update daily_entries set commission_rate = 6.00 where entry_no = 106'], ['106']],
   ['entry_net', ['update daily_entries set fee_amount = 1.00 where entry_no = 104'], ['104']],
   ['settlement_arithmetic', [withoutFkChecks, `update settlements set total_advances = 10.00 where id = '${IDS.s2}'`], ['S-2026W47-FAR002']],
   // Gross and commission both one rupee high: their difference, and so net_payable, still add up.
-  ['settlement_totals', [withoutFkChecks, `update settlements set gross_amount = 1025.88, total_commission = 52.24 where id = '${IDS.s2}'`], ['S-2026W47-FAR002']],
+  [
+    'settlement_totals',
+    [withoutFkChecks, `update settlements set gross_amount = 1025.88, total_commission = 52.24 where id = '${IDS.s2}'`],
+    ['S-2026W47-FAR002'],
+  ],
   ['farmer_figures', [`update farmers set current_balance = 1288.14 where farmer_code = 'FAR002'`], ['FAR002']],
   [
     'negative_balance',
@@ -54,8 +84,23 @@ const FAULTS: [string, string[], string[]][] = [
   ],
   // Dated after S2's period: its statement (which reads up to period_end) would leave the line out.
   ['settled_entries_match', [withoutFkChecks, `update daily_entries set entry_date = '2026-11-25' where entry_no = 105`], ['105']],
-  ['advance_over_recovered', ['alter table cash_advances drop constraint cash_advances_recovered_check', `update cash_advances set amount_recovered = 150.00 where id = '${IDS.a1}'`], [IDS.a1]],
-  ['duplicate_message_lines', ['alter table daily_entries drop constraint daily_entries_source_message_line_unique', copyOfE106(107, 'source_message_id', '5 minutes'), creditFar002], ['106', '107']],
+  [
+    'advance_over_recovered',
+    [
+      'alter table cash_advances drop constraint cash_advances_recovered_check',
+      `update cash_advances set amount_recovered = 150.00 where id = '${IDS.a1}'`,
+    ],
+    [IDS.a1],
+  ],
+  [
+    'duplicate_message_lines',
+    [
+      'alter table daily_entries drop constraint daily_entries_source_message_line_unique',
+      copyOfE106(107, 'source_message_id', '5 minutes'),
+      creditFar002,
+    ],
+    ['106', '107'],
+  ],
   ['possible_duplicate_entries', [copyOfE106(107, `'wamid.other'`, '30 seconds'), creditFar002], ['107']],
   ['entries_without_slot', ['update daily_entries set time_slot_id = null where entry_no = 106'], ['106']],
 ];
@@ -97,7 +142,11 @@ describe('db:validate on a ledger with one planted fault', () => {
   });
 
   it('has a planted fault for every check', () => {
-    expect(FAULTS.map(([id]) => id).sort()).toEqual(ledgerChecks([]).map((c) => c.id).sort());
+    expect(FAULTS.map(([id]) => id).sort()).toEqual(
+      ledgerChecks([])
+        .map((c) => c.id)
+        .sort(),
+    );
   });
 
   it.each(FAULTS)('%s reports its fault, and no other check does', async (check, plant, examples) => {
@@ -111,7 +160,9 @@ describe('db:validate on a ledger with one planted fault', () => {
   });
 
   it('calls a negative balance and duplicates warnings, the rest errors', () => {
-    const warnings = ledgerChecks([]).filter((c) => c.severity === 'warning').map((c) => c.id);
+    const warnings = ledgerChecks([])
+      .filter((c) => c.severity === 'warning')
+      .map((c) => c.id);
     expect(warnings.sort()).toEqual(['duplicate_message_lines', 'entries_without_slot', 'negative_balance', 'possible_duplicate_entries']);
   });
 });

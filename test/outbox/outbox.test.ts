@@ -40,15 +40,27 @@ async function openWindow(phone: string) {
 }
 
 const row = async (id: string) =>
-  (await sql<{ status: string; attempts: number; last_error: string | null; provider_message_id: string | null; payload: Record<string, unknown> }>(
-    t.db,
-    'select status, attempts, last_error, provider_message_id, payload from notifications where id = ?',
-    [id],
-  ))[0]!;
+  (
+    await sql<{ status: string; attempts: number; last_error: string | null; provider_message_id: string | null; payload: Record<string, unknown> }>(
+      t.db,
+      'select status, attempts, last_error, provider_message_id, payload from notifications where id = ?',
+      [id],
+    )
+  )[0]!;
 
 let channel: Channel;
 function worker(extra: Partial<ConstructorParameters<typeof OutboxWorker>[0]> = {}) {
-  return new OutboxWorker({ db: t.db, logger, channel, baseBackoffMs: 1, maxBackoffMs: 5, pollMs: 10, pairPauseMs: 5, throughputPauseMs: 5, ...extra });
+  return new OutboxWorker({
+    db: t.db,
+    logger,
+    channel,
+    baseBackoffMs: 1,
+    maxBackoffMs: 5,
+    pollMs: 10,
+    pairPauseMs: 5,
+    throughputPauseMs: 5,
+    ...extra,
+  });
 }
 
 /** Rounds until the row is final; the bound only stops a broken worker from hanging the test. */
@@ -67,7 +79,15 @@ beforeAll(async () => {
   fake = await startFakeGraph();
   config = {
     ...t.config,
-    whatsapp: { ...t.config.whatsapp, transport: 'cloud', verifyToken: VERIFY_TOKEN, appSecret: APP_SECRET, accessToken: ACCESS_TOKEN, phoneNumberId: PHONE_NUMBER_ID, apiBaseUrl: fake.url },
+    whatsapp: {
+      ...t.config.whatsapp,
+      transport: 'cloud',
+      verifyToken: VERIFY_TOKEN,
+      appSecret: APP_SECRET,
+      accessToken: ACCESS_TOKEN,
+      phoneNumberId: PHONE_NUMBER_ID,
+      apiBaseUrl: fake.url,
+    },
   };
   channel = (await createChannel(config, { db: t.db, logger }))!;
 });
@@ -85,7 +105,11 @@ describe('retries', () => {
     const to = newPhone();
     await openWindow(to);
     const id = await enqueue(to, { text: 'retry me' });
-    fake.script = [{ status: 500, code: 131000 }, { status: 400, code: 130429 }, { status: 400, code: 131056 }];
+    fake.script = [
+      { status: 500, code: 131000 },
+      { status: 400, code: 130429 },
+      { status: 400, code: 131056 },
+    ];
     const r = await untilFinal(worker(), id);
     expect(r.status).toBe('sent');
     // Four requests, but Meta's two rate limits (130429, 131056) are not counted as failed tries (#17).
@@ -122,7 +146,11 @@ describe('retries', () => {
     const to = newPhone();
     await openWindow(to);
     const slow = new CloudApiChannel({
-      apiBaseUrl: fake.url, accessToken: ACCESS_TOKEN, phoneNumberId: PHONE_NUMBER_ID, logger, timeoutMs: 100,
+      apiBaseUrl: fake.url,
+      accessToken: ACCESS_TOKEN,
+      phoneNumberId: PHONE_NUMBER_ID,
+      logger,
+      timeoutMs: 100,
       windowOpen: async () => true,
       templates: async () => ({ text: { name: 'x', language: 'ta' }, document: { name: 'y', language: 'ta' } }),
     });
@@ -169,7 +197,10 @@ describe('claims', () => {
       await Promise.all([a.runOnce(), b.runOnce()]);
       return fake.accepted().filter((m) => m.body.text?.body.startsWith('parallel')).length >= 12;
     }, 'all parallel rows sent');
-    const bodies = fake.accepted().filter((m) => m.body.text?.body.startsWith('parallel')).map((m) => m.body.text!.body);
+    const bodies = fake
+      .accepted()
+      .filter((m) => m.body.text?.body.startsWith('parallel'))
+      .map((m) => m.body.text!.body);
     expect(new Set(bodies).size).toBe(12);
     expect(bodies).toHaveLength(12);
   });
@@ -185,7 +216,12 @@ describe('claims', () => {
     expect((await row(first)).status).toBe('sent');
     expect((await row(second)).status).toBe('pending');
     await w.runOnce();
-    expect(fake.accepted().filter((m) => m.body.to === toOf(to)).map((m) => m.body.text?.body)).toEqual(['first', 'second']);
+    expect(
+      fake
+        .accepted()
+        .filter((m) => m.body.to === toOf(to))
+        .map((m) => m.body.text?.body),
+    ).toEqual(['first', 'second']);
   });
 
   it('resends a row whose claim expired in a crash between sending and recording', async () => {
@@ -244,7 +280,12 @@ describe('the 24-hour window and documents', () => {
     expect(r.status).toBe('sent');
     const upload = fake.uploads.find((u) => u.filename === 'S-2026W47-FAR001.pdf')!;
     expect(upload.bytes.equals(pdf)).toBe(true);
-    expect(upload).toMatchObject({ messagingProduct: 'whatsapp', type: 'application/pdf', mimeType: 'application/pdf', phoneNumberId: PHONE_NUMBER_ID });
+    expect(upload).toMatchObject({
+      messagingProduct: 'whatsapp',
+      type: 'application/pdf',
+      mimeType: 'application/pdf',
+      phoneNumberId: PHONE_NUMBER_ID,
+    });
     const msg = fake.accepted().find((m) => m.body.to === toOf(to))!;
     expect(msg.body.type).toBe('document');
     expect(msg.body.document).toEqual({ id: upload.mediaId, filename: 'S-2026W47-FAR001.pdf', caption: 'வாராந்திர கணக்கு / Weekly statement' });

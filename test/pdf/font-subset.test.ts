@@ -43,7 +43,8 @@ describe('GlyfSubset', () => {
         // And the file reads back as a font with those glyphs' outlines.
         const back = fontkit.create(bytes) as fontkit.Font;
         expect(back.numGlyphs).toBe(ours.glyphs.length);
-        for (const [i, g] of ours.glyphs.entries()) expect(back.getGlyph(i).path.toSVG(), `${name} case ${cases.indexOf(gids)} glyph ${i}=${g}`).toBe(font.getGlyph(g).path.toSVG());
+        for (const [i, g] of ours.glyphs.entries())
+          expect(back.getGlyph(i).path.toSVG(), `${name} case ${cases.indexOf(gids)} glyph ${i}=${g}`).toBe(font.getGlyph(g).path.toSVG());
       }
     });
   }

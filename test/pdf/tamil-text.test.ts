@@ -21,8 +21,28 @@ const data: StatementData = {
   periodEnd: '2026-11-22',
   generatedAt: '2026-11-23T00:30:00.000Z',
   lines: [
-    { date: '2026-11-16', slot: 'Early Morning', slotTa: 'அதிகாலை', flower: 'Jasmine', flowerTa: 'மல்லிகை', quantity: '12.345', unit: 'kg', rate: '450.50', amount: '150000000.00' },
-    { date: '2026-11-17', slot: 'Evening', slotTa: 'மாலை', flower: 'Lotus', flowerTa: 'தாமரை', quantity: '25.000', unit: 'piece', rate: '12.00', amount: '300.00' },
+    {
+      date: '2026-11-16',
+      slot: 'Early Morning',
+      slotTa: 'அதிகாலை',
+      flower: 'Jasmine',
+      flowerTa: 'மல்லிகை',
+      quantity: '12.345',
+      unit: 'kg',
+      rate: '450.50',
+      amount: '150000000.00',
+    },
+    {
+      date: '2026-11-17',
+      slot: 'Evening',
+      slotTa: 'மாலை',
+      flower: 'Lotus',
+      flowerTa: 'தாமரை',
+      quantity: '25.000',
+      unit: 'piece',
+      rate: '12.00',
+      amount: '300.00',
+    },
   ],
   commissionRate: null,
   grossAmount: '150000300.00',
@@ -38,10 +58,37 @@ const data: StatementData = {
 
 // Every Tamil string the statement draws: the data above and the Tamil labels (templates/locales/ta/statement.json).
 const TAMIL_SOURCES = [
-  'மலர் பூ சந்தை', 'பூ சந்தை, மதுரை', 'கணக்கு அறிக்கை', 'விவசாயி', 'குறியீடு', 'ஊர்', 'காலம்', 'அறிக்கை எண்', 'தயாரித்த நாள்',
-  'கௌதம் கோபால்', 'லக்ஷ்மிபுரம்', 'தேதி', 'நேரம்', 'பூ', 'அளவு', 'விலை', 'தொகை', 'அதிகாலை', 'மல்லிகை', 'கிலோ', 'மாலை', 'தாமரை', 'எண்',
-  'மொத்த விற்பனை', 'கமிஷன்', 'கட்டணங்கள்', 'கழிக்கப்பட்ட முன்பணம்', 'உங்களுக்குக் கொடுக்க வேண்டிய நிகரத் தொகை',
-  'இன்னும் திருப்பித் தர வேண்டிய முன்பணம்', 'இன்னும் கொடுக்கப்படவில்லை', 'பக்கம்',
+  'மலர் பூ சந்தை',
+  'பூ சந்தை, மதுரை',
+  'கணக்கு அறிக்கை',
+  'விவசாயி',
+  'குறியீடு',
+  'ஊர்',
+  'காலம்',
+  'அறிக்கை எண்',
+  'தயாரித்த நாள்',
+  'கௌதம் கோபால்',
+  'லக்ஷ்மிபுரம்',
+  'தேதி',
+  'நேரம்',
+  'பூ',
+  'அளவு',
+  'விலை',
+  'தொகை',
+  'அதிகாலை',
+  'மல்லிகை',
+  'கிலோ',
+  'மாலை',
+  'தாமரை',
+  'எண்',
+  'மொத்த விற்பனை',
+  'கமிஷன்',
+  'கட்டணங்கள்',
+  'கழிக்கப்பட்ட முன்பணம்',
+  'உங்களுக்குக் கொடுக்க வேண்டிய நிகரத் தொகை',
+  'இன்னும் திருப்பித் தர வேண்டிய முன்பணம்',
+  'இன்னும் கொடுக்கப்படவில்லை',
+  'பக்கம்',
 ];
 const tamilWords = (text: string) => text.split(/[\s,()/:]+/).filter((w) => /[\u0B80-\u0BFF]/.test(w));
 
@@ -76,7 +123,9 @@ describe('Tamil text in the PDF', () => {
     // -bbox: every word with its box. The amount must start right of where the rate ends.
     const html = execFileSync('pdftotext', ['-bbox', file, '-'], { encoding: 'utf8' });
     const box = (word: string) => {
-      const m = new RegExp(`<word xMin="([\\d.]+)" yMin="([\\d.]+)" xMax="([\\d.]+)" yMax="[\\d.]+">${word.replace(/[.$]/g, '\\$&')}</word>`).exec(html);
+      const m = new RegExp(`<word xMin="([\\d.]+)" yMin="([\\d.]+)" xMax="([\\d.]+)" yMax="[\\d.]+">${word.replace(/[.$]/g, '\\$&')}</word>`).exec(
+        html,
+      );
       expect(m, word).not.toBeNull();
       return { xMin: Number(m![1]), y: Number(m![2]), xMax: Number(m![3]) };
     };

@@ -38,9 +38,9 @@ describe.skipIf(!serverUrl)('replicas on one PostgreSQL server (skipped on the e
       expect(seeded).toHaveLength(1);
       const check = await openDatabase({ databaseUrl: scratch.url, dataDir: '/tmp', dbPoolSize: 1 });
       try {
-        const [row] = await check.orm.em.getConnection().execute<{ runs: number; names: number }[]>(
-          'select count(*)::int as runs, count(distinct name)::int as names from mikro_orm_migrations',
-        );
+        const [row] = await check.orm.em
+          .getConnection()
+          .execute<{ runs: number; names: number }[]>('select count(*)::int as runs, count(distinct name)::int as names from mikro_orm_migrations');
         expect(row!.runs).toBe(row!.names);
         const [admins] = await check.orm.em.getConnection().execute<{ n: number }[]>(`select count(*)::int as n from users where role = 'admin'`);
         expect(admins!.n).toBe(1);
@@ -94,7 +94,14 @@ describe.skipIf(!serverUrl)('replicas on one PostgreSQL server (skipped on the e
       }
       const list = ids.map(() => '?').join(', ');
       await eventually(
-        async () => (await sql<{ n: number }>(t.db, `select count(*)::int as n from inbound_messages where provider_message_id in (${list}) and outcome is not null`, ids))[0]!.n === 40,
+        async () =>
+          (
+            await sql<{ n: number }>(
+              t.db,
+              `select count(*)::int as n from inbound_messages where provider_message_id in (${list}) and outcome is not null`,
+              ids,
+            )
+          )[0]!.n === 40,
         'all 40 messages processed',
       );
       const entries = await sql<{ status: string }>(t.db, `select status from daily_entries where source_message_id in (${list})`, ids);
@@ -106,7 +113,10 @@ describe.skipIf(!serverUrl)('replicas on one PostgreSQL server (skipped on the e
       expect(outcomes.every((o) => o.outcome === 'done')).toBe(true);
       // Exactly one reply per message to the staff member, and every one of them delivered.
       const replies = await eventually(async () => {
-        const rows = await sql<{ status: string }>(t.db, `select status from notifications where recipient_phone = '+919876543211' and type = 'reply'`);
+        const rows = await sql<{ status: string }>(
+          t.db,
+          `select status from notifications where recipient_phone = '+919876543211' and type = 'reply'`,
+        );
         return rows.length === 40 && rows.every((r) => r.status === 'sent') ? rows : null;
       }, 'all 40 replies sent');
       expect(replies).toHaveLength(40);
@@ -118,7 +128,11 @@ describe.skipIf(!serverUrl)('replicas on one PostgreSQL server (skipped on the e
       const blocker = new pg.Client({ connectionString: t.db.url });
       await blocker.connect();
       const lockWaiters = async () =>
-        (await blocker.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0]!.n;
+        (
+          await blocker.query<{ n: number }>(
+            `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+          )
+        ).rows[0]!.n;
       const outcome = async (id: string) =>
         (await sql<{ outcome: string | null }>(t.db, `select outcome from inbound_messages where provider_message_id = ?`, [id]))[0]?.outcome ?? null;
       let entryId = '';
@@ -159,7 +173,17 @@ describe.skipIf(!serverUrl)('replicas on one PostgreSQL server (skipped on the e
         pools.push(db);
         const channel = (await createChannel(config, { db, logger }))!;
         workers.push(
-          new OutboxWorker({ db, logger, channel, sendingNumber: 'cloud:test', recipientGapMs: GAP_MS, combineUpTo: 0, pollMs: 20, pairPauseMs: 50, baseBackoffMs: 1 }),
+          new OutboxWorker({
+            db,
+            logger,
+            channel,
+            sendingNumber: 'cloud:test',
+            recipientGapMs: GAP_MS,
+            combineUpTo: 0,
+            pollMs: 20,
+            pairPauseMs: 50,
+            baseBackoffMs: 1,
+          }),
         );
       }
     });
@@ -182,7 +206,8 @@ describe.skipIf(!serverUrl)('replicas on one PostgreSQL server (skipped on the e
       }
       const em = t.db.orm.em.fork();
       for (let round = 0; round < 3; round++) {
-        for (const p of people) enqueueNotification(em, { recipientPhone: p, type: 'reply', language: 'en', payload: { text: `message ${round} to ${p}` } });
+        for (const p of people)
+          enqueueNotification(em, { recipientPhone: p, type: 'reply', language: 'en', payload: { text: `message ${round} to ${p}` } });
       }
       await em.flush();
       // The first send Meta sees is refused with the pair limit; it must be tried again, not failed.
@@ -190,7 +215,10 @@ describe.skipIf(!serverUrl)('replicas on one PostgreSQL server (skipped on the e
       for (const w of workers) w.start();
       const rows = await eventually(
         async () => {
-          const all = await sql<{ status: string; attempts: number; last_error: string | null }>(t.db, 'select status, attempts, last_error from notifications');
+          const all = await sql<{ status: string; attempts: number; last_error: string | null }>(
+            t.db,
+            'select status, attempts, last_error from notifications',
+          );
           return all.length === 24 && all.every((r) => r.status === 'sent') ? all : null;
         },
         'all 24 notifications recorded as sent',

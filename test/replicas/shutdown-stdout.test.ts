@@ -37,11 +37,10 @@ describe('stopping with a dead stdout', () => {
     }
     // `service | tee`: when the reader dies, the pipe's read end can stay open in a process that never reads
     // (here a `sleep` it started, as a log collector's helper might): the pipe fills, writes get EAGAIN.
-    const sh = spawn(
-      'sh',
-      ['-c', `"${process.execPath}" --import tsx src/main.ts | { exec 3<&0; sleep 300 <&3 3<&- & exec cat >/dev/null; }`],
-      { env, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    const sh = spawn('sh', ['-c', `"${process.execPath}" --import tsx src/main.ts | { exec 3<&0; sleep 300 <&3 3<&- & exec cat >/dev/null; }`], {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const kids = await children(sh.pid!, 3);
     const command = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     const service = kids.find((p) => command(p).includes('src/main.ts'))!;
@@ -62,7 +61,7 @@ describe('stopping with a dead stdout', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
 
-    process.kill(reader, "SIGKILL");
+    process.kill(reader, 'SIGKILL');
     // Far more log lines than a pipe holds; each request must still be answered.
     let answered = 0;
     for (let i = 0; i < 1200; i++) {

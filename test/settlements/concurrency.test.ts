@@ -27,7 +27,11 @@ describe('settlePeriod with concurrency 2', () => {
     expect(result.settled.map((r) => r.farmerCode)).toEqual(sorted);
     // net 95, 190, … 665 less ₹50 each
     expect(result.settled.map((r) => r.netPayable)).toEqual(sorted.map((c) => `${(codes.indexOf(c) + 1) * 95 - 50}.00`));
-    const counts = await run<{ n: number }>(t.db, `select count(*)::int as n from settlements s join farmers f on f.id = s.farmer_id where f.farmer_code = any($1)`, [codes]);
+    const counts = await run<{ n: number }>(
+      t.db,
+      `select count(*)::int as n from settlements s join farmers f on f.id = s.farmer_id where f.farmer_code = any($1)`,
+      [codes],
+    );
     expect(counts[0]!.n).toBe(7);
     expect(await ledgerProblems(t.db)).toEqual({ settlements: [], balances: [] });
   });
@@ -41,7 +45,12 @@ describe('settlePeriod with concurrency 2', () => {
     }
     const started: number[] = [];
     const failing = settlePeriod(t.db.orm, {
-      period: W45, timeZone: TZ, now: NOW, farmerCodes: codes, batchSize: 1, concurrency: 2,
+      period: W45,
+      timeZone: TZ,
+      now: NOW,
+      farmerCodes: codes,
+      batchSize: 1,
+      concurrency: 2,
       beforeCommit: ({ index }) => {
         started.push(index);
         if (index === 0) throw new Error('injected failure');
@@ -49,10 +58,19 @@ describe('settlePeriod with concurrency 2', () => {
     });
     await expect(failing).rejects.toThrow('injected failure');
     // Every batch that reached its commit, except the failing one (the first farmer), is settled; the rest untouched.
-    const settled = await run<{ farmer_code: string }>(t.db, `select f.farmer_code from settlements s join farmers f on f.id = s.farmer_id where f.farmer_code = any($1) order by 1`, [codes]);
+    const settled = await run<{ farmer_code: string }>(
+      t.db,
+      `select f.farmer_code from settlements s join farmers f on f.id = s.farmer_id where f.farmer_code = any($1) order by 1`,
+      [codes],
+    );
     const sorted = [...codes].sort();
     expect(started).toContain(0);
-    expect(settled.map((r) => r.farmer_code)).toEqual(started.filter((i) => i !== 0).sort((a, b) => a - b).map((i) => sorted[i]));
+    expect(settled.map((r) => r.farmer_code)).toEqual(
+      started
+        .filter((i) => i !== 0)
+        .sort((a, b) => a - b)
+        .map((i) => sorted[i]),
+    );
     expect(settled.map((r) => r.farmer_code)).not.toContain(sorted[0]);
   });
 });

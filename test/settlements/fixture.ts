@@ -48,8 +48,17 @@ export async function addEntry(db: Database | pg.ClientBase, e: EntryInput): Pro
   const commissionRate = e.commissionRate ?? '5.00';
   const a = entryAmounts({ quantity: e.quantity, ratePerUnit: e.rate, commissionRate, feeAmount: e.fee ?? '0' });
   const rows = await run(db, ENTRY_SQL, [
-    e.farmerCode, e.flowerCode ?? 'FLW002', e.date, e.quantity, e.rate, a.totalAmount, commissionRate, a.commissionAmount,
-    a.feeAmount, a.netAmount, e.status ?? 'active',
+    e.farmerCode,
+    e.flowerCode ?? 'FLW002',
+    e.date,
+    e.quantity,
+    e.rate,
+    a.totalAmount,
+    commissionRate,
+    a.commissionAmount,
+    a.feeAmount,
+    a.netAmount,
+    e.status ?? 'active',
   ]);
   return String((rows[0] as { id: string }).id);
 }
@@ -72,15 +81,25 @@ export async function addAdvance(db: Database, input: { farmerCode: string; amou
 
 let counter = 0;
 /** A new farmer of its own, so tests in one file never share ledger rows. */
-export async function addFarmer(db: Database, input: { code?: string; name?: string; village?: string; language?: 'ta' | 'en'; commissionRate?: string } = {}) {
+export async function addFarmer(
+  db: Database,
+  input: { code?: string; name?: string; village?: string; language?: 'ta' | 'en'; commissionRate?: string } = {},
+) {
   counter += 1;
   const code = input.code ?? `TST${String(process.pid % 1000).padStart(3, '0')}${String(counter).padStart(4, '0')}`;
   await run(
     db,
     `insert into farmers (farmer_code, name, village, phone, whatsapp_number, language_preference, commission_rate)
      values ($1, $2, $3, $4, $5, $6, $7)`,
-    [code, input.name ?? `Farmer ${counter}`, input.village ?? 'Madurai', `+9190000${String(counter).padStart(5, '0')}`,
-      `+9190000${String(counter).padStart(5, '0')}`, input.language ?? 'ta', input.commissionRate ?? null],
+    [
+      code,
+      input.name ?? `Farmer ${counter}`,
+      input.village ?? 'Madurai',
+      `+9190000${String(counter).padStart(5, '0')}`,
+      `+9190000${String(counter).padStart(5, '0')}`,
+      input.language ?? 'ta',
+      input.commissionRate ?? null,
+    ],
   );
   return code;
 }

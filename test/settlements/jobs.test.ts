@@ -33,7 +33,13 @@ describe('settlement schedules', () => {
     await addEntry(t.db, { farmerCode: a, date: '2026-11-20', quantity: '4.000', rate: '200.00' });
     await addEntry(t.db, { farmerCode: b, date: '2026-11-21', quantity: '1.000', rate: '100.00' });
     // b settled by hand without statements, so the catch-up job has one to queue.
-    await settlePeriod(t.db.orm, { period: parsePeriod('weekly', '2026-W47'), timeZone: 'Asia/Kolkata', now: new Date('2026-11-23T01:00:00Z'), farmerCodes: [b], sendStatements: false });
+    await settlePeriod(t.db.orm, {
+      period: parsePeriod('weekly', '2026-W47'),
+      timeZone: 'Asia/Kolkata',
+      now: new Date('2026-11-23T01:00:00Z'),
+      farmerCodes: [b],
+      sendStatements: false,
+    });
     // Monday 23 Nov 2026, 06:00 in Kolkata.
     const monday = new Date('2026-11-23T00:30:00Z');
     expect((await settlement!.run(ctx(monday))).details).toMatchObject({ period: '2026W47', farmers: 1, net: '760.00' });
@@ -50,7 +56,20 @@ describe('settlement schedules', () => {
       dryRun: false,
       refused: [],
       settled: [
-        { farmerId: 'x', farmerCode: 'FAR001', settlementId: 'y', settlementNumber: 'S-2026W47-FAR001', entries: 3, grossAmount: '123456.50', totalCommission: '6172.83', totalFees: '0.00', totalAdvances: '1000.00', netPayable: '116283.67', advancesOutstanding: '0.00', refused: false },
+        {
+          farmerId: 'x',
+          farmerCode: 'FAR001',
+          settlementId: 'y',
+          settlementNumber: 'S-2026W47-FAR001',
+          entries: 3,
+          grossAmount: '123456.50',
+          totalCommission: '6172.83',
+          totalFees: '0.00',
+          totalAdvances: '1000.00',
+          netPayable: '116283.67',
+          advancesOutstanding: '0.00',
+          refused: false,
+        },
       ],
       totals: { farmers: 1, entries: 3, gross: '123456.50', commission: '6172.83', fees: '0.00', advances: '1000.00', net: '116283.67' },
     };

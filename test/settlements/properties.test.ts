@@ -32,7 +32,10 @@ const advanceArb = fc.record({
   paise: fc.integer({ min: 100, max: 2_000_000 }),
   approved: fc.boolean(),
 });
-const ledgerArb = fc.array(fc.record({ entries: fc.array(entryArb, { maxLength: 8 }), advances: fc.array(advanceArb, { maxLength: 4 }) }), { minLength: 1, maxLength: 3 });
+const ledgerArb = fc.array(fc.record({ entries: fc.array(entryArb, { maxLength: 8 }), advances: fc.array(advanceArb, { maxLength: 4 }) }), {
+  minLength: 1,
+  maxLength: 3,
+});
 
 const money = (paise: number) => new Big(paise).div(100).toFixed(2);
 
@@ -56,12 +59,21 @@ describe('settlement properties', () => {
           }));
           for (const e of entries) await addEntry(t.db, { farmerCode: code, ...e, status: e.voided ? 'voided' : 'active' });
           // Each advance at 10:00 market time on its day, a minute apart so "oldest first" is unambiguous.
-          const advances = f.advances.map((a, i) => ({ day: a.day, amount: money(a.paise), approved: a.approved, at: `${addDays(FIRST_MONDAY, a.day)}T04:${String(30 + i).padStart(2, '0')}:00Z` }));
-          for (const a of advances) await addAdvance(t.db, { farmerCode: code, amount: a.amount, createdAt: a.at, status: a.approved ? 'approved' : 'pending' });
+          const advances = f.advances.map((a, i) => ({
+            day: a.day,
+            amount: money(a.paise),
+            approved: a.approved,
+            at: `${addDays(FIRST_MONDAY, a.day)}T04:${String(30 + i).padStart(2, '0')}:00Z`,
+          }));
+          for (const a of advances)
+            await addAdvance(t.db, { farmerCode: code, amount: a.amount, createdAt: a.at, status: a.approved ? 'approved' : 'pending' });
 
           // The model: each week takes every active entry dated up to its end not yet settled, then recovers
           // approved advances given before its end, oldest first, up to what is left.
-          const owed = advances.filter((a) => a.approved).sort((x, y) => x.at.localeCompare(y.at)).map((a) => ({ ...a, left: dec(a.amount) }));
+          const owed = advances
+            .filter((a) => a.approved)
+            .sort((x, y) => x.at.localeCompare(y.at))
+            .map((a) => ({ ...a, left: dec(a.amount) }));
           const settledDates = new Set<number>();
           const nets: string[] = [];
           for (const week of WEEKS) {
@@ -85,22 +97,30 @@ describe('settlement properties', () => {
           }
           expected.set(code, nets);
           // Which advance was recovered how far (oldest first), in the order they were given.
-          recovered.set(code, owed.map((a) => `${a.at}:${rupees(dec(a.amount).minus(a.left))}`));
+          recovered.set(
+            code,
+            owed.map((a) => `${a.at}:${rupees(dec(a.amount).minus(a.left))}`),
+          );
         }
 
-        for (const week of WEEKS) await settlePeriod(t.db.orm, { period: week, timeZone: TZ, now: new Date('2026-11-25T00:00:00Z'), farmerCodes: codes });
+        for (const week of WEEKS)
+          await settlePeriod(t.db.orm, { period: week, timeZone: TZ, now: new Date('2026-11-25T00:00:00Z'), farmerCodes: codes });
 
         for (const code of codes) {
           const rows = await run<{ label: string; net: string }>(
             t.db,
             `select substring(s.settlement_number from 3 for 7) as label, s.net_payable::text net from settlements s
-             join farmers f on f.id = s.farmer_id where f.farmer_code = $1 order by s.period_start`, [code]);
+             join farmers f on f.id = s.farmer_id where f.farmer_code = $1 order by s.period_start`,
+            [code],
+          );
           expect(rows.map((r) => `${r.label}:${r.net}`)).toEqual(expected.get(code));
           const advances = await run<{ at: string; recovered: string }>(
             t.db,
             `select to_char(ca.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as at, ca.amount_recovered::text recovered
              from cash_advances ca join farmers f on f.id = ca.farmer_id where f.farmer_code = $1 and ca.status = 'approved'
-             order by ca.created_at`, [code]);
+             order by ca.created_at`,
+            [code],
+          );
           expect(advances.map((a) => `${a.at}:${a.recovered}`)).toEqual(recovered.get(code));
           // Σ net payable + Σ unsettled active entries' net − Σ advances still owed = the farmer's balance.
           const [whole] = await run<{ lhs: string; balance: string }>(
@@ -109,7 +129,9 @@ describe('settlement properties', () => {
                    + coalesce((select sum(net_amount) from daily_entries where farmer_id = f.id and status = 'active' and settlement_id is null), 0)
                    - coalesce((select sum(amount - amount_recovered) from cash_advances where farmer_id = f.id and status = 'approved'), 0))::text as lhs,
                     f.current_balance::text as balance
-             from farmers f where f.farmer_code = $1`, [code]);
+             from farmers f where f.farmer_code = $1`,
+            [code],
+          );
           expect(dec(whole!.lhs).eq(whole!.balance)).toBe(true);
         }
         expect(await ledgerProblems(t.db)).toEqual({ settlements: [], balances: [] });

@@ -35,7 +35,11 @@ describe('a failure halfway through the farmers', () => {
       await addAdvance(t.db, { farmerCode: code, amount: '200.00', createdAt: '2026-11-02T04:30:00Z' });
     }
     const failing = settlePeriod(t.db.orm, {
-      period: W45, timeZone: TZ, now: NOW, farmerCodes: codes, batchSize: 1,
+      period: W45,
+      timeZone: TZ,
+      now: NOW,
+      farmerCodes: codes,
+      batchSize: 1,
       beforeCommit: ({ index }) => {
         if (index === 1) throw new Error('injected failure');
       },
@@ -47,12 +51,19 @@ describe('a failure halfway through the farmers', () => {
       { farmer_code: codes[1], settlements: 0, linked: 0, recovered: '0.00', statements: 0, audits: 0 },
       { farmer_code: codes[2], settlements: 0, linked: 0, recovered: '0.00', statements: 0, audits: 0 },
     ]);
-    const first = await run<{ id: string }>(t.db, `select s.id from settlements s join farmers f on f.id = s.farmer_id where f.farmer_code = $1`, [codes[0]]);
+    const first = await run<{ id: string }>(t.db, `select s.id from settlements s join farmers f on f.id = s.farmer_id where f.farmer_code = $1`, [
+      codes[0],
+    ]);
     const rerun = await settlePeriod(t.db.orm, { period: W45, timeZone: TZ, now: NOW, farmerCodes: codes, batchSize: 1 });
-    expect(rerun.settled.map((r) => [r.farmerCode, r.netPayable])).toEqual([[codes[1], '750.00'], [codes[2], '750.00']]);
+    expect(rerun.settled.map((r) => [r.farmerCode, r.netPayable])).toEqual([
+      [codes[1], '750.00'],
+      [codes[2], '750.00'],
+    ]);
     const all = await stateOf(codes);
     expect(all.every((r) => r.settlements === 1 && r.linked === 1 && r.recovered === '200.00' && r.statements === 1 && r.audits === 1)).toBe(true);
-    const still = await run<{ id: string }>(t.db, `select s.id from settlements s join farmers f on f.id = s.farmer_id where f.farmer_code = $1`, [codes[0]]);
+    const still = await run<{ id: string }>(t.db, `select s.id from settlements s join farmers f on f.id = s.farmer_id where f.farmer_code = $1`, [
+      codes[0],
+    ]);
     expect(still).toEqual(first);
     expect(await ledgerProblems(t.db)).toEqual({ settlements: [], balances: [] });
   });
@@ -67,7 +78,9 @@ describe('a failure halfway through the farmers', () => {
   });
 
   it('refuses to settle a period that has not ended', async () => {
-    await expect(settlePeriod(t.db.orm, { period: parsePeriod('weekly', '2026-W48'), timeZone: TZ, now: NOW })).rejects.toMatchObject({ code: 'PERIOD_NOT_OVER' });
+    await expect(settlePeriod(t.db.orm, { period: parsePeriod('weekly', '2026-W48'), timeZone: TZ, now: NOW })).rejects.toMatchObject({
+      code: 'PERIOD_NOT_OVER',
+    });
   });
 });
 
@@ -84,11 +97,13 @@ describe.skipIf(!process.env.DATABASE_URL)('entries arriving while a settlement 
   };
   /** Some session of this database (or the given one) is waiting for a lock. */
   const blockedOnLock = (pid?: number) => async () =>
-    (await run<{ n: number }>(
-      t.db,
-      `select count(*)::int n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and ($1::int is null or pid = $1)`,
-      [pid ?? null],
-    ))[0]!.n > 0;
+    (
+      await run<{ n: number }>(
+        t.db,
+        `select count(*)::int n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and ($1::int is null or pid = $1)`,
+        [pid ?? null],
+      )
+    )[0]!.n > 0;
   const pidOf = async (c: pg.Client) => (await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
 
   it('an entry committed after the settlement read its entries is left for the next settlement, once', async () => {
@@ -98,7 +113,10 @@ describe.skipIf(!process.env.DATABASE_URL)('entries arriving while a settlement 
     const latePid = await pidOf(late);
     let lateEntry: Promise<string> | undefined;
     await settlePeriod(t.db.orm, {
-      period: W45, timeZone: TZ, now: NOW, farmerCodes: [code],
+      period: W45,
+      timeZone: TZ,
+      now: NOW,
+      farmerCodes: [code],
       beforeCommit: async () => {
         // The entry path locks the farmer (balance update), which the settlement holds: it waits for our commit.
         lateEntry = (async () => {
@@ -112,13 +130,21 @@ describe.skipIf(!process.env.DATABASE_URL)('entries arriving while a settlement 
     });
     const lateId = await lateEntry!;
     await late.end();
-    const [w45] = await run<{ entry_ids: string[] }>(t.db, `select array_agg(de.id) entry_ids from daily_entries de join settlements s on s.id = de.settlement_id where s.settlement_number = $1`, [`S-2026W45-${code}`]);
+    const [w45] = await run<{ entry_ids: string[] }>(
+      t.db,
+      `select array_agg(de.id) entry_ids from daily_entries de join settlements s on s.id = de.settlement_id where s.settlement_number = $1`,
+      [`S-2026W45-${code}`],
+    );
     expect(w45!.entry_ids).toHaveLength(1);
     expect(w45!.entry_ids).not.toContain(lateId);
     // The next week's settlement takes it, though it is dated in week 45.
     const next = await settlePeriod(t.db.orm, { period: W46, timeZone: TZ, now: NOW, farmerCodes: [code] });
     expect(next.settled.map((r) => [r.settlementNumber, r.entries, r.grossAmount])).toEqual([[`S-2026W46-${code}`, 1, '300.00']]);
-    const [{ settlements } = { settlements: 0 }] = await run<{ settlements: number }>(t.db, `select count(settlement_id)::int settlements from daily_entries where id = $1`, [lateId]);
+    const [{ settlements } = { settlements: 0 }] = await run<{ settlements: number }>(
+      t.db,
+      `select count(settlement_id)::int settlements from daily_entries where id = $1`,
+      [lateId],
+    );
     expect(settlements).toBe(1);
   });
 

@@ -75,7 +75,9 @@ describe('settling an entry', () => {
     await settlePeriod(t.db.orm, { period: W45, timeZone: TZ, now: NOW, farmerCodes: [code], sendStatements: false });
     await settlePeriod(t.db.orm, { period: W46, timeZone: TZ, now: NOW, farmerCodes: [code], sendStatements: false });
     const id = await farmerId(code);
-    const unlink = await run(t.db, `update daily_entries set settlement_id = null where farmer_id = $1 and entry_date = '2026-11-03'`, [id]).catch((e: Error) => e);
+    const unlink = await run(t.db, `update daily_entries set settlement_id = null where farmer_id = $1 and entry_date = '2026-11-03'`, [id]).catch(
+      (e: Error) => e,
+    );
     expect(String(unlink)).toMatch(/is settled and cannot change/);
     const move = await run(
       t.db,
@@ -86,7 +88,13 @@ describe('settling an entry', () => {
     expect(String(move)).toMatch(/is settled and cannot change/);
     const widen = await run(t.db, `update settlements set first_entry_date = '2026-01-01' where farmer_id = $1`, [id]).catch((e: Error) => e);
     expect(String(widen)).toMatch(/figures cannot change/);
-    expect(await run(t.db, `select entry_date::text as d, s.period_start::text as p from daily_entries de join settlements s on s.id = de.settlement_id where de.farmer_id = $1 order by 1`, [id])).toEqual([
+    expect(
+      await run(
+        t.db,
+        `select entry_date::text as d, s.period_start::text as p from daily_entries de join settlements s on s.id = de.settlement_id where de.farmer_id = $1 order by 1`,
+        [id],
+      ),
+    ).toEqual([
       { d: '2026-11-03', p: '2026-11-02' },
       { d: '2026-11-10', p: '2026-11-09' },
     ]);

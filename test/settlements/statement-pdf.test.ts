@@ -63,9 +63,10 @@ describe('the PDF statement', () => {
     const data = await settlementStatementData(t.db.orm.em.fork(), settlementId);
     const runs: { text: string; font: FontName }[] = [];
     await renderStatementPdf(data, { onRun: (r) => runs.push(r) });
-    const fonts = Object.fromEntries(
-      Object.entries(FONT_FILES).map(([name, file]) => [name, fontkit.openSync(path.join(FONT_DIR, file))]),
-    ) as Record<FontName, fontkit.Font>;
+    const fonts = Object.fromEntries(Object.entries(FONT_FILES).map(([name, file]) => [name, fontkit.openSync(path.join(FONT_DIR, file))])) as Record<
+      FontName,
+      fontkit.Font
+    >;
     const missing = runs.flatMap((r) => (fonts[r.font].layout(r.text).glyphs.some((g) => g.id === 0) ? [`${r.font}: ${r.text}`] : []));
     expect(missing).toEqual([]);
     const drawn = runs.map((r) => r.text).join('|');
@@ -85,8 +86,23 @@ describe('the PDF statement', () => {
     expect(doc.bytes.subarray(0, 5).toString()).toBe('%PDF-');
     expect(doc.bytes.includes(Buffer.from('NotoSansTamil'))).toBe(true);
     const text = await pdfText(doc.bytes);
-    for (const figure of ['₹5,561.42', '₹450.50', '12.345', '₹1,25,000.00', '₹1,30,861.42', '- ₹9,814.61', '- ₹10.00', '- ₹2,000.00', '₹1,19,036.81', '03-11-2026', '02-11-2026 – 08-11-2026']) {
-      expect(text.some((s) => s.includes(figure)), `${figure} in ${JSON.stringify(text)}`).toBe(true);
+    for (const figure of [
+      '₹5,561.42',
+      '₹450.50',
+      '12.345',
+      '₹1,25,000.00',
+      '₹1,30,861.42',
+      '- ₹9,814.61',
+      '- ₹10.00',
+      '- ₹2,000.00',
+      '₹1,19,036.81',
+      '03-11-2026',
+      '02-11-2026 – 08-11-2026',
+    ]) {
+      expect(
+        text.some((s) => s.includes(figure)),
+        `${figure} in ${JSON.stringify(text)}`,
+      ).toBe(true);
     }
     expect(doc.caption).toBe(`02-11-2026 முதல் 08-11-2026 வரையிலான கணக்கு அறிக்கை ${doc.filename.replace('.pdf', '')}: நிகரத் தொகை ₹1,19,036.81`);
     // The same settlement renders the same bytes.
@@ -97,7 +113,12 @@ describe('the PDF statement', () => {
   it('words the caption when sent, in the language queued; a caption stored by an older row is sent as it is', async () => {
     const english = await statementDocument(t.db.orm.em.fork(), { settlementId, language: 'en' }, TZ, inlineRenderer);
     expect(english.caption).toBe('Statement S-2026W45-FAR101 for 02-11-2026 to 08-11-2026: net payable ₹1,19,036.81');
-    const stored = await statementDocument(t.db.orm.em.fork(), { settlementId, language: 'en', caption: 'Queued before the change' }, TZ, inlineRenderer);
+    const stored = await statementDocument(
+      t.db.orm.em.fork(),
+      { settlementId, language: 'en', caption: 'Queued before the change' },
+      TZ,
+      inlineRenderer,
+    );
     expect(stored.caption).toBe('Queued before the change');
   });
 
@@ -126,7 +147,11 @@ describe('the PDF statement', () => {
     const text = await pdfText(doc.bytes);
     expect(text.some((s) => s.includes('₹555.00'))).toBe(true);
     expect(text.some((s) => s.includes('₹1,25,000.00'))).toBe(false);
-    const [n] = await run<{ type: string; recipient_phone: string }>(t.db, `select type, recipient_phone from notifications where farmer_id = $1 and payload ? 'asOf'`, [farmerId]);
+    const [n] = await run<{ type: string; recipient_phone: string }>(
+      t.db,
+      `select type, recipient_phone from notifications where farmer_id = $1 and payload ? 'asOf'`,
+      [farmerId],
+    );
     expect(n).toMatchObject({ type: 'statement' });
     expect(await ledgerProblems(t.db)).toEqual({ settlements: [], balances: [] });
   });
@@ -136,16 +161,36 @@ describe('a long statement, paid, in English', () => {
   it('breaks across pages with the table header repeated and the payment shown', async () => {
     // 60 lines of 1.000 kg × ₹100.00 = ₹100.00: gross ₹6,000.00.
     const lines = Array.from({ length: 60 }, (_, i) => ({
-      date: `2026-11-${String(16 + (i % 7)).padStart(2, '0')}`, slot: 'Early Morning', slotTa: 'காலை', flower: 'Rose', flowerTa: 'ரோஜா',
-      quantity: '1.000', unit: 'kg' as const, rate: '100.00', amount: '100.00',
+      date: `2026-11-${String(16 + (i % 7)).padStart(2, '0')}`,
+      slot: 'Early Morning',
+      slotTa: 'காலை',
+      flower: 'Rose',
+      flowerTa: 'ரோஜா',
+      quantity: '1.000',
+      unit: 'kg' as const,
+      rate: '100.00',
+      amount: '100.00',
     }));
     const bytes = await renderStatementPdf({
-      language: 'en', kind: 'settlement',
+      language: 'en',
+      kind: 'settlement',
       market: { name: 'Malar Flower Market', nameTa: 'மலர் பூ சந்தை', address: 'Flower Market, Madurai', addressTa: 'பூ சந்தை, மதுரை' },
-      farmer: { code: 'FAR002', name: 'Kumar Raja', village: 'Dindigul' }, settlementNumber: 'S-2026W47-FAR002',
-      periodStart: '2026-11-16', periodEnd: '2026-11-22', generatedAt: '2026-11-23T00:30:00.000Z', lines, commissionRate: '5',
-      grossAmount: '6000.00', totalCommission: '300.00', totalFees: '0.00', totalAdvances: '0.00', advancesOutstanding: '0.00',
-      netPayable: '5700.00', status: 'paid', paidAt: '2026-11-24T05:00:00.000Z', paymentReference: 'UPI-778899',
+      farmer: { code: 'FAR002', name: 'Kumar Raja', village: 'Dindigul' },
+      settlementNumber: 'S-2026W47-FAR002',
+      periodStart: '2026-11-16',
+      periodEnd: '2026-11-22',
+      generatedAt: '2026-11-23T00:30:00.000Z',
+      lines,
+      commissionRate: '5',
+      grossAmount: '6000.00',
+      totalCommission: '300.00',
+      totalFees: '0.00',
+      totalAdvances: '0.00',
+      advancesOutstanding: '0.00',
+      netPayable: '5700.00',
+      status: 'paid',
+      paidAt: '2026-11-24T05:00:00.000Z',
+      paymentReference: 'UPI-778899',
     });
     fs.writeFileSync(path.join(outDir, 'long.pdf'), bytes);
     const text = await pdfText(bytes);

@@ -53,10 +53,20 @@ export const GRAPH_VERSION = 'v21.0';
 /** The titles and details Meta really answers with for the codes the tests script (from Meta's error-code reference and real responses). */
 export const META_ERRORS: Record<number, { message: string; details: string }> = {
   131026: { message: 'Message Undeliverable.', details: 'Message Undeliverable.' },
-  131047: { message: 'Re-engagement message', details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.' },
-  131048: { message: 'Spam rate limit hit', details: 'Message failed to send because there are restrictions on how many messages can be sent from this phone number.' },
+  131047: {
+    message: 'Re-engagement message',
+    details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
+  },
+  131048: {
+    message: 'Spam rate limit hit',
+    details: 'Message failed to send because there are restrictions on how many messages can be sent from this phone number.',
+  },
   131051: { message: 'Unsupported message type', details: 'Message type is not currently supported.' },
-  131056: { message: '(Business Account, Consumer Account) pair rate limit hit', details: 'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.' },
+  131056: {
+    message: '(Business Account, Consumer Account) pair rate limit hit',
+    details:
+      'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.',
+  },
   130429: { message: 'Rate limit hit', details: 'Cloud API message throughput has been reached.' },
   132001: { message: 'Template name does not exist in the translation', details: 'template name (ledger_update) does not exist in ta' },
 };
@@ -85,7 +95,13 @@ export async function startFakeGraph(): Promise<FakeGraph> {
 
   app.post(`/${GRAPH_VERSION}/:phoneNumberId/messages`, async (c) => {
     const body = (await c.req.json()) as RecordedMessage['body'];
-    const record: RecordedMessage = { phoneNumberId: c.req.param('phoneNumberId'), authorization: c.req.header('authorization'), body, answeredId: null, at: Date.now() };
+    const record: RecordedMessage = {
+      phoneNumberId: c.req.param('phoneNumberId'),
+      authorization: c.req.header('authorization'),
+      body,
+      answeredId: null,
+      at: Date.now(),
+    };
     state.messages.push(record);
     const failure = state.down ?? (state.script.length ? state.script.shift()! : null);
     if (failure && 'delayMs' in failure) await new Promise((r) => setTimeout(r, failure.delayMs));

@@ -22,10 +22,10 @@ export async function insertLedgerRows(db: Database, tag = `${process.pid}${++co
     `insert into users (email, full_name, phone, role, language_preference) values (?, 'Row Staff', ?, 'staff', 'ta') returning id`,
     [`rows${tag}@malar.test`, `+9170000${tag.padStart(5, '0').slice(-5)}`],
   );
-  const farmerId = await one(
-    `insert into farmers (farmer_code, name, whatsapp_number) values (?, 'Row Farmer', ?) returning id`,
-    [`T${tag}`.slice(0, 20), `+9180000${tag.padStart(5, '0').slice(-5)}`],
-  );
+  const farmerId = await one(`insert into farmers (farmer_code, name, whatsapp_number) values (?, 'Row Farmer', ?) returning id`, [
+    `T${tag}`.slice(0, 20),
+    `+9180000${tag.padStart(5, '0').slice(-5)}`,
+  ]);
   const flowerId = await one(`select id from flower_types where code = 'FLW002'`);
   const slotId = await one(`select id from time_slots where name = 'Morning Peak'`);
   // 12.345 kg × ₹450.50 = 5561.4225 → ₹5,561.42; 5% commission = 278.071 → ₹278.07; net 5283.35;
@@ -54,10 +54,27 @@ export async function insertLedgerRows(db: Database, tag = `${process.pid}${++co
      values (?, 500, 'approved', ?, ?, now(), 500, ?) returning id`,
     [farmerId, userId, userId, `wamid.adv${tag}`],
   );
-  await sql(db, `insert into settlement_items (settlement_id, item_type, cash_advance_id, description, amount) values (?, 'advance', ?, 'Advance', -500)`, [settlementId, advanceId]);
-  await sql(db, `insert into market_rates (flower_type_id, time_slot_id, rate_per_unit, effective_date, created_by_id) values (?, ?, 450.50, date '2020-01-01' + ?::int, ?)`, [flowerId, slotId, counter, userId]);
-  await sql(db, `insert into security_logs (actor_user_id, action, entity, entity_id) values (?, 'entry.created', 'daily_entry', ?)`, [userId, entryId]);
-  await sql(db, `insert into notifications (recipient_phone, farmer_id, user_id, type, language, payload) values ('+919876543211', ?, ?, 'receipt', 'ta', '{"text":"x"}')`, [farmerId, userId]);
-  await sql(db, `insert into inbound_messages (channel, provider_message_id, sender, received_at) values ('console', ?, '+919876543211', now())`, [`in${tag}`]);
+  await sql(
+    db,
+    `insert into settlement_items (settlement_id, item_type, cash_advance_id, description, amount) values (?, 'advance', ?, 'Advance', -500)`,
+    [settlementId, advanceId],
+  );
+  await sql(
+    db,
+    `insert into market_rates (flower_type_id, time_slot_id, rate_per_unit, effective_date, created_by_id) values (?, ?, 450.50, date '2020-01-01' + ?::int, ?)`,
+    [flowerId, slotId, counter, userId],
+  );
+  await sql(db, `insert into security_logs (actor_user_id, action, entity, entity_id) values (?, 'entry.created', 'daily_entry', ?)`, [
+    userId,
+    entryId,
+  ]);
+  await sql(
+    db,
+    `insert into notifications (recipient_phone, farmer_id, user_id, type, language, payload) values ('+919876543211', ?, ?, 'receipt', 'ta', '{"text":"x"}')`,
+    [farmerId, userId],
+  );
+  await sql(db, `insert into inbound_messages (channel, provider_message_id, sender, received_at) values ('console', ?, '+919876543211', now())`, [
+    `in${tag}`,
+  ]);
   return { userId, farmerId, flowerId, slotId, entryId, advanceId, settlementId };
 }

@@ -39,9 +39,15 @@ export class StandInClient extends EventEmitter implements WebjsClient {
   }
   /** What WhatsApp Web would emit for an incoming message. */
   receive(m: Partial<WebjsMessage> & { from: string }) {
-    const msg: WebjsMessage = { id: { _serialized: `false_${m.from}_${Math.random().toString(16).slice(2)}` }, fromMe: false, body: '', type: 'chat', timestamp: 1795000000, ...m };
+    const msg: WebjsMessage = {
+      id: { _serialized: `false_${m.from}_${Math.random().toString(16).slice(2)}` },
+      fromMe: false,
+      body: '',
+      type: 'chat',
+      timestamp: 1795000000,
+      ...m,
+    };
     this.emit('message', msg);
     return msg;
   }
 }
-

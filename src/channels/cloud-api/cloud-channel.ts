@@ -27,7 +27,11 @@ export const CUSTOMER_WINDOW_MS = WINDOW_MS;
 
 /** Template parameters may not hold newlines, tabs or long runs of spaces. */
 export function templateText(text: string, max = 1000): string {
-  const flat = text.replace(/[\t\r]/g, ' ').replace(/\n+/g, ' · ').replace(/ {4,}/g, '   ').trim();
+  const flat = text
+    .replace(/[\t\r]/g, ' ')
+    .replace(/\n+/g, ' · ')
+    .replace(/ {4,}/g, '   ')
+    .trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
@@ -115,7 +119,11 @@ export class CloudApiChannel implements Channel {
     } catch (err) {
       const timeout = (err as Error).name === 'TimeoutError';
       this.lastError = timeout ? 'timeout' : 'network';
-      throw new ChannelSendError(`WhatsApp Cloud API ${timeout ? 'timed out' : 'unreachable'}: ${(err as Error).message}`, true, timeout ? 'timeout' : 'network');
+      throw new ChannelSendError(
+        `WhatsApp Cloud API ${timeout ? 'timed out' : 'unreachable'}: ${(err as Error).message}`,
+        true,
+        timeout ? 'timeout' : 'network',
+      );
     }
     const body: unknown = await res.json().catch(() => null);
     if (!res.ok) {

@@ -16,7 +16,12 @@ const RETRYABLE = new Set([
   133004, // server temporarily unavailable
   // Our own account or token is at fault (expired token, payment, locked account). The operator can fix
   // it, so the messages wait (up to the attempt limit) rather than being dropped.
-  0, 3, 10, 190, 131031, 131042,
+  0,
+  3,
+  10,
+  190,
+  131031,
+  131042,
 ]);
 
 /** Codes where the recipient or the message itself is the problem: sending again cannot help. */
@@ -40,5 +45,9 @@ export function graphError(httpStatus: number, body: unknown): ChannelSendError 
   const code = typeof err?.code === 'number' ? err.code : undefined;
   const detail = [err?.message, err?.error_data?.details].filter(Boolean).join(' — ') || `HTTP ${httpStatus}`;
   const retryable = code !== undefined && RETRYABLE.has(code) ? true : httpStatus >= 500 || httpStatus === 429 || httpStatus === 408;
-  return new ChannelSendError(`WhatsApp Cloud API error ${code ?? httpStatus}: ${detail}`, retryable, code !== undefined ? String(code) : `http_${httpStatus}`);
+  return new ChannelSendError(
+    `WhatsApp Cloud API error ${code ?? httpStatus}: ${detail}`,
+    retryable,
+    code !== undefined ? String(code) : `http_${httpStatus}`,
+  );
 }

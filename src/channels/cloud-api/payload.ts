@@ -131,11 +131,7 @@ export function parseWebhook(body: unknown, phoneNumberId: string | undefined): 
 
 function toInbound(m: z.infer<typeof messageSchema>, raw: unknown, profileName: string | undefined): InboundMessage {
   const isText = m.type === 'text' && m.text !== undefined;
-  const mediaKind: MediaKind | null = isText
-    ? null
-    : m.type === 'audio' && m.audio?.voice
-      ? 'voice'
-      : (MEDIA_KINDS[m.type] ?? 'unknown');
+  const mediaKind: MediaKind | null = isText ? null : m.type === 'audio' && m.audio?.voice ? 'voice' : (MEDIA_KINDS[m.type] ?? 'unknown');
   return {
     channel: 'cloud',
     providerMessageId: m.id,

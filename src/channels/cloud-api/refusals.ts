@@ -50,7 +50,14 @@ export class RefusedDeliveries {
           action: 'webhook_signature_rejected',
           entity: 'webhook',
           entityId: 'whatsapp',
-          details: { count: t.count, reasons: t.reasons, bytes: t.bytes, from: t.first.toISOString(), to: t.last.toISOString(), ...(address === OTHER ? { addresses: 'many' } : {}) },
+          details: {
+            count: t.count,
+            reasons: t.reasons,
+            bytes: t.bytes,
+            from: t.first.toISOString(),
+            to: t.last.toISOString(),
+            ...(address === OTHER ? { addresses: 'many' } : {}),
+          },
           ipAddress: address === OTHER || address === 'unknown' ? null : address,
           userAgent: t.userAgent,
         });

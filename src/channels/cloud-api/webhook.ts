@@ -104,13 +104,14 @@ export function whatsappWebhookRoutes(deps: WebhookDeps) {
         // Meta delivers again). The unique provider id makes the retry harmless.
         // Messages alone: one INSERT, atomic by itself, shared with the deliveries arriving at the same moment.
         if (!parsed.statuses.length) fresh.push(...(await writer.store(parsed.messages)));
-        else await db.orm.em.fork().transactional(async (em) => {
-          fresh.push(...(await storeInboundMany(em, parsed.messages)));
-          for (const s of parsed.statuses) {
-            const result = await applyProviderStatus(em, s);
-            if (result === 'unknown') log.info({ providerMessageId: s.providerMessageId, status: s.status }, 'status for a message we do not know');
-          }
-        });
+        else
+          await db.orm.em.fork().transactional(async (em) => {
+            fresh.push(...(await storeInboundMany(em, parsed.messages)));
+            for (const s of parsed.statuses) {
+              const result = await applyProviderStatus(em, s);
+              if (result === 'unknown') log.info({ providerMessageId: s.providerMessageId, status: s.status }, 'status for a message we do not know');
+            }
+          });
       } catch (err) {
         fresh.length = 0;
         log.error({ err }, 'could not store a webhook delivery; Meta will deliver it again');

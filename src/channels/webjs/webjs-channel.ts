@@ -36,7 +36,11 @@ export interface WebjsClient {
   removeAllListeners(): unknown;
   initialize(): Promise<void>;
   destroy(): Promise<void>;
-  sendMessage(chatId: string, content: string | WebjsMedia, options?: { caption?: string; sendMediaAsDocument?: boolean }): Promise<{ id: { _serialized: string } }>;
+  sendMessage(
+    chatId: string,
+    content: string | WebjsMedia,
+    options?: { caption?: string; sendMediaAsDocument?: boolean },
+  ): Promise<{ id: { _serialized: string } }>;
   getNumberId(number: string): Promise<{ _serialized: string } | null>;
   getContactLidAndPhone(userIds: string[]): Promise<{ lid: string; pn: string }[]>;
 }
@@ -163,7 +167,11 @@ export class WebjsChannel implements Channel {
       const today = (this.o.dayOf ?? ((at) => new Date(at).toISOString().slice(0, 10)))(clock.now());
       if (this.day.date !== today) this.day = { date: today, count: 0 };
       if (this.day.count >= pacing.dailyCap) {
-        throw new ChannelSendError(`the linked phone's daily cap of ${pacing.dailyCap} messages is reached; sending resumes tomorrow`, true, 'daily_cap');
+        throw new ChannelSendError(
+          `the linked phone's daily cap of ${pacing.dailyCap} messages is reached; sending resumes tomorrow`,
+          true,
+          'daily_cap',
+        );
       }
       const gap = pacing.gapMs + Math.round((this.o.random ?? Math.random)() * pacing.jitterMs);
       const wait = this.lastSentAt + gap - clock.now();
@@ -219,7 +227,9 @@ export class WebjsChannel implements Channel {
     client.on('message_ack', (msg, ack) => {
       const status = ackStatus(ack);
       if (!status || !this.o.onAck) return;
-      this.o.onAck(msg.id._serialized, status).catch((err: unknown) => this.log.warn({ err, id: msg.id._serialized }, 'could not record a delivery report'));
+      this.o
+        .onAck(msg.id._serialized, status)
+        .catch((err: unknown) => this.log.warn({ err, id: msg.id._serialized }, 'could not record a delivery report'));
     });
     client.on('message', (msg) => {
       this.receive(msg).catch((err: unknown) => this.log.error({ err, id: msg.id._serialized }, 'could not store an incoming message'));

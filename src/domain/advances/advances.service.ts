@@ -93,7 +93,12 @@ export async function recordOfficeAdvance(
 }
 
 /** A pending advance becomes approved: the farmer's totals move, the audit row and the farmer's notice go with it. */
-export async function approveAdvance(em: EntityManager, input: { advanceId: string; at: Date }, actor: StaffActor, tell?: AdvanceNotice): Promise<AdvanceView> {
+export async function approveAdvance(
+  em: EntityManager,
+  input: { advanceId: string; at: Date },
+  actor: StaffActor,
+  tell?: AdvanceNotice,
+): Promise<AdvanceView> {
   await em.transactional(async (tx) => {
     const advance = await pendingAdvance(tx, input.advanceId);
     advance.status = 'approved';
@@ -159,10 +164,21 @@ export interface AdvanceFact {
 /** Queues the farmer's notice of a decision, in the same transaction. */
 export type AdvanceNotice = (tx: EntityManager, fact: AdvanceFact) => Promise<void> | void;
 
-async function tellFarmer(tx: EntityManager, tell: AdvanceNotice | undefined, farmer: Farmer, outcome: 'approved' | 'rejected', advance: CashAdvance) {
+async function tellFarmer(
+  tx: EntityManager,
+  tell: AdvanceNotice | undefined,
+  farmer: Farmer,
+  outcome: 'approved' | 'rejected',
+  advance: CashAdvance,
+) {
   if (!tell) return;
   const balance = await getBalance(tx, farmer.id);
-  await tell(tx, { outcome, farmer, advance: { id: advance.id, amount: rupees(advance.amount), rejectionReason: advance.rejectionReason ?? null }, balanceAfter: balance.currentBalance });
+  await tell(tx, {
+    outcome,
+    farmer,
+    advance: { id: advance.id, amount: rupees(advance.amount), rejectionReason: advance.rejectionReason ?? null },
+    balanceAfter: balance.currentBalance,
+  });
 }
 
 export async function getAdvance(em: EntityManager, id: string): Promise<AdvanceView> {

@@ -12,11 +12,9 @@ export async function enqueueBroadcast(
   em: EntityManager,
   broadcast: { type: string; key: string; messages: NewNotification[] },
 ): Promise<{ queued: number; alreadySent: number }> {
-  const already = await em.find(
-    Notification,
-    { type: broadcast.type, payload: { broadcastKey: broadcast.key } } as never,
-    { fields: ['recipientPhone'] },
-  );
+  const already = await em.find(Notification, { type: broadcast.type, payload: { broadcastKey: broadcast.key } } as never, {
+    fields: ['recipientPhone'],
+  });
   const done = new Set(already.map((n) => n.recipientPhone));
   let queued = 0;
   for (const m of broadcast.messages) {
@@ -31,7 +29,11 @@ export async function enqueueBroadcast(
 
 /** The last tier-limit failure since `since`, if Meta has refused business-initiated messages lately. */
 export async function recentTierLimitFailure(em: EntityManager, since: Date): Promise<{ at: Date; code: string } | null> {
-  const rows = await em.find(Notification, { status: 'failed', updatedAt: { $gte: since } }, { fields: ['id', 'lastError', 'updatedAt'], orderBy: { updatedAt: 'desc' } });
+  const rows = await em.find(
+    Notification,
+    { status: 'failed', updatedAt: { $gte: since } },
+    { fields: ['id', 'lastError', 'updatedAt'], orderBy: { updatedAt: 'desc' } },
+  );
   for (const r of rows) {
     const code = metaErrorCode(r.lastError ?? null);
     if (code && TIER_LIMIT_CODES.includes(code)) return { at: r.updatedAt, code };

@@ -37,7 +37,9 @@ export async function setBroadcastOptOut(em: EntityManager, farmerId: string, ki
   const farmer = await em.findOne(Farmer, farmerId);
   if (!farmer) throw new AppError('FARMER_NOT_FOUND', 'No such farmer', 404);
   const field = kind === 'rateCard' ? 'rateCardOptOut' : 'monthlyStatementOptOut';
-  const pref = (await em.findOne(BroadcastPreference, { farmer: farmerId })) ?? em.create(BroadcastPreference, { farmer, rateCardOptOut: false, monthlyStatementOptOut: false });
+  const pref =
+    (await em.findOne(BroadcastPreference, { farmer: farmerId })) ??
+    em.create(BroadcastPreference, { farmer, rateCardOptOut: false, monthlyStatementOptOut: false });
   if (pref[field] === optOut) return false;
   pref[field] = optOut;
   await em.flush();

@@ -14,7 +14,6 @@ import { User } from '../users/user.entity.js';
 import { DailyEntry } from './daily-entry.entity.js';
 import { entryFarmer, recordEntries } from './record-entries.js';
 
-
 /**
  * Voids an entry. Staff: only their own, within the edit window (setting edit_window_minutes) counted from
  * the entry's time. Admins: any unsettled entry. Nobody: a settled entry.
@@ -60,11 +59,7 @@ export async function voidEntry(em: EntityManager, input: { entryNo: string; act
 
 /** Voids the actor's most recent active entry (the `undo` command). */
 export async function undoLastEntry(em: EntityManager, input: { actor: StaffActor; at: Date }): Promise<DailyEntry> {
-  const last = await em.findOne(
-    DailyEntry,
-    { recordedBy: input.actor.userId, status: 'active' },
-    { orderBy: { entryNo: 'desc' } },
-  );
+  const last = await em.findOne(DailyEntry, { recordedBy: input.actor.userId, status: 'active' }, { orderBy: { entryNo: 'desc' } });
   if (!last) throw new AppError('NOTHING_TO_UNDO', 'You have no entry to undo', 404);
   return voidEntry(em, { entryNo: last.entryNo, actor: input.actor, reason: 'undo', at: input.at });
 }
@@ -128,7 +123,16 @@ export interface OfficeEntryFact {
   balanceAfter: string;
 }
 
-type EntryFigures = { entryNo: string; quantity: string; unit: 'kg' | 'piece'; ratePerUnit: string; totalAmount: string; commissionAmount: string; feeAmount: string; netAmount: string };
+type EntryFigures = {
+  entryNo: string;
+  quantity: string;
+  unit: 'kg' | 'piece';
+  ratePerUnit: string;
+  totalAmount: string;
+  commissionAmount: string;
+  feeAmount: string;
+  netAmount: string;
+};
 
 /** Records an office entry; call inside a transaction (the caller queues the receipt in the same one). */
 export async function addOfficeEntry(tx: EntityManager, input: OfficeEntryInput, actor: StaffActor): Promise<OfficeEntryFact> {
@@ -148,16 +152,33 @@ export async function addOfficeEntry(tx: EntityManager, input: OfficeEntryInput,
   const [recorded] = await recordEntries(
     tx,
     await withPhone(tx, actor),
-    [{ farmer: entryFarmer(farmer), flower, quantity: input.quantity, slotId: input.timeSlotId ?? null, rate: input.rate ?? null, at: input.at, sourceMessageId: null, sourceLine: 0 }],
+    [
+      {
+        farmer: entryFarmer(farmer),
+        flower,
+        quantity: input.quantity,
+        slotId: input.timeSlotId ?? null,
+        rate: input.rate ?? null,
+        at: input.at,
+        sourceMessageId: null,
+        sourceLine: 0,
+      },
+    ],
     { timeZone: input.timeZone, source: 'web' },
   );
   return { entry: recorded!.entry, farmer, flower, balanceAfter: recorded!.balanceAfter };
 }
 
 /** Voids an office entry by id; call inside a transaction (the caller queues the receipt in the same one). */
-export async function voidOfficeEntry(tx: EntityManager, input: { entryId: string; reason: string; at: Date }, actor: StaffActor): Promise<OfficeEntryFact> {
+export async function voidOfficeEntry(
+  tx: EntityManager,
+  input: { entryId: string; reason: string; at: Date },
+  actor: StaffActor,
+): Promise<OfficeEntryFact> {
   // Lock the row first: a settlement running now either has it already (→ ENTRY_SETTLED) or waits for us.
-  const rows = await tx.execute<{ entry_no: string }[]>('select entry_no::text as entry_no from daily_entries where id = ? for update', [input.entryId]);
+  const rows = await tx.execute<{ entry_no: string }[]>('select entry_no::text as entry_no from daily_entries where id = ? for update', [
+    input.entryId,
+  ]);
   if (!rows[0]) throw new AppError('ENTRY_NOT_FOUND', 'No such entry', 404);
   const entry = await voidEntry(tx, { entryNo: rows[0].entry_no, actor: await withPhone(tx, actor), reason: input.reason, at: input.at });
   const balance = await getBalance(tx, entry.farmer.id);

@@ -122,7 +122,11 @@ export async function listEntries(em: EntityManager, filter: EntryFilter & PageR
        from daily_entries e ${where}`,
     params,
   );
-  const rows = await em.execute<Record<string, unknown>[]>(`${SELECT} ${where} ${ORDER} limit ? offset ?`, [...params, filter.pageSize, offsetOf(filter)]);
+  const rows = await em.execute<Record<string, unknown>[]>(`${SELECT} ${where} ${ORDER} limit ? offset ?`, [
+    ...params,
+    filter.pageSize,
+    offsetOf(filter),
+  ]);
   const a = agg[0]!;
   return {
     items: rows.map(toRow),

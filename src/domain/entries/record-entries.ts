@@ -87,7 +87,8 @@ export async function entryPricing(
 }
 
 /** The fee for one line: fee_per_entry + fee_per_unit × quantity, rounded to the paisa. */
-export const feeOf = (p: Pick<Pricing, 'feePerEntry' | 'feePerUnit'>, quantity: string) => rupees(dec(p.feePerEntry).plus(dec(p.feePerUnit).times(quantity)));
+export const feeOf = (p: Pick<Pricing, 'feePerEntry' | 'feePerUnit'>, quantity: string) =>
+  rupees(dec(p.feePerEntry).plus(dec(p.feePerUnit).times(quantity)));
 
 /** Prices one line (pure); the refusal as an AppError when it cannot be recorded. */
 export function priceEntry(p: Pricing, line: EntryLine): PricedEntry | AppError {

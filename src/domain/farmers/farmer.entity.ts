@@ -24,8 +24,6 @@ export const Farmer = defineEntity({
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  checks: [
-    { name: 'farmers_commission_rate_check', expression: 'commission_rate is null or (commission_rate >= 0 and commission_rate <= 100)' },
-  ],
+  checks: [{ name: 'farmers_commission_rate_check', expression: 'commission_rate is null or (commission_rate >= 0 and commission_rate <= 100)' }],
 });
 export type Farmer = InferEntity<typeof Farmer>;

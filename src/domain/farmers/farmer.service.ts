@@ -71,9 +71,7 @@ export async function getFarmer(em: EntityManager, id: string): Promise<FarmerVi
 
 /** FAR004 after FAR003; callers hold the farmer-code lock. */
 async function nextFarmerCode(em: EntityManager): Promise<string> {
-  const rows = await em.execute<{ n: number }[]>(
-    `select coalesce(max(substring(farmer_code from '^FAR([0-9]+)$')::int), 0) + 1 as n from farmers`,
-  );
+  const rows = await em.execute<{ n: number }[]>(`select coalesce(max(substring(farmer_code from '^FAR([0-9]+)$')::int), 0) + 1 as n from farmers`);
   return `FAR${String(rows[0]!.n).padStart(3, '0')}`;
 }
 

@@ -15,7 +15,10 @@ export const FlowerType = defineEntity({
     description: p.text().nullable(),
     unit: p.enum(FLOWER_UNITS).default('kg'),
     // Words staff really type for this flower: English, Tamil and Tanglish.
-    aliases: p.array().defaultRaw("'{}'").onCreate(() => []),
+    aliases: p
+      .array()
+      .defaultRaw("'{}'")
+      .onCreate(() => []),
     isActive: p.boolean().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -48,9 +48,7 @@ export async function createFlower(em: EntityManager, input: FlowerInput, actor:
     await tx.execute(`select pg_advisory_xact_lock(hashtext('malar.flower_code'))`);
     let code = input.code?.trim().toUpperCase();
     if (!code) {
-      const rows = await tx.execute<{ n: number }[]>(
-        `select coalesce(max(substring(code from '^FLW([0-9]+)$')::int), 0) + 1 as n from flower_types`,
-      );
+      const rows = await tx.execute<{ n: number }[]>(`select coalesce(max(substring(code from '^FLW([0-9]+)$')::int), 0) + 1 as n from flower_types`);
       code = `FLW${String(rows[0]!.n).padStart(3, '0')}`;
     }
     const f = tx.create(FlowerType, {

@@ -14,11 +14,13 @@ async function deleteInBatches(em: EntityManager, table: string, where: string, 
   let total = 0;
   for (;;) {
     // Short statements, each its own transaction, so a large backlog never holds long locks.
-    const res = await em.fork().execute<{ affectedRows: number }>(
-      `delete from ${table} where id in (select id from ${table} where ${where} order by id limit ${batchSize})`,
-      params,
-      'run',
-    );
+    const res = await em
+      .fork()
+      .execute<{ affectedRows: number }>(
+        `delete from ${table} where id in (select id from ${table} where ${where} order by id limit ${batchSize})`,
+        params,
+        'run',
+      );
     total += res.affectedRows;
     if (res.affectedRows < batchSize) return total;
   }
@@ -69,7 +71,11 @@ async function columnsOf(em: EntityManager, table: string): Promise<string> {
  * An unpaid settlement's entries stay live, however old. Every column of daily_entries is copied as it is (a
  * column the archive lacks makes the insert fail rather than lose data).
  */
-export async function archiveSettledEntries(em: EntityManager, cutoff: string, batchSize = BATCH_SIZE): Promise<{ archived: number; batches: number }> {
+export async function archiveSettledEntries(
+  em: EntityManager,
+  cutoff: string,
+  batchSize = BATCH_SIZE,
+): Promise<{ archived: number; batches: number }> {
   const entryColumns = await columnsOf(em.fork(), 'daily_entries');
   let archived = 0;
   let batches = 0;

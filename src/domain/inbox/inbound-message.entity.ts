@@ -16,7 +16,10 @@ export const InboundMessage = defineEntity({
     text: p.text().nullable(),
     mediaKind: p.string().length(30).nullable(),
     receivedAt: p.datetime(),
-    storedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    storedAt: p
+      .datetime()
+      .defaultRaw('now()')
+      .onCreate(() => new Date()),
     // null until the pipeline has handled it; start-up picks up the rest.
     outcome: p.string().length(40).nullable(),
     processedAt: p.datetime().nullable(),

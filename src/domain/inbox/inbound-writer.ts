@@ -49,7 +49,10 @@ export class InboundWriter {
 
   private async write(group: Waiting[]): Promise<void> {
     try {
-      const ids = await storeInboundGroups(this.orm.em.fork(), group.map((w) => w.messages));
+      const ids = await storeInboundGroups(
+        this.orm.em.fork(),
+        group.map((w) => w.messages),
+      );
       group.forEach((w, i) => w.resolve(ids[i]!));
     } catch (err) {
       if (group.length === 1) {

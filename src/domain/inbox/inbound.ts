@@ -5,17 +5,7 @@ import { recordSecurityEvent } from '../audit/audit.service.js';
 
 export type InboundChannel = 'cloud' | 'webjs' | 'console';
 export type MediaKind =
-  | 'image'
-  | 'audio'
-  | 'voice'
-  | 'video'
-  | 'document'
-  | 'sticker'
-  | 'location'
-  | 'contacts'
-  | 'interactive'
-  | 'reaction'
-  | 'unknown';
+  'image' | 'audio' | 'voice' | 'video' | 'document' | 'sticker' | 'location' | 'contacts' | 'interactive' | 'reaction' | 'unknown';
 
 export interface InboundMessage {
   channel: InboundChannel;
@@ -57,7 +47,9 @@ export async function storeInbound(em: EntityManager, message: InboundMessage): 
     ],
   );
   if (rows[0]) return { id: rows[0].id, duplicate: false };
-  const existing = await em.execute<{ id: string }[]>('select id::text as id from inbound_messages where provider_message_id = ?', [message.providerMessageId]);
+  const existing = await em.execute<{ id: string }[]>('select id::text as id from inbound_messages where provider_message_id = ?', [
+    message.providerMessageId,
+  ]);
   return { id: existing[0]!.id, duplicate: true };
 }
 
@@ -137,9 +129,9 @@ export async function inboundSenders(em: EntityManager, ids: string[]): Promise<
 /** Gives up on a row the pipeline keeps failing on, so it stops being retried; the error stays visible. */
 export async function markInboundFailed(em: EntityManager, id: string, error: string): Promise<void> {
   await em.execute(`update inbound_messages set outcome = 'failed', processed_at = now(), error = ? where id = ? and outcome is null`, [
-      error.slice(0, 2000),
-      id,
-    ]);
+    error.slice(0, 2000),
+    id,
+  ]);
 }
 
 /** When this phone last wrote to us: WhatsApp allows free-form replies for 24 hours after that. */

@@ -17,7 +17,10 @@ export const JobRun = defineEntity({
     period: p.string().length(40),
     // When the schedule wanted it; null for a run asked for by hand at no particular due time.
     dueAt: p.datetime().nullable(),
-    startedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    startedAt: p
+      .datetime()
+      .defaultRaw('now()')
+      .onCreate(() => new Date()),
     finishedAt: p.datetime().nullable(),
     outcome: p.enum(JOB_OUTCOMES).default('running'),
     trigger: p.enum(JOB_TRIGGERS),
@@ -25,6 +28,9 @@ export const JobRun = defineEntity({
     summary: p.text().nullable(),
     details: p.json<Record<string, unknown>>().nullable(),
   },
-  indexes: [{ name: 'idx_job_runs_job_period', properties: ['job', 'period'] }, { name: 'idx_job_runs_job_started', properties: ['job', 'startedAt'] }],
+  indexes: [
+    { name: 'idx_job_runs_job_period', properties: ['job', 'period'] },
+    { name: 'idx_job_runs_job_started', properties: ['job', 'startedAt'] },
+  ],
 });
 export type JobRun = InferEntity<typeof JobRun>;

@@ -46,14 +46,23 @@ export async function finishJobRun(
   id: string,
   end: { outcome: Exclude<JobOutcome, 'running' | 'interrupted'>; summary: string; details?: Record<string, unknown> | null; finishedAt: Date },
 ): Promise<void> {
-  await em.nativeUpdate(JobRun, { id }, { outcome: end.outcome, summary: end.summary.slice(0, 4000), details: end.details ?? null, finishedAt: end.finishedAt });
+  await em.nativeUpdate(
+    JobRun,
+    { id },
+    { outcome: end.outcome, summary: end.summary.slice(0, 4000), details: end.details ?? null, finishedAt: end.finishedAt },
+  );
 }
 
 /**
  * The newest finished run of a period, stopped after the fact (the rate card, when Meta refused its messages
  * while the outbox sent them).
  */
-export async function markRunStopped(em: EntityManager, job: string, period: string, end: { summary: string; details: Record<string, unknown> }): Promise<void> {
+export async function markRunStopped(
+  em: EntityManager,
+  job: string,
+  period: string,
+  end: { summary: string; details: Record<string, unknown> },
+): Promise<void> {
   await em.execute(
     `update job_runs set outcome = 'stopped', summary = ?, details = ?::jsonb
       where id = (select id from job_runs where job = ? and period = ? and outcome in ('ok', 'stopped') order by started_at desc, id desc limit 1)`,

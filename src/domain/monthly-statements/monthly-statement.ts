@@ -15,7 +15,16 @@ export interface MonthlyStatementData {
   monthEnd: string;
   market: { name: string; nameTa: string; address: string; addressTa: string };
   farmer: { id: string; code: string; name: string; village: string | null; phone: string | null };
-  deliveries: { flower: string; flowerTa: string; unit: 'kg' | 'piece'; entries: number; quantity: string; amount: string; commission: string; net: string }[];
+  deliveries: {
+    flower: string;
+    flowerTa: string;
+    unit: 'kg' | 'piece';
+    entries: number;
+    quantity: string;
+    amount: string;
+    commission: string;
+    net: string;
+  }[];
   settlements: { number: string; periodStart: string; periodEnd: string; net: string; status: string }[];
   advances: { date: string; amount: string; status: string }[];
   payments: { date: string; number: string; amount: string; reference: string | null }[];
@@ -74,7 +83,16 @@ export async function monthlyStatementData(em: EntityManager, farmerId: string, 
       addressTa: await getStringSetting(em, 'market_address_ta'),
     },
     farmer: { id: farmer.id, code: farmer.farmerCode, name: farmer.name, village: farmer.village ?? null, phone: farmer.whatsappNumber ?? null },
-    deliveries: deliveries.map((r) => ({ flower: r.name!, flowerTa: r.name_ta!, unit: r.unit as 'kg' | 'piece', entries: Number(r.entries), quantity: r.quantity!, amount: r.amount!, commission: r.commission!, net: r.net! })),
+    deliveries: deliveries.map((r) => ({
+      flower: r.name!,
+      flowerTa: r.name_ta!,
+      unit: r.unit as 'kg' | 'piece',
+      entries: Number(r.entries),
+      quantity: r.quantity!,
+      amount: r.amount!,
+      commission: r.commission!,
+      net: r.net!,
+    })),
     settlements: settlements.map((r) => ({ number: r.settlement_number!, periodStart: r.ps!, periodEnd: r.pe!, net: r.net!, status: r.status! })),
     advances: advances.map((r) => ({ date: r.d!, amount: r.amount!, status: r.status! })),
     payments: payments.map((r) => ({ date: r.d!, number: r.settlement_number!, amount: r.amount!, reference: r.payment_reference ?? null })),

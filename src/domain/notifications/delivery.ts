@@ -106,11 +106,7 @@ export async function reclaimExpiredClaims(em: EntityManager, maxAttempts: numbe
   return rows.length;
 }
 
-export async function recordSent(
-  em: EntityManager,
-  id: string | string[],
-  result: { providerMessageId: string; template?: string },
-): Promise<void> {
+export async function recordSent(em: EntityManager, id: string | string[], result: { providerMessageId: string; template?: string }): Promise<void> {
   const ids = Array.isArray(id) ? id : [id];
   await em.execute(
     `update notifications
@@ -166,7 +162,13 @@ export async function applyProviderStatus(
       [report.status, report.status, report.error ?? 'failed (no reason given)', report.providerMessageId, report.status],
     );
     if (rows.length) {
-      if (report.status === 'failed') await stopRateCardAtTierLimit(tx, rows.map((r) => r.id), report.error ?? '', new Date());
+      if (report.status === 'failed')
+        await stopRateCardAtTierLimit(
+          tx,
+          rows.map((r) => r.id),
+          report.error ?? '',
+          new Date(),
+        );
       return 'updated';
     }
     const known = await tx.execute<{ n: number }[]>(`select count(*)::int as n from notifications where provider_message_id = ?`, [

@@ -9,7 +9,22 @@ import { Notification } from './notification.entity.js';
 import type { StaffActor } from '../audit/actor.js';
 
 /** The codes the admins are told about in words; any other code is shown as it is. */
-export const EXPLAINED_CODES = ['131026', '131047', '131048', '131049', '131051', '131056', '130429', '132000', '132001', '131000', '131031', '190', '131053', '131009'] as const;
+export const EXPLAINED_CODES = [
+  '131026',
+  '131047',
+  '131048',
+  '131049',
+  '131051',
+  '131056',
+  '130429',
+  '132000',
+  '132001',
+  '131000',
+  '131031',
+  '190',
+  '131053',
+  '131009',
+] as const;
 
 /**
  * Meta's code from a recorded error: the send path writes "WhatsApp Cloud API error 131026: …", the status
@@ -90,7 +105,8 @@ export async function retryFailedNotification(
   return em.transactional(async (tx) => {
     const n = await tx.findOne(Notification, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!n) throw new AppError('NOTIFICATION_NOT_FOUND', `No notification ${id}`, 404);
-    if (n.status !== 'failed') throw new AppError('NOTIFICATION_NOT_FAILED', `Notification ${id} is ${n.status}; only a failed one can be retried`, 409, { status: n.status });
+    if (n.status !== 'failed')
+      throw new AppError('NOTIFICATION_NOT_FAILED', `Notification ${id} is ${n.status}; only a failed one can be retried`, 409, { status: n.status });
     const previousError = n.lastError ?? null;
     n.status = 'pending';
     n.attempts = 0;

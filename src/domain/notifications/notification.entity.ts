@@ -28,7 +28,10 @@ export const Notification = defineEntity({
     payload: p.json<NotificationPayload>(),
     status: p.enum(NOTIFICATION_STATUSES).default('pending'),
     attempts: p.integer().default(0),
-    nextAttemptAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    nextAttemptAt: p
+      .datetime()
+      .defaultRaw('now()')
+      .onCreate(() => new Date()),
     lastError: p.text().nullable(),
     providerMessageId: p.string().length(255).nullable().index(),
     createdAt: createdAt().index(),

@@ -36,7 +36,13 @@ export async function rateGrid(em: EntityManager, date: string): Promise<RateGri
   const byCell = new Map(inForce.map((r) => [`${r.flower_type_id}/${r.time_slot_id}`, r]));
   return {
     date,
-    slots: slots.map((s) => ({ id: s.id, name: s.name, nameTa: s.nameTa, startTime: String(s.startTime).slice(0, 5), endTime: String(s.endTime).slice(0, 5) })),
+    slots: slots.map((s) => ({
+      id: s.id,
+      name: s.name,
+      nameTa: s.nameTa,
+      startTime: String(s.startTime).slice(0, 5),
+      endTime: String(s.endTime).slice(0, 5),
+    })),
     rows: flowers.map((f) => ({
       flower: { id: f.id, code: f.code, name: f.name, nameTa: f.nameTa, unit: f.unit },
       cells: slots.map((s) => {
@@ -92,7 +98,8 @@ export async function setRates(
       const flower = await resolveFlower(tx, cell.flower);
       const slot = await resolveSlot(tx, cell.slot);
       const key = `${flower.id}/${slot.id}`;
-      if (seen.has(key)) throw new AppError('DUPLICATE_CELL', `${flower.name} / ${slot.name} appears twice`, 422, { flower: flower.name, slot: slot.name });
+      if (seen.has(key))
+        throw new AppError('DUPLICATE_CELL', `${flower.name} / ${slot.name} appears twice`, 422, { flower: flower.name, slot: slot.name });
       seen.add(key);
       const rate = rupees(cell.rate);
       if (Number(rate) <= 0) throw new AppError('RATE_NOT_POSITIVE', 'A rate must be more than zero', 422, { flower: flower.name, slot: slot.name });
@@ -110,7 +117,13 @@ export async function setRates(
         existing.createdBy = actor.userId ? tx.getReference(User, actor.userId) : null;
         row = existing;
       } else {
-        row = tx.create(MarketRate, { flowerType: flower, timeSlot: slot, ratePerUnit: rate, effectiveDate: input.date, createdBy: actor.userId ? tx.getReference(User, actor.userId) : null });
+        row = tx.create(MarketRate, {
+          flowerType: flower,
+          timeSlot: slot,
+          ratePerUnit: rate,
+          effectiveDate: input.date,
+          createdBy: actor.userId ? tx.getReference(User, actor.userId) : null,
+        });
       }
       await tx.flush();
       recordSecurityEvent(tx, {

@@ -29,10 +29,12 @@ export const SETTINGS_KEY = 'settings';
 async function raw(em: EntityManager, key: string): Promise<StoredSetting> {
   // A chat message reads several settings: inside a reference-cache scope they all come in one query.
   const row = referenceCacheActive()
-    ? ((await cachedReference(SETTINGS_KEY, async () => {
-        const all = await em.find(SystemSetting, {});
-        return new Map<string, StoredSetting>(all.map((r) => [r.key, { value: r.value, valueType: r.valueType }]));
-      })).get(key) ?? null)
+    ? ((
+        await cachedReference(SETTINGS_KEY, async () => {
+          const all = await em.find(SystemSetting, {});
+          return new Map<string, StoredSetting>(all.map((r) => [r.key, { value: r.value, valueType: r.valueType }]));
+        })
+      ).get(key) ?? null)
     : await em.findOne(SystemSetting, { key }).then((r) => (r ? { value: r.value, valueType: r.valueType } : null));
   if (row) return row;
   const def = SETTINGS_CATALOG.find((s) => s.key === key);

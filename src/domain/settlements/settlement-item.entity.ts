@@ -24,8 +24,7 @@ export const SettlementItem = defineEntity({
   checks: [
     {
       name: 'settlement_items_link_check',
-      expression:
-        "(item_type = 'advance' and cash_advance_id is not null) or item_type = 'fee'",
+      expression: "(item_type = 'advance' and cash_advance_id is not null) or item_type = 'fee'",
     },
   ],
 });

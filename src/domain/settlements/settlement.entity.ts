@@ -28,7 +28,10 @@ export const Settlement = defineEntity({
     paidAt: p.datetime().nullable(),
     paidBy: () => p.manyToOne(User).nullable().deleteRule('restrict'),
     paymentReference: p.string().length(100).nullable(),
-    generatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    generatedAt: p
+      .datetime()
+      .defaultRaw('now()')
+      .onCreate(() => new Date()),
     sentAt: p.datetime().nullable(),
     createdAt: createdAt(),
   },
@@ -51,7 +54,7 @@ export const Settlement = defineEntity({
         'old.total_fees, old.total_advances, old.net_payable, old.advances_outstanding, old.first_entry_date, old.generated_at) then ' +
         "raise exception 'settlement % is final: its figures cannot change', old.settlement_number using errcode = 'check_violation'; end if; " +
         "if old.status = 'paid' and (new.status, new.paid_at, new.paid_by_id, new.payment_reference) is distinct from " +
-        "(old.status, old.paid_at, old.paid_by_id, old.payment_reference) then " +
+        '(old.status, old.paid_at, old.paid_by_id, old.payment_reference) then ' +
         "raise exception 'settlement % is already paid', old.settlement_number using errcode = 'check_violation'; end if; return new",
     },
   ],

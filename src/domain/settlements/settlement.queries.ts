@@ -97,10 +97,11 @@ export async function listSettlements(em: EntityManager, filter: SettlementFilte
   if (filter.status) add('s.status = ?', filter.status);
   const where = conds.length ? `where ${conds.join(' and ')}` : '';
   const total = await em.execute<{ n: string }[]>(`select count(*)::text as n from settlements s ${where}`, params);
-  const rows = await em.execute<Record<string, unknown>[]>(
-    `${SELECT} ${where} order by s.period_end desc, f.farmer_code, s.id limit ? offset ?`,
-    [...params, filter.pageSize, offsetOf(filter)],
-  );
+  const rows = await em.execute<Record<string, unknown>[]>(`${SELECT} ${where} order by s.period_end desc, f.farmer_code, s.id limit ? offset ?`, [
+    ...params,
+    filter.pageSize,
+    offsetOf(filter),
+  ]);
   return { items: rows.map(toView), page: filter.page, pageSize: filter.pageSize, total: Number(total[0]!.n) };
 }
 

@@ -75,7 +75,9 @@ export async function settlePeriod(orm: MikroORM, options: SettleOptions): Promi
   const em = orm.em.fork();
   const candidates = await findFarmersToSettle(em, period, timeZone, options.farmerCodes);
   if (options.farmerCodes?.length) {
-    const { rows: known } = await sql<{ farmer_code: string }>`select farmer_code from farmers where farmer_code = any(${options.farmerCodes}::text[])`.execute(em.getKysely());
+    const { rows: known } = await sql<{
+      farmer_code: string;
+    }>`select farmer_code from farmers where farmer_code = any(${options.farmerCodes}::text[])`.execute(em.getKysely());
     const missing = options.farmerCodes.filter((c) => !known.some((k) => k.farmer_code === c));
     if (missing.length) throw new AppError('FARMER_NOT_FOUND', `No farmer with code ${missing.join(', ')}`, 404);
   }
@@ -100,7 +102,11 @@ export async function settlePeriod(orm: MikroORM, options: SettleOptions): Promi
           actor: options.actor,
           entity: 'settlement_period',
           entityId: `${period.start}..${period.end}`,
-          details: { period: period.label, batch: index, settlements: settled.filter((r) => r.settlementId).map((r) => ({ number: r.settlementNumber, netPayable: r.netPayable })) },
+          details: {
+            period: period.label,
+            batch: index,
+            settlements: settled.filter((r) => r.settlementId).map((r) => ({ number: r.settlementNumber, netPayable: r.netPayable })),
+          },
         });
         await tx.flush();
       }

@@ -41,8 +41,7 @@ export const settledEntriesOf = (s: SettlementBounds) =>
       and de.entry_date >= coalesce(${s.first_entry_date}::date, '-infinity'::date) and de.settlement_id = ${s.id}::uuid`;
 
 /** Start of the day after the period, in the market's zone: advances given before it count. */
-const periodEndInstant = (period: SettlementPeriod, timeZone: string) =>
-  sql`((${period.end}::date + 1)::timestamp at time zone ${timeZone})`;
+const periodEndInstant = (period: SettlementPeriod, timeZone: string) => sql`((${period.end}::date + 1)::timestamp at time zone ${timeZone})`;
 
 /** Farmers with something to settle in the period and no settlement for it yet, by farmer code. */
 export async function findFarmersToSettle(em: EntityManager, period: SettlementPeriod, timeZone: string, farmerCodes?: string[]) {

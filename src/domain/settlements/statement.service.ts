@@ -17,7 +17,11 @@ import { statementFilename, type StatementData, type StatementLine, type Stateme
  * the language its caption is worded in when it is sent (the edge words it: src/outbox/documents.ts).
  * `caption`: worded at queue time by rows queued before the caption moved to the edge; read as it is.
  */
-export type StatementPayload = ({ settlementId: string } | { farmerId: string; asOf: string }) & { filename?: string; language?: Language; caption?: string };
+export type StatementPayload = ({ settlementId: string } | { farmerId: string; asOf: string }) & {
+  filename?: string;
+  language?: Language;
+  caption?: string;
+};
 
 /** A statement rendered for sending: its PDF and the figures it shows (the edge words the caption from them). */
 export interface StatementDocument {
@@ -65,10 +69,31 @@ const LINE_COLUMNS = sql`de.entry_date::text as date, ts.name as slot, ts.name_t
   de.quantity::text as quantity, de.unit, de.rate_per_unit::text as rate, de.total_amount::text as amount,
   de.commission_rate::text as commission_rate`;
 
-type LineRow = { date: string; slot: string | null; slot_ta: string | null; flower: string; flower_ta: string | null; quantity: string; unit: 'kg' | 'piece'; rate: string; amount: string; commission_rate: string };
+type LineRow = {
+  date: string;
+  slot: string | null;
+  slot_ta: string | null;
+  flower: string;
+  flower_ta: string | null;
+  quantity: string;
+  unit: 'kg' | 'piece';
+  rate: string;
+  amount: string;
+  commission_rate: string;
+};
 
 const toLines = (rows: LineRow[]): StatementLine[] =>
-  rows.map((r) => ({ date: r.date, slot: r.slot, slotTa: r.slot_ta, flower: r.flower, flowerTa: r.flower_ta, quantity: r.quantity, unit: r.unit, rate: r.rate, amount: r.amount }));
+  rows.map((r) => ({
+    date: r.date,
+    slot: r.slot,
+    slotTa: r.slot_ta,
+    flower: r.flower,
+    flowerTa: r.flower_ta,
+    quantity: r.quantity,
+    unit: r.unit,
+    rate: r.rate,
+    amount: r.amount,
+  }));
 
 /** One commission percentage for the statement heading, when every line shares it ('7.5', not '7.50'). */
 const sharedRate = (rows: LineRow[]) => {
@@ -203,7 +228,9 @@ export async function enqueueStatementsFor(em: EntityManager, input: { settlemen
     select s.id, s.farmer_id, s.settlement_number as number, f.language_preference as lang, coalesce(f.whatsapp_number, f.phone) as recipient
     from settlements s join farmers f on f.id = s.farmer_id
     where s.id = any(${input.settlementIds}::uuid[]) and coalesce(f.whatsapp_number, f.phone) is not null
-      and not exists (select 1 from notifications n where n.type = 'statement' and n.payload ->> 'settlementId' = s.id::text)`.execute(em.getKysely());
+      and not exists (select 1 from notifications n where n.type = 'statement' and n.payload ->> 'settlementId' = s.id::text)`.execute(
+    em.getKysely(),
+  );
   if (!rows.length) return 0;
   await enqueueNotifications(
     em,
@@ -238,9 +265,12 @@ export async function requestStatement(
     select s.id from settlements s where s.farmer_id = ${input.farmerId}::uuid
     order by s.period_end desc, s.generated_at desc limit 1`.execute(em.getKysely());
   const { rows: open } = await sql<{ n: number }>`
-    select count(*)::int as n from daily_entries where farmer_id = ${input.farmerId}::uuid and settlement_id is null and status = 'active'`.execute(em.getKysely());
+    select count(*)::int as n from daily_entries where farmer_id = ${input.farmerId}::uuid and settlement_id is null and status = 'active'`.execute(
+    em.getKysely(),
+  );
   const latest = rows[0];
-  const payloadBase: StatementPayload = latest && !(open[0]?.n ?? 0) ? { settlementId: latest.id } : { farmerId: input.farmerId, asOf: input.now.toISOString() };
+  const payloadBase: StatementPayload =
+    latest && !(open[0]?.n ?? 0) ? { settlementId: latest.id } : { farmerId: input.farmerId, asOf: input.now.toISOString() };
   const data =
     'settlementId' in payloadBase
       ? await settlementStatementData(em, payloadBase.settlementId)

@@ -45,7 +45,10 @@ async function checkSlot(em: EntityManager, slot: TimeSlot): Promise<void> {
   const start = seconds(slot.startTime as string);
   const end = seconds(slot.endTime as string);
   if (end <= start) {
-    throw new AppError('SLOT_RANGE', 'A slot must end after it starts', 422, { startTime: hhmm(slot.startTime as string), endTime: hhmm(slot.endTime as string) });
+    throw new AppError('SLOT_RANGE', 'A slot must end after it starts', 422, {
+      startTime: hhmm(slot.startTime as string),
+      endTime: hhmm(slot.endTime as string),
+    });
   }
   if (!slot.isActive) return;
   // Raw SQL: an ORM query here would flush the pending row first and trip the constraint.

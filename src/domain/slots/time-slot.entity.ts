@@ -12,7 +12,10 @@ export const TimeSlot = defineEntity({
     startTime: p.time(),
     endTime: p.time(),
     sortOrder: p.integer().default(0),
-    aliases: p.array().defaultRaw("'{}'").onCreate(() => []),
+    aliases: p
+      .array()
+      .defaultRaw("'{}'")
+      .onCreate(() => []),
     isActive: p.boolean().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

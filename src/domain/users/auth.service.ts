@@ -23,7 +23,10 @@ export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 /** Changes when the password does: tokens carry it, so a password change ends every older session. */
 export const passwordVersion = (passwordHash: string | null | undefined) =>
-  createHash('sha256').update(passwordHash ?? '').digest('base64url').slice(0, 12);
+  createHash('sha256')
+    .update(passwordHash ?? '')
+    .digest('base64url')
+    .slice(0, 12);
 
 const invalid = () => new AppError('INVALID_CREDENTIALS', 'Email or password is wrong', 401);
 
@@ -73,7 +76,11 @@ export async function login(em: EntityManager, input: { email: string; password:
   const ok = await verifyPassword(user?.passwordHash ?? (await dummy()), input.password);
   if (!user || !ok || !user.passwordHash) {
     await em.transactional(async (tx) => {
-      await tx.nativeUpdate(SecurityLog, { id: attempt }, { actorUser: user?.id ?? null, details: { reason: user ? 'wrong_password' : 'unknown_email' } });
+      await tx.nativeUpdate(
+        SecurityLog,
+        { id: attempt },
+        { actorUser: user?.id ?? null, details: { reason: user ? 'wrong_password' : 'unknown_email' } },
+      );
     });
     throw invalid();
   }
@@ -101,7 +108,14 @@ export async function changeOwnPassword(
   const user = await em.findOneOrFail(User, userId);
   if (!(await verifyPassword(user.passwordHash ?? (await dummy()), input.currentPassword))) {
     await em.transactional(async (tx) => {
-      recordSecurityEvent(tx, { action: 'password_change_failed', actorUserId: userId, entity: 'user', entityId: userId, ipAddress: actor.ip ?? null, userAgent: actor.userAgent ?? null });
+      recordSecurityEvent(tx, {
+        action: 'password_change_failed',
+        actorUserId: userId,
+        entity: 'user',
+        entityId: userId,
+        ipAddress: actor.ip ?? null,
+        userAgent: actor.userAgent ?? null,
+      });
     });
     throw new AppError('WRONG_PASSWORD', 'The current password is wrong', 400);
   }
@@ -110,6 +124,13 @@ export async function changeOwnPassword(
     const u = await tx.findOneOrFail(User, userId);
     u.passwordHash = hash;
     await revokeUserSessions(tx, userId);
-    recordSecurityEvent(tx, { action: 'password_changed', actorUserId: userId, entity: 'user', entityId: userId, ipAddress: actor.ip ?? null, userAgent: actor.userAgent ?? null });
+    recordSecurityEvent(tx, {
+      action: 'password_changed',
+      actorUserId: userId,
+      entity: 'user',
+      entityId: userId,
+      ipAddress: actor.ip ?? null,
+      userAgent: actor.userAgent ?? null,
+    });
   });
 }

@@ -38,7 +38,9 @@ export interface LiveSession {
 
 /** The session and its user when the session is live (not revoked, not expired) and the user active; else null. */
 export async function liveSession(em: EntityManager, sessionId: string, now = new Date()): Promise<LiveSession | null> {
-  const rows = await em.execute<{ user_id: string; email: string; full_name: string; role: UserRole; language_preference: Language; password_hash: string | null }[]>(
+  const rows = await em.execute<
+    { user_id: string; email: string; full_name: string; role: UserRole; language_preference: Language; password_hash: string | null }[]
+  >(
     `select u.id as user_id, u.email, u.full_name, u.role, u.language_preference, u.password_hash
        from user_sessions s join users u on u.id = s.user_id
       where s.id = ? and s.revoked_at is null and s.expires_at > ? and u.is_active`,
@@ -46,7 +48,15 @@ export async function liveSession(em: EntityManager, sessionId: string, now = ne
   );
   const r = rows[0];
   if (!r) return null;
-  return { sessionId, userId: r.user_id, email: r.email, fullName: r.full_name, role: r.role, languagePreference: r.language_preference, passwordHash: r.password_hash };
+  return {
+    sessionId,
+    userId: r.user_id,
+    email: r.email,
+    fullName: r.full_name,
+    role: r.role,
+    languagePreference: r.language_preference,
+    passwordHash: r.password_hash,
+  };
 }
 
 /** Signing out: the session is revoked and the audit row written in one transaction. */

@@ -120,7 +120,6 @@ export async function getUser(em: EntityManager, id: string): Promise<UserView> 
   return userView(u);
 }
 
-
 /** Whether the market has an active admin: until it does, /ready says so and the log names `npm run setup`. */
 export async function hasActiveAdmin(em: EntityManager): Promise<boolean> {
   return (await em.count(User, { role: 'admin', isActive: true })) > 0;
@@ -135,7 +134,10 @@ export async function createFirstAdmin(em: EntityManager, input: Omit<NewUser, '
   return em.transactional(async (tx) => {
     await tx.execute(`select pg_advisory_xact_lock(hashtext('malar.first_admin'))`);
     const existing = await tx.findOne(User, { role: 'admin', isActive: true }, { orderBy: { createdAt: 'asc' } });
-    if (existing) throw new AppError('ADMIN_EXISTS', `The market already has an admin (${existing.email}); add more accounts through /api/users`, 409, { email: existing.email });
+    if (existing)
+      throw new AppError('ADMIN_EXISTS', `The market already has an admin (${existing.email}); add more accounts through /api/users`, 409, {
+        email: existing.email,
+      });
     const email = normalizeEmail(input.email);
     const phone = phoneOrFail(input.phone);
     if (await tx.count(User, { email })) throw new AppError('EMAIL_TAKEN', `${email} already has an account`, 409, { field: 'email' });

@@ -19,43 +19,103 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function layout(title: string, body: ReturnType<typeof html>) {
   return html`<!doctype html>
-<html lang="ta"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title>
-<style>
-body{font-family:system-ui,'Noto Sans Tamil',sans-serif;margin:1.5rem;color:#222}
-table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.35rem .5rem;text-align:left}
-th small,td small{display:block;color:#555;font-weight:normal}input.rate{width:6.5rem;text-align:right}
-.msg{padding:.5rem .8rem;margin:.8rem 0;border-radius:4px}.ok{background:#e5f6e5}.err{background:#fbe4e4}
-form.inline{display:inline}label{display:block;margin:.5rem 0}
-</style></head><body>${body}</body></html>`;
+    <html lang="ta">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title}</title>
+        <style>
+          body {
+            font-family: system-ui, 'Noto Sans Tamil', sans-serif;
+            margin: 1.5rem;
+            color: #222;
+          }
+          table {
+            border-collapse: collapse;
+          }
+          th,
+          td {
+            border: 1px solid #ccc;
+            padding: 0.35rem 0.5rem;
+            text-align: left;
+          }
+          th small,
+          td small {
+            display: block;
+            color: #555;
+            font-weight: normal;
+          }
+          input.rate {
+            width: 6.5rem;
+            text-align: right;
+          }
+          .msg {
+            padding: 0.5rem 0.8rem;
+            margin: 0.8rem 0;
+            border-radius: 4px;
+          }
+          .ok {
+            background: #e5f6e5;
+          }
+          .err {
+            background: #fbe4e4;
+          }
+          form.inline {
+            display: inline;
+          }
+          label {
+            display: block;
+            margin: 0.5rem 0;
+          }
+        </style>
+      </head>
+      <body>
+        ${body}
+      </body>
+    </html>`;
 }
 
 function loginPage(error?: string) {
   return layout(
     'Sign in · உள்நுழைவு',
     html`<h1>Malar Ledger · மலர் கணக்கு</h1>
-<h2>Sign in · உள்நுழைவு</h2>
-${error ? html`<p class="msg err" role="alert">${error}</p>` : ''}
-<form method="post" action="/admin/login">
-<label>Email · மின்னஞ்சல் <input type="email" name="email" required autocomplete="username"></label>
-<label>Password · கடவுச்சொல் <input type="password" name="password" required autocomplete="current-password"></label>
-<button type="submit">Sign in · உள்நுழை</button>
-</form>`,
+      <h2>Sign in · உள்நுழைவு</h2>
+      ${error ? html`<p class="msg err" role="alert">${error}</p>` : ''}
+      <form method="post" action="/admin/login">
+        <label>Email · மின்னஞ்சல் <input type="email" name="email" required autocomplete="username" /></label>
+        <label>Password · கடவுச்சொல் <input type="password" name="password" required autocomplete="current-password" /></label>
+        <button type="submit">Sign in · உள்நுழை</button>
+      </form>`,
   );
 }
 
-function gridPage(grid: RateGrid, who: string, opts: { today: string; saved?: string | undefined; error?: string | undefined; values?: Map<string, string> }) {
+function gridPage(
+  grid: RateGrid,
+  who: string,
+  opts: { today: string; saved?: string | undefined; error?: string | undefined; values?: Map<string, string> },
+) {
   const header = grid.slots.map((s) => html`<th>${s.name}<small>${s.nameTa}</small><small>${s.startTime}–${s.endTime}</small></th>`);
   const rows = grid.rows.map((r) => {
     const cells = r.cells.map((c) => {
       const name = `rate:${r.flower.id}:${c.timeSlotId}`;
       const value = opts.values?.get(name) ?? c.rate ?? '';
       const slot = grid.slots.find((s) => s.id === c.timeSlotId)!;
-      return html`<td><input class="rate" name="${name}" value="${value}" inputmode="decimal" aria-label="${r.flower.name} ${slot.name}" data-flower="${r.flower.code}" data-slot="${slot.name}">${
-        c.effectiveDate && c.effectiveDate !== grid.date ? html`<small>since ${c.effectiveDate}</small>` : ''
-      }</td>`;
+      return html`<td>
+        <input
+          class="rate"
+          name="${name}"
+          value="${value}"
+          inputmode="decimal"
+          aria-label="${r.flower.name} ${slot.name}"
+          data-flower="${r.flower.code}"
+          data-slot="${slot.name}"
+        />${c.effectiveDate && c.effectiveDate !== grid.date ? html`<small>since ${c.effectiveDate}</small>` : ''}
+      </td>`;
     });
-    return html`<tr><th>${r.flower.name}<small>${r.flower.nameTa}</small><small>₹ / ${r.flower.unit}</small></th>${raw(cells.join(''))}</tr>`;
+    return html`<tr>
+      <th>${r.flower.name}<small>${r.flower.nameTa}</small><small>₹ / ${r.flower.unit}</small></th>
+      ${raw(cells.join(''))}
+    </tr>`;
   });
   return layout(
     `Rates ${grid.date} · விலைகள்`,

@@ -5,7 +5,19 @@ import { requireRole } from '../auth/session.js';
 import { tellAdvance } from '../../chat/notices.js';
 import { emFor, officeActor } from '../request.js';
 import {
-  conflictResponse, errorResponses, IdParam, IsoDate, json, jsonBody, Money, MoneyInput, newRouter, notFoundResponse, pageOf, PageQuery, type ApiResource,
+  conflictResponse,
+  errorResponses,
+  IdParam,
+  IsoDate,
+  json,
+  jsonBody,
+  Money,
+  MoneyInput,
+  newRouter,
+  notFoundResponse,
+  pageOf,
+  PageQuery,
+  type ApiResource,
 } from './router.js';
 
 export const AdvanceSchema = z
@@ -103,7 +115,8 @@ export const advancesResource: ApiResource = {
         request: { params: IdParam },
         responses: { 200: json(AdvanceSchema), ...errorResponses, ...notFoundResponse, ...conflictResponse },
       }),
-      async (c) => c.json(await approveAdvance(emFor(deps), { advanceId: c.req.valid('param').id, at: new Date() }, officeActor(c, deps), tellAdvance), 200),
+      async (c) =>
+        c.json(await approveAdvance(emFor(deps), { advanceId: c.req.valid('param').id, at: new Date() }, officeActor(c, deps), tellAdvance), 200),
     );
     app.openapi(
       createRoute({
@@ -116,7 +129,15 @@ export const advancesResource: ApiResource = {
         responses: { 200: json(AdvanceSchema), ...errorResponses, ...notFoundResponse, ...conflictResponse },
       }),
       async (c) =>
-        c.json(await rejectAdvance(emFor(deps), { advanceId: c.req.valid('param').id, reason: c.req.valid('json').reason, at: new Date() }, officeActor(c, deps), tellAdvance), 200),
+        c.json(
+          await rejectAdvance(
+            emFor(deps),
+            { advanceId: c.req.valid('param').id, reason: c.req.valid('json').reason, at: new Date() },
+            officeActor(c, deps),
+            tellAdvance,
+          ),
+          200,
+        ),
     );
     return app;
   },

@@ -7,7 +7,19 @@ import { allow } from '../auth/session.js';
 import { emFor, officeActor } from '../request.js';
 import { toCsv } from './csv.js';
 import {
-  conflictResponse, errorResponses, IdParam, IsoDate, json, jsonBody, Money, MoneyInput, newRouter, notFoundResponse, pageOf, PageQuery, type ApiResource,
+  conflictResponse,
+  errorResponses,
+  IdParam,
+  IsoDate,
+  json,
+  jsonBody,
+  Money,
+  MoneyInput,
+  newRouter,
+  notFoundResponse,
+  pageOf,
+  PageQuery,
+  type ApiResource,
 } from './router.js';
 
 const EntrySchema = z

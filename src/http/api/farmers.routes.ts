@@ -4,7 +4,19 @@ import { createFarmer, deleteFarmer, getFarmer, searchFarmers, updateFarmer } fr
 import { allow } from '../auth/session.js';
 import { actorOf, emFor } from '../request.js';
 import {
-  conflictResponse, errorResponses, IdParam, json, jsonBody, Money, newRouter, notFoundResponse, pageOf, PageQuery, Percent, QueryBool, type ApiResource,
+  conflictResponse,
+  errorResponses,
+  IdParam,
+  json,
+  jsonBody,
+  Money,
+  newRouter,
+  notFoundResponse,
+  pageOf,
+  PageQuery,
+  Percent,
+  QueryBool,
+  type ApiResource,
 } from './router.js';
 
 export const FarmerSchema = z
@@ -69,7 +81,13 @@ export const farmersResource: ApiResource = {
       async (c) => c.json(await createFarmer(emFor(deps), c.req.valid('json'), actorOf(c, deps)), 201),
     );
     app.openapi(
-      createRoute({ method: 'get', path: '/{id}', tags, request: { params: IdParam }, responses: { 200: json(FarmerSchema), ...errorResponses, ...notFoundResponse } }),
+      createRoute({
+        method: 'get',
+        path: '/{id}',
+        tags,
+        request: { params: IdParam },
+        responses: { 200: json(FarmerSchema), ...errorResponses, ...notFoundResponse },
+      }),
       async (c) => c.json(await getFarmer(emFor(deps), c.req.valid('param').id), 200),
     );
     app.openapi(

@@ -27,7 +27,13 @@ const Fields = z.object({
 });
 const NewFlower = Fields.partial()
   .required({ name: true, nameTa: true })
-  .extend({ code: z.string().regex(/^[A-Za-z0-9_-]{2,20}$/).optional().openapi({ description: 'Defaults to the next FLW number' }) })
+  .extend({
+    code: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{2,20}$/)
+      .optional()
+      .openapi({ description: 'Defaults to the next FLW number' }),
+  })
   .strict();
 const FlowerChanges = Fields.extend({ isActive: z.boolean() }).partial().strict();
 
@@ -49,11 +55,23 @@ export const flowerTypesResource: ApiResource = {
       async (c) => c.json({ items: await listFlowers(emFor(deps), c.req.valid('query')) }, 200),
     );
     app.openapi(
-      createRoute({ method: 'post', path: '/', tags, request: { body: jsonBody(NewFlower) }, responses: { 201: json(FlowerSchema), ...errorResponses, ...conflictResponse } }),
+      createRoute({
+        method: 'post',
+        path: '/',
+        tags,
+        request: { body: jsonBody(NewFlower) },
+        responses: { 201: json(FlowerSchema), ...errorResponses, ...conflictResponse },
+      }),
       async (c) => c.json(await createFlower(emFor(deps), c.req.valid('json'), actorOf(c, deps)), 201),
     );
     app.openapi(
-      createRoute({ method: 'get', path: '/{id}', tags, request: { params: IdParam }, responses: { 200: json(FlowerSchema), ...errorResponses, ...notFoundResponse } }),
+      createRoute({
+        method: 'get',
+        path: '/{id}',
+        tags,
+        request: { params: IdParam },
+        responses: { 200: json(FlowerSchema), ...errorResponses, ...notFoundResponse },
+      }),
       async (c) => c.json(await getFlower(emFor(deps), c.req.valid('param').id), 200),
     );
     app.openapi(

@@ -71,13 +71,65 @@ function docsPage(doc: Doc) {
   }
   rows.sort((a, b) => a.tag.localeCompare(b.tag) || a.path.localeCompare(b.path));
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${doc.info.title}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}td,th{padding:.3rem .6rem;text-align:left;vertical-align:top}
-tr:nth-child(even){background:#f4f4f4}code{font-size:.95em}.m{font-weight:bold}</style></head>
-<body><h1>${doc.info.title}</h1><p>${doc.info.description ?? ''}</p>
-<p>Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1). Sign in with
-<code>POST /api/auth/login</code>, then send <code>Authorization: Bearer &lt;token&gt;</code>.</p>
-<table><thead><tr><th>Area</th><th>Method</th><th>Path</th><th>What it does</th></tr></thead><tbody>
-${raw(rows.map((r) => html`<tr><td>${r.tag}</td><td class="m">${r.method}</td><td><code>${r.path}</code></td><td>${r.summary}</td></tr>`).join(''))}
-</tbody></table></body></html>`;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <title>${doc.info.title}</title>
+        <style>
+          body {
+            font-family: system-ui, sans-serif;
+            margin: 2rem;
+            max-width: 70rem;
+          }
+          td,
+          th {
+            padding: 0.3rem 0.6rem;
+            text-align: left;
+            vertical-align: top;
+          }
+          tr:nth-child(even) {
+            background: #f4f4f4;
+          }
+          code {
+            font-size: 0.95em;
+          }
+          .m {
+            font-weight: bold;
+          }
+        </style>
+      </head>
+      <body>
+        <h1>${doc.info.title}</h1>
+        <p>${doc.info.description ?? ''}</p>
+        <p>
+          Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1). Sign in with <code>POST /api/auth/login</code>, then send
+          <code>Authorization: Bearer &lt;token&gt;</code>.
+        </p>
+        <table>
+          <thead>
+            <tr>
+              <th>Area</th>
+              <th>Method</th>
+              <th>Path</th>
+              <th>What it does</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${raw(
+              rows
+                .map(
+                  (r) =>
+                    html`<tr>
+                      <td>${r.tag}</td>
+                      <td class="m">${r.method}</td>
+                      <td><code>${r.path}</code></td>
+                      <td>${r.summary}</td>
+                    </tr>`,
+                )
+                .join(''),
+            )}
+          </tbody>
+        </table>
+      </body>
+    </html>`;
 }

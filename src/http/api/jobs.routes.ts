@@ -25,7 +25,10 @@ const JobSchema = z
   .object({
     name: z.string(),
     description: z.string(),
-    schedule: z.string().nullable().openapi({ description: 'Market time, as the settings say now; null when a setting is wrong', example: 'monday 06:00' }),
+    schedule: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Market time, as the settings say now; null when a setting is wrong', example: 'monday 06:00' }),
     scheduleError: z.string().nullable(),
     nextDue: z.string().nullable(),
     lastRun: RunSchema.nullable(),
@@ -34,7 +37,13 @@ const JobSchema = z
 
 type RunFacts = Awaited<ReturnType<typeof recentJobRuns>>[number];
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-const runOut = (r: RunFacts) => ({ ...r, dueAt: iso(r.dueAt), startedAt: r.startedAt.toISOString(), finishedAt: iso(r.finishedAt), details: undefined });
+const runOut = (r: RunFacts) => ({
+  ...r,
+  dueAt: iso(r.dueAt),
+  startedAt: r.startedAt.toISOString(),
+  finishedAt: iso(r.finishedAt),
+  details: undefined,
+});
 
 export const jobsResource: ApiResource = {
   path: '/jobs',

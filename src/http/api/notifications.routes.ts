@@ -53,7 +53,12 @@ export const notificationsResource: ApiResource = {
           from: q.from ? new Date(q.from) : undefined,
           to: q.to ? new Date(q.to) : undefined,
         });
-        const items = page.items.map((n) => ({ ...n, createdAt: n.createdAt.toISOString(), failedAt: n.failedAt.toISOString(), reason: explainMetaError(n.errorCode, lang) }));
+        const items = page.items.map((n) => ({
+          ...n,
+          createdAt: n.createdAt.toISOString(),
+          failedAt: n.failedAt.toISOString(),
+          reason: explainMetaError(n.errorCode, lang),
+        }));
         return c.json({ items, page: q.page, pageSize: q.pageSize, total: page.total }, 200);
       },
     );

@@ -3,7 +3,19 @@ import { localDate } from '../../domain/market-time.js';
 import { rateGrid, rateHistory, setRates } from '../../domain/rates/rate.service.js';
 import { allow } from '../auth/session.js';
 import { actorOf, emFor } from '../request.js';
-import { errorResponses, IsoDate, json, jsonBody, Money, MoneyInput, newRouter, notFoundResponse, pageOf, PageQuery, type ApiResource } from './router.js';
+import {
+  errorResponses,
+  IsoDate,
+  json,
+  jsonBody,
+  Money,
+  MoneyInput,
+  newRouter,
+  notFoundResponse,
+  pageOf,
+  PageQuery,
+  type ApiResource,
+} from './router.js';
 
 const GridSchema = z
   .object({
@@ -69,7 +81,7 @@ export const ratesResource: ApiResource = {
         method: 'put',
         path: '/{date}',
         tags,
-        summary: 'Set rates effective from a date (today or later); unchanged cells are left alone. Returns that date\'s grid',
+        summary: "Set rates effective from a date (today or later); unchanged cells are left alone. Returns that date's grid",
         request: { params: z.object({ date: IsoDate.openapi({ param: { name: 'date', in: 'path' } }) }), body: jsonBody(SetRatesBody) },
         responses: { 200: json(GridSchema.extend({ changed: z.number().int() })), ...errorResponses },
       }),

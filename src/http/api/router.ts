@@ -55,7 +55,10 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
 });
 
 /** Money out: a string with two decimals. */
-export const Money = z.string().regex(/^-?\d+\.\d{2}$/).openapi({ example: '450.00' });
+export const Money = z
+  .string()
+  .regex(/^-?\d+\.\d{2}$/)
+  .openapi({ example: '450.00' });
 /** Money or a rate in: '450', '450.5', '450.50' (a JSON number is accepted and read as its text). */
 export const MoneyInput = z
   .union([z.string(), z.number()])

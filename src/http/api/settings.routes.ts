@@ -13,7 +13,12 @@ const SettingSchema = z
     isPublic: z.boolean(),
   })
   .openapi('Setting');
-const KeyParam = z.object({ key: z.string().regex(/^[a-z0-9_]{1,100}$/).openapi({ param: { name: 'key', in: 'path' } }) });
+const KeyParam = z.object({
+  key: z
+    .string()
+    .regex(/^[a-z0-9_]{1,100}$/)
+    .openapi({ param: { name: 'key', in: 'path' } }),
+});
 
 const tags = ['Settings'];
 const admin = requireRole('admin');

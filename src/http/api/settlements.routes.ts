@@ -10,7 +10,18 @@ import { renderStatementDocument } from '../../domain/settlements/statement.serv
 import { requireRole } from '../auth/session.js';
 import { actorOf, emFor } from '../request.js';
 import {
-  conflictResponse, errorResponses, IdParam, IsoDate, json, jsonBody, Money, newRouter, notFoundResponse, pageOf, PageQuery, type ApiResource,
+  conflictResponse,
+  errorResponses,
+  IdParam,
+  IsoDate,
+  json,
+  jsonBody,
+  Money,
+  newRouter,
+  notFoundResponse,
+  pageOf,
+  PageQuery,
+  type ApiResource,
 } from './router.js';
 
 const FarmerRef = z.object({ id: z.uuid(), code: z.string(), name: z.string() });
@@ -71,14 +82,23 @@ const RunSummary = z
     dryRun: z.boolean(),
     settled: z.array(SettledRowSchema),
     refused: z.array(SettledRowSchema).openapi({ description: 'Fees exceed earnings: left unsettled for a person to look at' }),
-    totals: z.object({ farmers: z.number().int(), entries: z.number().int(), gross: Money, commission: Money, fees: Money, advances: Money, net: Money }),
+    totals: z.object({
+      farmers: z.number().int(),
+      entries: z.number().int(),
+      gross: Money,
+      commission: Money,
+      fees: Money,
+      advances: Money,
+      net: Money,
+    }),
   })
   .openapi('SettlementRun');
 
 const RunRequest = z
   .object({
     period: z.string().max(20).optional().openapi({
-      description: 'An ISO week (2026-W47), a month (2026-11) or any date in the period (2026-11-18), read by settlement_frequency. Default: the last period that has ended',
+      description:
+        'An ISO week (2026-W47), a month (2026-11) or any date in the period (2026-11-18), read by settlement_frequency. Default: the last period that has ended',
       example: '2026-W47',
     }),
     farmerCodes: z.array(z.string().trim().min(1).max(20)).max(1000).optional(),
@@ -154,7 +174,9 @@ export const settlementsResource: ApiResource = {
         const body = c.req.valid('json');
         const em = emFor(deps);
         const now = new Date();
-        const period = body.period ? parsePeriod(await settlementFrequency(em), body.period) : await defaultPeriod(em, now, deps.config.marketTimeZone);
+        const period = body.period
+          ? parsePeriod(await settlementFrequency(em), body.period)
+          : await defaultPeriod(em, now, deps.config.marketTimeZone);
         const result = await settlePeriod(deps.db.orm, {
           period,
           timeZone: deps.config.marketTimeZone,
@@ -185,10 +207,19 @@ export const settlementsResource: ApiResource = {
         tags,
         summary: 'The settlement\u2019s PDF statement (Tamil and English), as the farmer receives it',
         request: { params: IdParam },
-        responses: { 200: { description: 'PDF', content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } } }, ...errorResponses, ...notFoundResponse },
+        responses: {
+          200: { description: 'PDF', content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } } },
+          ...errorResponses,
+          ...notFoundResponse,
+        },
       }),
       async (c) => {
-        const doc = await renderStatementDocument(emFor(deps), { settlementId: c.req.valid('param').id }, deps.config.marketTimeZone, deps.statementRenderer ?? inlineRenderer);
+        const doc = await renderStatementDocument(
+          emFor(deps),
+          { settlementId: c.req.valid('param').id },
+          deps.config.marketTimeZone,
+          deps.statementRenderer ?? inlineRenderer,
+        );
         // Settlement numbers are ASCII (S-2026W47-FAR001); anything else is replaced to keep the header valid.
         const filename = doc.filename.replace(/[^\w.-]/g, '_');
         return c.body(new Uint8Array(doc.bytes), 200, {
@@ -204,7 +235,8 @@ export const settlementsResource: ApiResource = {
         method: 'post',
         path: '/{id}/paid',
         tags,
-        summary: 'Mark a settlement paid with the payment reference: the farmer\u2019s balance moves once, the farmer is told; again → 409 ALREADY_PAID',
+        summary:
+          'Mark a settlement paid with the payment reference: the farmer\u2019s balance moves once, the farmer is told; again → 409 ALREADY_PAID',
         request: { params: IdParam, body: jsonBody(Payment) },
         responses: { 200: json(PaidSchema), ...errorResponses, ...notFoundResponse, ...conflictResponse },
       }),
@@ -215,7 +247,10 @@ export const settlementsResource: ApiResource = {
           actor: actorOf(c, deps),
         });
         const { language: _language, recipient: _recipient, ...facts } = paid;
-        return c.json({ ...facts, netPayable: rupees(paid.netPayable), currentBalance: rupees(paid.currentBalance), paidAt: paid.paidAt.toISOString() }, 200);
+        return c.json(
+          { ...facts, netPayable: rupees(paid.netPayable), currentBalance: rupees(paid.currentBalance), paidAt: paid.paidAt.toISOString() },
+          200,
+        );
       },
     );
     return app;

@@ -52,11 +52,23 @@ export const timeSlotsResource: ApiResource = {
       async (c) => c.json({ items: await listSlots(emFor(deps), c.req.valid('query')) }, 200),
     );
     app.openapi(
-      createRoute({ method: 'post', path: '/', tags, request: { body: jsonBody(NewSlot) }, responses: { 201: json(SlotSchema), ...errorResponses, ...conflictResponse, ...overlap } }),
+      createRoute({
+        method: 'post',
+        path: '/',
+        tags,
+        request: { body: jsonBody(NewSlot) },
+        responses: { 201: json(SlotSchema), ...errorResponses, ...conflictResponse, ...overlap },
+      }),
       async (c) => c.json(await createSlot(emFor(deps), c.req.valid('json'), actorOf(c, deps)), 201),
     );
     app.openapi(
-      createRoute({ method: 'get', path: '/{id}', tags, request: { params: IdParam }, responses: { 200: json(SlotSchema), ...errorResponses, ...notFoundResponse } }),
+      createRoute({
+        method: 'get',
+        path: '/{id}',
+        tags,
+        request: { params: IdParam },
+        responses: { 200: json(SlotSchema), ...errorResponses, ...notFoundResponse },
+      }),
       async (c) => c.json(await getSlot(emFor(deps), c.req.valid('param').id), 200),
     );
     app.openapi(

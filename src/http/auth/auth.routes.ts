@@ -11,9 +11,7 @@ const LoginBody = z.object({
   email: z.string().trim().min(3).max(254).openapi({ example: 'admin@malar.com' }),
   password: z.string().min(1).max(200),
 });
-const LoginResult = z
-  .object({ token: z.string(), tokenType: z.literal('Bearer'), expiresAt: z.string(), user: UserSchema })
-  .openapi('LoginResult');
+const LoginResult = z.object({ token: z.string(), tokenType: z.literal('Bearer'), expiresAt: z.string(), user: UserSchema }).openapi('LoginResult');
 
 const tags = ['Auth'];
 const signedIn = requireRole('admin', 'staff');

@@ -99,7 +99,13 @@ export function sessions(deps: AppDeps, options: SessionOptions = {}): Sessions 
         if (payload && typeof payload.sub === 'string' && typeof payload.sid === 'string' && UUID.test(payload.sid)) {
           const live = await lookup(payload.sid);
           if (live && live.userId === payload.sub && payload.pv === passwordVersion(live.passwordHash)) {
-            const auth: AuthUser = { id: live.userId, email: live.email, fullName: live.fullName, role: live.role, languagePreference: live.languagePreference };
+            const auth: AuthUser = {
+              id: live.userId,
+              email: live.email,
+              fullName: live.fullName,
+              role: live.role,
+              languagePreference: live.languagePreference,
+            };
             c.set('user', auth);
             c.set('sessionId', live.sessionId);
           }

@@ -23,7 +23,7 @@ export interface BackupResult {
 
 /** What the embedded database cannot back up partially, and why: said instead of writing a full backup. */
 export const EMBEDDED_PARTIAL_REFUSED =
-  'the embedded database (PGlite) can only be backed up whole: it has no pg_dump of its own, and the machine\'s pg_dump cannot read PGlite\'s PostgreSQL 17. ' +
+  "the embedded database (PGlite) can only be backed up whole: it has no pg_dump of its own, and the machine's pg_dump cannot read PGlite's PostgreSQL 17. " +
   'Take a full backup (npm run db:backup) — it holds the schema and every table — and restore one table from it with npm run db:restore -- FILE --table NAME.';
 
 /** Table data entries in a pg_restore --list, by table name ("… TABLE DATA public farmers postgres"). */
@@ -50,7 +50,12 @@ function verifyArchive(entries: string[], scope: BackupScope): string {
   return `pg_restore --list read ${entries.length} entries (${data.length} tables of data)`;
 }
 
-export async function backupDatabase(db: Database, backupDir: string, now = new Date(), scope: BackupScope = { kind: 'full' }): Promise<BackupResult> {
+export async function backupDatabase(
+  db: Database,
+  backupDir: string,
+  now = new Date(),
+  scope: BackupScope = { kind: 'full' },
+): Promise<BackupResult> {
   const format: BackupFormat = db.kind === 'embedded' ? 'pglite' : 'pg_dump';
   if (format === 'pglite' && scope.kind !== 'full') throw new AppError('BACKUP_PARTIAL_EMBEDDED', EMBEDDED_PARTIAL_REFUSED);
   if (scope.kind === 'tables') {

@@ -25,7 +25,10 @@ export function scopeSuffix(scope: BackupScope): string {
  * partial ones say what they hold: malar-…Z-schema-only.dump, -data-only, -table-farmers+users.
  */
 export function backupFileName(format: BackupFormat, at: Date, scope: BackupScope = { kind: 'full' }): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `malar-${stamp}${scopeSuffix(scope)}${EXTENSION[format]}`;
 }
 

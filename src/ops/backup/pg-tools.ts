@@ -40,7 +40,13 @@ export async function assertDumpable(serverVersionNum: number): Promise<void> {
 /** pg_dump -Fc; `scope` picks --schema-only, --data-only or --table=… (each table with its schema and data). */
 export async function pgDump(url: string, file: string, scope: BackupScope = { kind: 'full' }): Promise<void> {
   const only =
-    scope.kind === 'schema' ? ['--schema-only'] : scope.kind === 'data' ? ['--data-only'] : scope.kind === 'tables' ? scope.tables.map((t) => `--table=public."${t}"`) : [];
+    scope.kind === 'schema'
+      ? ['--schema-only']
+      : scope.kind === 'data'
+        ? ['--data-only']
+        : scope.kind === 'tables'
+          ? scope.tables.map((t) => `--table=public."${t}"`)
+          : [];
   await tool('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', ...only, `--file=${file}`, `--dbname=${url}`]);
 }
 
@@ -87,6 +93,7 @@ export async function dumpRowCounts(file: string): Promise<Record<string, number
     }
   }
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
-  if (code !== 0) throw new AppError('BACKUP_UNREADABLE', `pg_restore could not read the data in ${file}: ${stderr.trim().split('\n').slice(-2).join(' | ')}`);
+  if (code !== 0)
+    throw new AppError('BACKUP_UNREADABLE', `pg_restore could not read the data in ${file}: ${stderr.trim().split('\n').slice(-2).join(' | ')}`);
   return counts;
 }

@@ -39,7 +39,12 @@ export interface RestoreResult {
   validation: ValidationReport;
 }
 
-const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase();
+const stamp = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, '')
+    .toLowerCase();
 const NAME = /^[a-z_][a-z0-9_-]{0,62}$/i;
 
 export function databaseName(url: string): string {
@@ -97,7 +102,8 @@ async function restoreOnServer(config: Config, liveUrl: string, options: Restore
   let created = false;
   try {
     const exists = (await admin.query('select 1 from pg_database where datname = $1', [target])).rowCount! > 0;
-    if (exists && !options.force) throw new AppError('RESTORE_TARGET_EXISTS', `database ${target} already exists: choose another --into, or --force to replace its contents`);
+    if (exists && !options.force)
+      throw new AppError('RESTORE_TARGET_EXISTS', `database ${target} already exists: choose another --into, or --force to replace its contents`);
     if (!exists) {
       await admin.query(`create database "${target}"`);
       created = true;

@@ -81,7 +81,12 @@ export async function otherSessions(run: RunSql): Promise<OtherSession[]> {
         and application_name <> ? order by pid`,
     [OPS_APPLICATION_NAME],
   );
-  return rows.map((r) => ({ pid: Number(r.pid), applicationName: String(r.application_name ?? ''), clientAddr: (r.client_addr as string) ?? null, state: (r.state as string) ?? null }));
+  return rows.map((r) => ({
+    pid: Number(r.pid),
+    applicationName: String(r.application_name ?? ''),
+    clientAddr: (r.client_addr as string) ?? null,
+    state: (r.state as string) ?? null,
+  }));
 }
 
 async function columnsOf(run: RunSql, schema: string, table: string): Promise<string[]> {
@@ -105,13 +110,17 @@ async function primaryKey(run: RunSql, table: string): Promise<string[]> {
 async function loadFromArchive(url: string, file: string, table: string, scratch: string): Promise<void> {
   const list = await pgRestoreList(file);
   const data = list.map((e) => / TABLE DATA \S+ (\S+) /.exec(e)?.[1]).filter(Boolean);
-  if (!data.includes(table)) throw new AppError('RESTORE_NO_TABLE', `${file} holds no data for ${table} (it has: ${data.join(', ') || 'no table data'})`);
+  if (!data.includes(table))
+    throw new AppError('RESTORE_NO_TABLE', `${file} holds no data for ${table} (it has: ${data.join(', ') || 'no table data'})`);
   const restore = spawn('pg_restore', ['--data-only', `--table=${table}`, '--file=-', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const psql = spawn('psql', ['--no-psqlrc', '--quiet', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-d', url], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const psql = spawn('psql', ['--no-psqlrc', '--quiet', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-d', url], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
   let errors = '';
   restore.stderr.on('data', (d: Buffer) => (errors += d.toString()));
   psql.stderr.on('data', (d: Buffer) => (errors += d.toString()));
-  const closed = (c: { on(e: 'close', f: (code: number | null) => void): unknown }) => new Promise<number>((resolve) => c.on('close', (code) => resolve(code ?? 1)));
+  const closed = (c: { on(e: 'close', f: (code: number | null) => void): unknown }) =>
+    new Promise<number>((resolve) => c.on('close', (code) => resolve(code ?? 1)));
   const [restoreDone, psqlDone] = [closed(restore), closed(psql)];
   psql.stdin.on('error', () => {}); // psql stopping early is reported by its exit code
   for await (const line of readline.createInterface({ input: restore.stdout, crlfDelay: Infinity })) {
@@ -120,7 +129,8 @@ async function loadFromArchive(url: string, file: string, table: string, scratch
   }
   psql.stdin.end();
   const [a, b] = await Promise.all([restoreDone, psqlDone]);
-  if (a !== 0 || b !== 0) throw new AppError('RESTORE_LOAD_FAILED', `loading ${table} from ${file} failed: ${errors.trim().split('\n').slice(-3).join(' | ')}`);
+  if (a !== 0 || b !== 0)
+    throw new AppError('RESTORE_LOAD_FAILED', `loading ${table} from ${file} failed: ${errors.trim().split('\n').slice(-3).join(' | ')}`);
 }
 
 /** Loads the table's rows from an embedded backup: the archive opened in memory, its rows carried over as JSON. */
@@ -137,18 +147,29 @@ async function loadFromEmbedded(run: RunSql, file: string, table: string, scratc
     const exists = await backup.query(`select 1 from information_schema.tables where table_schema = 'public' and table_name = $1`, [table]);
     if (!exists.rows.length) throw new AppError('RESTORE_NO_TABLE', `${file} holds no table ${table}`);
     const res = await backup.query<{ rows: string }>(`select coalesce(json_agg(t), '[]')::text as rows from ${q(table)} t`);
-    await run(`insert into ${q(scratch)}.${q(table)} select * from jsonb_populate_recordset(null::${q(scratch)}.${q(table)}, ?::jsonb)`, [res.rows[0]!.rows]);
+    await run(`insert into ${q(scratch)}.${q(table)} select * from jsonb_populate_recordset(null::${q(scratch)}.${q(table)}, ?::jsonb)`, [
+      res.rows[0]!.rows,
+    ]);
   } finally {
     await backup.close();
   }
 }
 
-async function diffTables(run: RunSql, table: string, scratch: string, key: string[], columns: string[], rowsToo: boolean, label: string | undefined): Promise<TableDiff> {
+async function diffTables(
+  run: RunSql,
+  table: string,
+  scratch: string,
+  key: string[],
+  columns: string[],
+  rowsToo: boolean,
+  label: string | undefined,
+): Promise<TableDiff> {
   const live = `public.${q(table)}`;
   const saved = `${q(scratch)}.${q(table)}`;
   const on = key.map((k) => `l.${q(k)} = s.${q(k)}`).join(' and ');
   const differs = `(${columns.map((c) => `l.${q(c)}`).join(', ')}) is distinct from (${columns.map((c) => `s.${q(c)}`).join(', ')})`;
-  const keyText = (alias: string) => `concat_ws(' ', ${key.map((k) => `'${k}=' || ${alias}.${q(k)}::text`).join(', ')}${label ? `, '(' || coalesce(${alias}.${q(label)}::text, '') || ')'` : ''})`;
+  const keyText = (alias: string) =>
+    `concat_ws(' ', ${key.map((k) => `'${k}=' || ${alias}.${q(k)}::text`).join(', ')}${label ? `, '(' || coalesce(${alias}.${q(label)}::text, '') || ')'` : ''})`;
   const [counts] = await run(`select
       (select count(*) from ${live})::int as live_rows, (select count(*) from ${saved})::int as backup_rows,
       ${rowsToo ? '' : '0 * '}(select count(*) from ${saved} s where not exists (select 1 from ${live} l where ${on}))::int as added,
@@ -156,15 +177,22 @@ async function diffTables(run: RunSql, table: string, scratch: string, key: stri
       (select count(*) from ${live} l join ${saved} s on ${on} where ${differs})::int as changed`);
   const order = key.map((k) => q(k)).join(', ');
   const limit = rowsToo ? EXAMPLES : 0;
-  const added = await run(`select ${keyText('s')} as k from ${saved} s where not exists (select 1 from ${live} l where ${on}) order by ${order} limit ${limit}`);
-  const removed = await run(`select ${keyText('l')} as k from ${live} l where not exists (select 1 from ${saved} s where ${on}) order by ${order} limit ${limit}`);
+  const added = await run(
+    `select ${keyText('s')} as k from ${saved} s where not exists (select 1 from ${live} l where ${on}) order by ${order} limit ${limit}`,
+  );
+  const removed = await run(
+    `select ${keyText('l')} as k from ${live} l where not exists (select 1 from ${saved} s where ${on}) order by ${order} limit ${limit}`,
+  );
   const changedRows = await run(
     `select ${keyText('s')} as k, to_jsonb(l) as live, to_jsonb(s) as backup from ${live} l join ${saved} s on ${on} where ${differs} order by ${key.map((k) => `s.${q(k)}`).join(', ')} limit ${EXAMPLES}`,
   );
   const changed = changedRows.map((r) => {
     const l = r.live as Record<string, unknown>;
     const b = r.backup as Record<string, unknown>;
-    return { key: String(r.k), columns: columns.filter((c) => JSON.stringify(l[c]) !== JSON.stringify(b[c])).map((c) => ({ column: c, live: l[c], backup: b[c] })) };
+    return {
+      key: String(r.k),
+      columns: columns.filter((c) => JSON.stringify(l[c]) !== JSON.stringify(b[c])).map((c) => ({ column: c, live: l[c], backup: b[c] })),
+    };
   });
   return {
     table,
@@ -205,7 +233,15 @@ async function referencesToRemoved(run: RunSql, table: string, scratch: string, 
   return problems;
 }
 
-async function applyRestore(em: EntityManager, table: string, scratch: string, key: string[], columns: string[], rowsToo: boolean, audit: Record<string, unknown>) {
+async function applyRestore(
+  em: EntityManager,
+  table: string,
+  scratch: string,
+  key: string[],
+  columns: string[],
+  rowsToo: boolean,
+  audit: Record<string, unknown>,
+) {
   const live = `public.${q(table)}`;
   const saved = `${q(scratch)}.${q(table)}`;
   const on = key.map((k) => `l.${q(k)} = s.${q(k)}`).join(' and ');
@@ -215,9 +251,13 @@ async function applyRestore(em: EntityManager, table: string, scratch: string, k
     const exec = (sql: string) => tx.getConnection().execute(sql, [], 'run', tx.getTransactionContext());
     // Foreign keys are checked as the rows change; deferred ones at the commit below, which fails as a whole.
     if (rowsToo) await exec(`delete from ${live} l where not exists (select 1 from ${saved} s where ${on})`);
-    if (values.length) await exec(`update ${live} l set ${values.map((c) => `${q(c)} = s.${q(c)}`).join(', ')} from ${saved} s where ${on} and ${differs}`);
+    if (values.length)
+      await exec(`update ${live} l set ${values.map((c) => `${q(c)} = s.${q(c)}`).join(', ')} from ${saved} s where ${on} and ${differs}`);
     const cols = columns.map(q).join(', ');
-    if (rowsToo) await exec(`insert into ${live} (${cols}) overriding system value select ${columns.map((c) => `s.${q(c)}`).join(', ')} from ${saved} s where not exists (select 1 from ${live} l where ${on})`);
+    if (rowsToo)
+      await exec(
+        `insert into ${live} (${cols}) overriding system value select ${columns.map((c) => `s.${q(c)}`).join(', ')} from ${saved} s where not exists (select 1 from ${live} l where ${on})`,
+      );
     recordSecurityEvent(tx, { action: 'db.table_restored', entity: table, details: audit });
   });
 }
@@ -225,8 +265,10 @@ async function applyRestore(em: EntityManager, table: string, scratch: string, k
 export async function restoreTable(db: Database, options: TableRestoreOptions): Promise<TableRestoreResult> {
   if (!fs.existsSync(options.file)) throw new AppError('BACKUP_NOT_FOUND', `${options.file}: no such file`);
   const format = formatOf(options.file);
-  if (format === 'pg_dump' && db.kind === 'embedded') throw new AppError('BACKUP_FORMAT', 'this is a pg_dump archive; restore it with DATABASE_URL set to the server');
-  if (format === 'pglite' && db.kind === 'server') throw new AppError('BACKUP_FORMAT', 'this is a backup of the embedded database; restore it with DATABASE_URL unset');
+  if (format === 'pg_dump' && db.kind === 'embedded')
+    throw new AppError('BACKUP_FORMAT', 'this is a pg_dump archive; restore it with DATABASE_URL set to the server');
+  if (format === 'pglite' && db.kind === 'server')
+    throw new AppError('BACKUP_FORMAT', 'this is a backup of the embedded database; restore it with DATABASE_URL unset');
   const checksum = await verifyChecksum(options.file);
   const run = ormSql(db.orm);
   const table = options.table;
@@ -235,7 +277,10 @@ export async function restoreTable(db: Database, options: TableRestoreOptions): 
   if (options.apply && !options.force && db.kind === 'server') {
     const others = await otherSessions(run);
     if (others.length) {
-      const who = others.slice(0, 5).map((s) => `pid ${s.pid} ${s.applicationName || '(no name)'}${s.clientAddr ? ` from ${s.clientAddr}` : ''}`).join(', ');
+      const who = others
+        .slice(0, 5)
+        .map((s) => `pid ${s.pid} ${s.applicationName || '(no name)'}${s.clientAddr ? ` from ${s.clientAddr}` : ''}`)
+        .join(', ');
       throw new AppError(
         'RESTORE_SERVICE_RUNNING',
         `${others.length} other session(s) are connected to this database (${who}): the service may be writing. Stop it and run again, or add --force.`,
@@ -251,7 +296,11 @@ export async function restoreTable(db: Database, options: TableRestoreOptions): 
     const all = await columnsOf(run, 'public', table);
     const rowsToo = !options.columns?.length;
     const unknown = (options.columns ?? []).filter((c) => !all.includes(c) || key.includes(c));
-    if (unknown.length) throw new AppError('RESTORE_BAD_COLUMN', `${table} has no column ${unknown.join(', ')} to restore (columns: ${all.filter((c) => !key.includes(c)).join(', ')})`);
+    if (unknown.length)
+      throw new AppError(
+        'RESTORE_BAD_COLUMN',
+        `${table} has no column ${unknown.join(', ')} to restore (columns: ${all.filter((c) => !key.includes(c)).join(', ')})`,
+      );
     const columns = rowsToo ? all : [...key, ...options.columns!];
     const label = LABEL_COLUMNS.find((c) => all.includes(c) && !key.includes(c));
     const diff = await diffTables(run, table, scratch, key, columns, rowsToo, label);
@@ -259,7 +308,10 @@ export async function restoreTable(db: Database, options: TableRestoreOptions): 
     if (diff.removed) {
       const refs = await referencesToRemoved(run, table, scratch, key);
       if (refs.length) {
-        throw new AppError('RESTORE_WOULD_ORPHAN', `${diff.removed} live row(s) of ${table} are not in the backup and ${refs.join(', ')} refer to them: nothing was changed.`);
+        throw new AppError(
+          'RESTORE_WOULD_ORPHAN',
+          `${diff.removed} live row(s) of ${table} are not in the backup and ${refs.join(', ')} refer to them: nothing was changed.`,
+        );
       }
     }
     const audit = { file: options.file, columns: rowsToo ? 'all' : options.columns, added: diff.added, removed: diff.removed, changed: diff.changed };

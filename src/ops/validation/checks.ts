@@ -18,8 +18,7 @@ const LEDGER_ENTRIES = `(select id, entry_no, farmer_id, entry_date, status, tot
    union all
    select id, entry_no, farmer_id, entry_date, status, total_amount, commission_amount, net_amount, settlement_id from daily_entries_archive)`;
 
-const missing = (column: string, table: string) =>
-  `(${column} is not null and not exists (select 1 from ${table} r where r.id = ${column}))`;
+const missing = (column: string, table: string) => `(${column} is not null and not exists (select 1 from ${table} r where r.id = ${column}))`;
 
 export interface ForeignKey {
   table: string;
