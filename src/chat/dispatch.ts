@@ -25,6 +25,10 @@ import { flowerHint, type Command, type ParseResult, type Vocabulary } from './p
 import { addToReceipt, receiptFarmer, type ReceiptBook, type ReceiptItem } from './receipts.js';
 import { entryFigures, feeText, marketDate, money, nameIn, quantity, unitWord } from './render.js';
 import { runBroadcastCommand } from './broadcast-commands.js';
+import { isConfirmationRequired } from '../domain/confirmations/guard.js';
+import { holdLine, runFix, type GuardedCommand } from './fixes.js';
+
+const isGuarded = (c: Command): c is GuardedCommand => c.kind === 'entry' || c.kind === 'advance' || c.kind === 'fix';
 
 /** What the settlements feature offers the chat; absent until it is wired in. */
 export interface StatementsPort {
@@ -40,6 +44,8 @@ export interface StatementsPort {
 export interface Verdict {
   ok: boolean;
   text: string;
+  /** Not saved yet: the fat-finger guard holds it until the sender confirms. */
+  held?: boolean;
 }
 
 export interface LineContext {
@@ -57,6 +63,8 @@ export interface LineContext {
   singleLine: boolean;
   /** Where documents made on request (the monthly statement) are written; absent: not offered. */
   dataDir?: string;
+  /** Replaying a line its sender confirmed: the fat-finger guard lets it through. */
+  confirmed?: boolean;
 }
 
 const refusal = (code: string, details: Record<string, unknown> = {}) => new AppError(code, code, 403, { ...details, refusal: true });
@@ -89,7 +97,7 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
       flower: flower ? nameIn(ctx.lang, flower) : '',
       unit: flower ? unitWord(t, flower.unit) : '',
     };
-    const text = `✗ ${t(`chat.error.${parsed.error}`, args)}`;
+    const text = `✗ ${t([`chat.error.${parsed.error}`, `fixes.error.${parsed.error}`], args)}`;
     return { ok: false, text: parsed.error === 'unknown_command' && ctx.singleLine ? `${text}\n\n${helpText(ctx, t)}` : text };
   }
   try {
@@ -101,6 +109,11 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
     return { ok: true, text };
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
+    // The line's savepoint is rolled back (a fix's void too); the line is held in the message's transaction.
+    if (isConfirmationRequired(err) && ctx.sender.user && isGuarded(parsed.command)) {
+      const text = await holdLine(ctx, actorOf(ctx.sender), parsed.command, lineNo, err.details, t);
+      return { ok: true, held: true, text };
+    }
     const details = err.details ?? {};
     if (details.refusal) {
       recordSecurityEvent(ctx.em, {
@@ -111,7 +124,7 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
         details: { code: err.code, command: parsed.command.kind, line: lineNo, ...details },
       });
     }
-    return { ok: false, text: `✗ ${t(`chat.error.${err.code}`, { ...details, defaultValue: err.message })}` };
+    return { ok: false, text: `✗ ${t([`chat.error.${err.code}`, `fixes.error.${err.code}`], { ...details, defaultValue: err.message })}` };
   }
 }
 
@@ -136,6 +149,7 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
             at: ctx.at,
             sourceMessageId: ctx.providerMessageId,
             sourceLine: lineNo,
+            confirmed: ctx.confirmed ?? false,
           },
         ],
         { timeZone: ctx.timeZone },
@@ -161,6 +175,12 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
       const balance = await getBalance(em, farmer.id);
       return t('chat.voided', { ...entryFigures(entry, t, lang, flower), farmer: farmer.farmerCode, balance: money(balance.currentBalance) });
     }
+    case 'fix':
+      return runFix(ctx, actorOf(ctx.sender), command, lineNo, t);
+    case 'confirm':
+    case 'decline':
+      // A lone `ok` / `no` is handled before the lines run (src/chat/confirmations.ts); here nothing is waiting.
+      return t(ctx.sender.user ? 'fixes.nothingHeld' : 'fixes.noted');
     case 'advance': {
       const actor = actorOf(ctx.sender);
       const farmer = await findActiveFarmer(em, command.farmerCode);
@@ -171,6 +191,7 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
         actor,
         at: ctx.at,
         sourceMessageId: `${ctx.providerMessageId}#${lineNo}`,
+        confirmed: ctx.confirmed ?? false,
       });
       if (advance.status !== 'approved') {
         const limit = await getDecimalSetting(em, 'advance_auto_approve_limit');
