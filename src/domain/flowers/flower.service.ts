@@ -5,6 +5,7 @@ import type { Actor } from '../audit/actor.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import { FlowerType, type FlowerUnit } from './flower-type.entity.js';
 import { cachedReference } from '../reference-cache.js';
+import { qty } from '../money.js';
 
 export function flowerView(f: FlowerType) {
   return {
@@ -15,7 +16,7 @@ export function flowerView(f: FlowerType) {
     description: f.description ?? null,
     unit: f.unit,
     aliases: [...(f.aliases as string[])],
-    maxLotQuantity: f.maxLotQuantity ?? null,
+    maxLotQuantity: f.maxLotQuantity == null ? null : qty(f.maxLotQuantity),
     isActive: f.isActive,
   };
 }
