@@ -91,12 +91,22 @@ describe('foreign keys', () => {
         where con.contype = 'f' and ns.nspname = current_schema() order by 1, 2`,
     );
     // 20 before settlement_items.daily_entry_id went (an entry is its own settlement line); 20 again with
-    // user_sessions.user_id, 21 with farmer_broadcast_preferences.farmer_id.
-    expect(fks.length).toBe(21);
+    // user_sessions.user_id, 21 with farmer_broadcast_preferences.farmer_id, 23 with daily_entries.corrects_entry_id
+    // and pending_confirmations.actor_user_id.
+    expect(fks.length).toBe(23);
     await sql(t.db, `insert into user_sessions (user_id, expires_at) select id, now() + interval '1 hour' from users order by email limit 1`);
     await sql(
       t.db,
       `insert into farmer_broadcast_preferences (farmer_id, rate_card_opt_out) select id, true from farmers limit 1 on conflict do nothing`,
+    );
+    await sql(
+      t.db,
+      `insert into pending_confirmations (sender_phone, actor_user_id, kind, payload, guard, created_at, expires_at)
+       select coalesce(phone, ''), id, 'entry', '{}', '{}', now(), now() from users order by email limit 1`,
+    );
+    await sql(
+      t.db,
+      `update daily_entries set corrects_entry_id = id where id = (select id from daily_entries where settlement_id is null order by entry_no limit 1)`,
     );
     for (const fk of fks) {
       // ctid: every table has one, also those whose key is not called id.

@@ -64,6 +64,7 @@ describe("the guide's referential integrity check", () => {
     expect(pairs).toEqual([
       'cash_advances->farmers.id',
       'cash_advances->users.id',
+      'daily_entries->daily_entries.id',
       'daily_entries->farmers.id',
       'daily_entries->flower_types.id',
       'daily_entries->settlements.id',
@@ -75,6 +76,7 @@ describe("the guide's referential integrity check", () => {
       'market_rates->users.id',
       'notifications->farmers.id',
       'notifications->users.id',
+      'pending_confirmations->users.id',
       'security_logs->users.id',
       'settlement_items->cash_advances.id',
       'settlement_items->settlements.id',
