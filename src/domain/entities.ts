@@ -18,6 +18,10 @@ import { DailyEntryArchive } from './archive/daily-entry-archive.entity.js';
 import { SettlementItemArchive } from './archive/settlement-item-archive.entity.js';
 import { JobRun } from './job-runs/job-run.entity.js';
 import { BroadcastPreference } from './broadcasts/broadcast-preference.entity.js';
+import { Buyer } from './buyers/buyer.entity.js';
+import { Sale } from './buyers/sale.entity.js';
+import { Collection, CollectionAllocation } from './buyers/collection.entity.js';
+import { SaleRate } from './buyers/sale-rate.entity.js';
 import { DataMigrationUndo } from '../db/data-migration-undo.entity.js';
 
 export const entities = [
@@ -41,4 +45,9 @@ export const entities = [
   UserSession,
   JobRun,
   BroadcastPreference,
+  Buyer,
+  Sale,
+  Collection,
+  CollectionAllocation,
+  SaleRate,
 ];
