@@ -4,6 +4,7 @@
 // market starts with no users, farmers or rates — `npm run setup` creates its first admin.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { User } from '../src/domain/users/user.entity.js';
+import { Buyer } from '../src/domain/buyers/buyer.entity.js';
 import { Farmer } from '../src/domain/farmers/farmer.entity.js';
 import { FlowerType } from '../src/domain/flowers/flower-type.entity.js';
 import { TimeSlot } from '../src/domain/slots/time-slot.entity.js';
@@ -12,7 +13,7 @@ import { SystemSetting } from '../src/domain/settings/system-setting.entity.js';
 import { SETTINGS_CATALOG } from '../src/domain/settings/catalog.js';
 import { generatePassword, hashPassword } from '../src/domain/users/password.js';
 import { localDate } from '../src/domain/market-time.js';
-import { REFERENCE_FARMERS, REFERENCE_FLOWERS, REFERENCE_SLOTS, REFERENCE_USERS, referenceRate } from './reference-data.js';
+import { REFERENCE_FARMERS, REFERENCE_FLOWERS, REFERENCE_SLOTS, REFERENCE_USERS, referenceRate, SAMPLE_BUYERS } from './reference-data.js';
 
 export interface ReferenceSeedOptions {
   nodeEnv: string;
@@ -67,6 +68,15 @@ export async function seedReferenceData(em: EntityManager, options: ReferenceSee
     created++;
   }
   if (samples) count('farmers', created, REFERENCE_FARMERS.length);
+
+  // Sample buyers: development and demo only, like the sample farmers.
+  created = 0;
+  for (const b of samples ? SAMPLE_BUYERS : []) {
+    if (await em.findOne(Buyer, { buyerCode: b.buyerCode })) continue;
+    em.create(Buyer, { ...b, languagePreference: 'ta', isActive: true, currentBalance: '0' });
+    created++;
+  }
+  if (samples) count('buyers', created, SAMPLE_BUYERS.length);
 
   created = 0;
   const flowers = [];

@@ -98,7 +98,9 @@ export interface LedgerLine {
 
 /** Sales and collections in time order with the running balance (voided sales left out: they never count). */
 export async function buyerLedger(em: EntityManager, buyerId: string): Promise<LedgerLine[]> {
-  const rows = await em.execute<{ kind: 'sale' | 'collection'; ref: string; date: string; at: string; description: string; debit: string; credit: string }[]>(
+  const rows = await em.execute<
+    { kind: 'sale' | 'collection'; ref: string; date: string; at: string; description: string; debit: string; credit: string }[]
+  >(
     `select * from (
        select 'sale' as kind, 'S' || s.sale_no as ref, s.sale_date::text as date, s.sale_time as at,
               f.code || ' ' || trim_scale(s.quantity)::text || ' ' || s.unit || ' @ ' || s.rate_per_unit::text as description,
@@ -184,7 +186,11 @@ export async function collectionRegister(em: EntityManager, date: string) {
       where c.collection_date = ? order by c.collected_at, c.collection_no`,
     [date],
   );
-  const list = rows.map((r) => ({ ...(r as unknown as RegisterRow), at: new Date(r.at as string).toISOString(), amount: rupees(r.amount as string) }));
+  const list = rows.map((r) => ({
+    ...(r as unknown as RegisterRow),
+    at: new Date(r.at as string).toISOString(),
+    amount: rupees(r.amount as string),
+  }));
   const byMode = (m: string) => sum(list.filter((r) => r.mode === m).map((r) => r.amount));
   return { date, collections: list, totals: { cash: byMode('cash'), upi: byMode('upi'), bank: byMode('bank'), all: sum(list.map((r) => r.amount)) } };
 }

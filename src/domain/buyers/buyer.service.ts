@@ -58,14 +58,17 @@ function limitOrFail(value: string | null | undefined): string | null | undefine
 }
 
 async function nextCode(em: EntityManager): Promise<string> {
-  const [r] = await em.execute<{ n: number | null }[]>(`select max(substring(buyer_code from 2)::int) as n from buyers where buyer_code ~ '^B[0-9]+$'`);
+  const [r] = await em.execute<{ n: number | null }[]>(
+    `select max(substring(buyer_code from 2)::int) as n from buyers where buyer_code ~ '^B[0-9]+$'`,
+  );
   return `B${String((r?.n ?? 0) + 1).padStart(3, '0')}`;
 }
 
 async function phoneFree(em: EntityManager, phone: string | null | undefined, except?: string) {
   if (!phone) return;
   const other = await em.findOne(Buyer, { phone });
-  if (other && other.id !== except) throw new AppError('PHONE_TAKEN', `Buyer ${other.buyerCode} already has this phone`, 409, { buyer: other.buyerCode });
+  if (other && other.id !== except)
+    throw new AppError('PHONE_TAKEN', `Buyer ${other.buyerCode} already has this phone`, 409, { buyer: other.buyerCode });
 }
 
 export async function createBuyer(em: EntityManager, actor: Actor, input: BuyerInput & { name: string }): Promise<BuyerView> {

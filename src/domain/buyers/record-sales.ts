@@ -157,7 +157,15 @@ export async function recordSales(em: EntityManager, actor: StaffActor, lines: S
   );
   const fromCredit = (saleId: string) => applied.filter((a: Allocation) => a.saleId === saleId).reduce((s, a) => s.plus(a.amount), dec(0));
   return priced.map((x) => ({
-    sale: { id: x.id, saleNo: saleNo.get(x.id)!, quantity: x.line.quantity, unit: x.line.flower.unit, ratePerUnit: x.rate, date: x.date, ...x.amounts },
+    sale: {
+      id: x.id,
+      saleNo: saleNo.get(x.id)!,
+      quantity: x.line.quantity,
+      unit: x.line.flower.unit,
+      ratePerUnit: x.rate,
+      date: x.date,
+      ...x.amounts,
+    },
     buyer: x.line.buyer,
     flower: x.line.flower,
     balanceAfter: x.balanceAfter,

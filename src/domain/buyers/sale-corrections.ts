@@ -54,10 +54,11 @@ async function lockSale(em: EntityManager, saleNo: string, actor: StaffActor, at
   if (!s) throw new AppError('SALE_NOT_FOUND', `No sale S${saleNo}`, 404, { saleNo });
   if (s.status === 'voided') throw new AppError('SALE_ALREADY_VOIDED', `Sale S${saleNo} is already void`, 409, { saleNo });
   if (actor.role !== 'admin') {
-    if (s.recorded_by_id !== actor.userId) throw new AppError('NOT_YOUR_SALE', `Sale S${saleNo} was recorded by someone else`, 403, { saleNo, refusal: true });
+    if (s.recorded_by_id !== actor.userId)
+      throw new AppError('NOT_YOUR_SALE', `Sale S${saleNo} was recorded by someone else`, 403, { saleNo, refusal: true });
     const minutes = await getNumberSetting(em, 'edit_window_minutes');
     if (at.getTime() - new Date(s.sale_time).getTime() > minutes * 60_000) {
-      throw new AppError('EDIT_WINDOW_PASSED', `Sale S${saleNo} is older than ${minutes} minutes`, 403, { saleNo, minutes, refusal: true });
+      throw new AppError('SALE_EDIT_WINDOW_PASSED', `Sale S${saleNo} is older than ${minutes} minutes`, 403, { saleNo, minutes, refusal: true });
     }
   }
   return {
