@@ -4,7 +4,7 @@ import { AppError } from '../../errors.js';
 import type { Actor, StaffActor } from '../audit/actor.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import type { Language } from '../columns.js';
-import { rupees } from '../money.js';
+import { dec, rupees } from '../money.js';
 import { normalizePhone } from '../phone.js';
 import { Buyer } from './buyer.entity.js';
 import { SaleRate } from './sale-rate.entity.js';
@@ -135,9 +135,12 @@ export async function findActiveBuyer(em: EntityManager, code: string): Promise<
 }
 
 /** Sets (or replaces) the sale rate of a flower for a market date. */
-export async function setSaleRate(em: EntityManager, actor: StaffActor, input: { flowerTypeId: string; date: string; rate: string }) {
-  if (!/^\d{1,8}(\.\d{1,2})?$/.test(input.rate) || Number(input.rate) <= 0) throw new AppError('INVALID_RATE', 'rate must be like "460.00"', 422);
-  const flower = await em.findOne(FlowerType, { id: input.flowerTypeId });
+export async function setSaleRate(em: EntityManager, actor: StaffActor, input: { flower: string; date: string; rate: string }) {
+  if (!/^\d{1,8}(\.\d{1,2})?$/.test(input.rate) || dec(input.rate).lte(0)) throw new AppError('INVALID_RATE', 'rate must be like "460.00"', 422);
+  const key = input.flower.trim();
+  const flower = /^[0-9a-f-]{36}$/i.test(key)
+    ? await em.findOne(FlowerType, { id: key })
+    : await em.findOne(FlowerType, { $or: [{ code: key.toUpperCase() }, { name: { $ilike: key } }, { nameTa: key }] });
   if (!flower) throw new AppError('FLOWER_NOT_FOUND', 'No such flower', 404);
   await em.execute(
     `insert into sale_rates (flower_type_id, rate_date, rate_per_unit, created_by_id) values (?, ?, ?, ?)
