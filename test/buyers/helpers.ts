@@ -2,7 +2,12 @@
 import type { TestDatabase } from '../support/database.js';
 import { sql } from '../support/sql.js';
 
-export async function createBuyer(t: TestDatabase, code: string, phone: string | null, o: { language?: 'en' | 'ta'; creditLimit?: string | null; name?: string } = {}) {
+export async function createBuyer(
+  t: TestDatabase,
+  code: string,
+  phone: string | null,
+  o: { language?: 'en' | 'ta'; creditLimit?: string | null; name?: string } = {},
+) {
   const rows = await sql<{ id: string }>(
     t.db,
     `insert into buyers (buyer_code, name, phone, village, language_preference, credit_limit) values (?, ?, ?, 'Test town', ?, ?) returning id::text as id`,

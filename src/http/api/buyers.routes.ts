@@ -9,7 +9,19 @@ import { sum as sumOf } from '../../domain/money.js';
 import { allow } from '../auth/session.js';
 import { actorOf, emFor, officeActor } from '../request.js';
 import { toCsv } from './csv.js';
-import { conflictResponse, errorResponses, IsoDate, json, jsonBody, Money, MoneyInput, newRouter, notFoundResponse, QueryBool, type ApiResource } from './router.js';
+import {
+  conflictResponse,
+  errorResponses,
+  IsoDate,
+  json,
+  jsonBody,
+  Money,
+  MoneyInput,
+  newRouter,
+  notFoundResponse,
+  QueryBool,
+  type ApiResource,
+} from './router.js';
 
 export const BuyerSchema = z
   .object({
@@ -36,7 +48,13 @@ const Fields = z.object({
 });
 const NewBuyer = Fields.partial().required({ name: true }).strict();
 const BuyerChanges = Fields.omit({ buyerCode: true }).extend({ isActive: z.boolean() }).partial().strict();
-const BuyerParam = z.object({ id: z.string().min(1).max(40).openapi({ param: { name: 'id', in: 'path' }, description: 'Id or code (B001)' }) });
+const BuyerParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(40)
+    .openapi({ param: { name: 'id', in: 'path' }, description: 'Id or code (B001)' }),
+});
 
 const LedgerSchema = z.object({
   buyer: BuyerSchema,
@@ -226,7 +244,13 @@ export const reportsResource: ApiResource = {
           200: {
             description: 'The ageing',
             content: {
-              'application/json': { schema: z.object({ asOf: IsoDate, buyers: z.array(ReceivableSchema), totals: ReceivableSchema.pick({ d0_7: true, d8_15: true, d16_30: true, d30plus: true, outstanding: true }) }) },
+              'application/json': {
+                schema: z.object({
+                  asOf: IsoDate,
+                  buyers: z.array(ReceivableSchema),
+                  totals: ReceivableSchema.pick({ d0_7: true, d8_15: true, d16_30: true, d30plus: true, outstanding: true }),
+                }),
+              },
               'text/csv': { schema: z.string() },
             },
           },
@@ -243,11 +267,24 @@ export const reportsResource: ApiResource = {
             cols.map((h) => ({ header: h, text: h === 'name' || h === 'buyerCode' })),
             rows.map((r) => cols.map((k) => r[k])),
           );
-          return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="receivables_${asOf}.csv"` });
+          return c.body(csv, 200, {
+            'content-type': 'text/csv; charset=utf-8',
+            'content-disposition': `attachment; filename="receivables_${asOf}.csv"`,
+          });
         }
         const total = (k: 'd0_7' | 'd8_15' | 'd16_30' | 'd30plus' | 'outstanding') => sumOf(rows.map((r) => r[k]));
         return c.json(
-          { asOf, buyers: rows, totals: { d0_7: total('d0_7'), d8_15: total('d8_15'), d16_30: total('d16_30'), d30plus: total('d30plus'), outstanding: total('outstanding') } },
+          {
+            asOf,
+            buyers: rows,
+            totals: {
+              d0_7: total('d0_7'),
+              d8_15: total('d8_15'),
+              d16_30: total('d16_30'),
+              d30plus: total('d30plus'),
+              outstanding: total('outstanding'),
+            },
+          },
           200,
         );
       },
@@ -286,4 +323,3 @@ export const reportsResource: ApiResource = {
     return app;
   },
 };
-
