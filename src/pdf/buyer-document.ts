@@ -77,8 +77,10 @@ export function renderBuyerDocumentPdf(data: BuyerDocumentData, generatedAt: Dat
   };
   const money = (x: number, text: string, bold = false) => ({ text, x, width: 80, align: 'right' as const, bold });
 
-  if (data.kind === 'statement') {
-    row([{ text: t1('buyers.pdf.opening'), x: M + 4, width: 300, bold: true }, money(RIGHT - 80, formatRupees(data.openingBalance), true)]);
+  // A bill shows what was owed before the day only when something was.
+  if (data.kind === 'statement' || !dec(data.openingBalance).eq(0)) {
+    const label = t1(data.kind === 'statement' ? 'buyers.pdf.opening' : 'buyers.pdf.openingBill');
+    row([{ text: label, x: M + 4, width: 300, bold: true }, money(RIGHT - 80, formatRupees(data.openingBalance), true)]);
   }
   section('sales');
   const cols = [

@@ -41,7 +41,7 @@ beforeAll(async () => {
     const s = await recordSales(em, actor, [line(a, '2', '100', 0), line(a, '3', '100', 1), line(a, '1', '500', 2), line(b, '1', '100', 3)], {
       timeZone: 'Asia/Kolkata',
     });
-    [no.s1, no.s2, no.s3, no.s4] = s.map((x) => x.sale.saleNo);
+    for (const [i, k] of ['s1', 's2', 's3', 's4'].entries()) no[k] = s[i]!.sale.saleNo;
     await voidSale(em, { saleNo: no.s3!, actor, reason: 'fixture', at: at(4) });
     const c = await recordCollections(
       em,
@@ -52,7 +52,7 @@ beforeAll(async () => {
       ],
       { timeZone: 'Asia/Kolkata' },
     );
-    [no.c1, no.c2] = c.map((x) => x.collection.collectionNo);
+    for (const [i, k] of ['c1', 'c2'].entries()) no[k] = c[i]!.collection.collectionNo;
   });
 });
 afterAll(() => t?.close());
