@@ -18,8 +18,9 @@ export interface MigrationPlan {
 const TOUCH =
   /\b(?:alter table(?: if exists)?(?: only)?|update|insert into|delete from|drop table(?: if exists)?|truncate(?: table)?|create (?:unique )?index(?: concurrently)?(?: if not exists)?(?: "?\w+"?)? on)\s+(?:"?public"?\.)?"?(\w+)"?/gi;
 
-// "before update on settlements" in a trigger reads like an UPDATE of a table named "on".
-const NOT_TABLES = new Set(['on', 'of', 'or', 'set']);
+// "before update on settlements" in a trigger reads like an UPDATE of a table named "on", and a foreign key's
+// "on update cascade" like an UPDATE of "cascade".
+const NOT_TABLES = new Set(['on', 'of', 'or', 'set', 'cascade', 'restrict', 'no']);
 
 export function tablesTouched(sql: string[]): string[] {
   const out = new Set<string>();
