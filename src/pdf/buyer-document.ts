@@ -1,11 +1,10 @@
 // A buyer's bill (a market day's sales) or statement (the month so far) on one A4 page: the buyer's language
 // first, the other beneath each label. Same fonts, Tamil ActualText and fitting as the farmers' statements.
-import PDFDocument from 'pdfkit';
 import type { Language } from '../domain/columns.js';
 import type { BuyerDocumentData } from '../domain/buyers/buyer-documents.js';
 import { dec, formatRupees } from '../domain/money.js';
 import { translator } from '../i18n.js';
-import { parsedFonts } from './fonts.js';
+import { openDocument } from './document.js';
 import { bilingual, draw } from './statement.js';
 import { displayDate } from './statement-data.js';
 
@@ -20,25 +19,12 @@ export function renderBuyerDocumentPdf(data: BuyerDocumentData, generatedAt: Dat
   const t2 = translator(other);
   const both = (key: string, o: Record<string, unknown> = {}) => [t1(`buyers.pdf.${key}`, o), t2(`buyers.pdf.${key}`, o)] as const;
   const title = data.kind === 'bill' ? 'billTitle' : 'statementTitle';
-  const doc = new PDFDocument({
-    font: null as unknown as string,
-    size: 'A4',
+  const { doc, done } = openDocument({
+    lang,
+    title: `${t1(`buyers.pdf.${title}`)} ${data.buyer.code} ${data.to}`,
+    author: lang === 'ta' ? data.market.nameTa : data.market.name,
+    date: generatedAt,
     margin: M,
-    lang: lang === 'ta' ? 'ta-IN' : 'en-IN',
-    displayTitle: true,
-    info: {
-      Title: `${t1(`buyers.pdf.${title}`)} ${data.buyer.code} ${data.to}`,
-      Author: lang === 'ta' ? data.market.nameTa : data.market.name,
-      CreationDate: generatedAt,
-      ModDate: generatedAt,
-    },
-  });
-  for (const [name, font] of Object.entries(parsedFonts())) doc.registerFont(name, font as unknown as Buffer);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
   });
 
   let y = M;
