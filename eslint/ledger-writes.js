@@ -9,6 +9,11 @@ export const LEDGER_TABLES = [
   'notifications',
   'security_logs',
   'inbound_messages',
+  'buyers',
+  'sales',
+  'collections',
+  'collection_allocations',
+  'sale_rates',
 ];
 
 const WRITE = new RegExp(`\\b(insert\\s+into|update|delete\\s+from)\\s+(${LEDGER_TABLES.join('|')})\\b`, 'i');

@@ -107,3 +107,10 @@ export function referenceRate(slotName: string): string {
   if (slotName.includes('Late')) return '140.00';
   return '120.00';
 }
+
+/** Sample buyers for development and demo databases (never production). */
+export const SAMPLE_BUYERS = [
+  { buyerCode: 'B001', name: 'Selvi Garlands', phone: '+919876543221', village: 'Madurai East Gate', creditLimit: '20000.00' },
+  { buyerCode: 'B002', name: 'Meenakshi Temple Suppliers', phone: '+919876543222', village: 'Madurai', creditLimit: '10000.00' },
+  { buyerCode: 'B003', name: 'Chennai Flower Exports', phone: '+919876543223', village: 'Chennai', creditLimit: null },
+];

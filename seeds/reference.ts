@@ -4,6 +4,7 @@
 // market starts with no users, farmers or rates — `npm run setup` creates its first admin.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { User } from '../src/domain/users/user.entity.js';
+import { Buyer } from '../src/domain/buyers/buyer.entity.js';
 import { Farmer } from '../src/domain/farmers/farmer.entity.js';
 import { FlowerType } from '../src/domain/flowers/flower-type.entity.js';
 import { TimeSlot } from '../src/domain/slots/time-slot.entity.js';
@@ -12,7 +13,7 @@ import { SystemSetting } from '../src/domain/settings/system-setting.entity.js';
 import { SETTINGS_CATALOG } from '../src/domain/settings/catalog.js';
 import { generatePassword, hashPassword } from '../src/domain/users/password.js';
 import { localDate } from '../src/domain/market-time.js';
-import { REFERENCE_FARMERS, REFERENCE_FLOWERS, REFERENCE_SLOTS, REFERENCE_USERS, referenceRate } from './reference-data.js';
+import { REFERENCE_FARMERS, REFERENCE_FLOWERS, REFERENCE_SLOTS, REFERENCE_USERS, referenceRate, SAMPLE_BUYERS } from './reference-data.js';
 
 export interface ReferenceSeedOptions {
   nodeEnv: string;
@@ -67,6 +68,17 @@ export async function seedReferenceData(em: EntityManager, options: ReferenceSee
     created++;
   }
   if (samples) count('farmers', created, REFERENCE_FARMERS.length);
+
+  // Sample buyers: development and demo only, like the sample farmers.
+  created = 0;
+  // A database migrated only part of the way (the data-migration tests) has no buyers table yet.
+  const [{ ok: hasBuyers } = { ok: false }] = await em.execute<{ ok: boolean }[]>(`select to_regclass('buyers') is not null as ok`);
+  for (const b of samples && hasBuyers ? SAMPLE_BUYERS : []) {
+    if (await em.findOne(Buyer, { buyerCode: b.buyerCode })) continue;
+    em.create(Buyer, { ...b, languagePreference: 'ta', isActive: true, currentBalance: '0' });
+    created++;
+  }
+  if (samples && hasBuyers) count('buyers', created, SAMPLE_BUYERS.length);
 
   created = 0;
   const flowers = [];

@@ -126,8 +126,11 @@ export async function resolvePlain(
     farmers: FarmerRow[];
     rates: { f: string; s: string; d: string; rate: string | null }[];
     held: string[];
+    buyer_phones: string[];
   }>`
     select
+      -- A phone of a buyer takes the one-by-one path, where the commands and the balance of buyers live.
+      (select coalesce(json_agg(b.phone), '[]') from buyers b where b.is_active and b.phone = any(${phones}::text[])) as buyer_phones,
       (select coalesce(json_agg(json_build_object('id', u.id, 'phone', u.phone, 'lang', u.language_preference, 'role', u.role)), '[]')
          from users u where u.is_active and u.phone = any(${phones}::text[])) as users,
       (select coalesce(json_agg(json_build_object('id', f.id, 'code', f.farmer_code, 'name', f.name, 'phone', f.phone,
@@ -147,6 +150,7 @@ export async function resolvePlain(
   `.execute(em.getKysely());
   const found = rows[0]!;
   const users = new Map(found.users.map((u) => [u.phone, u]));
+  const buyerPhones = new Set(found.buyer_phones);
   const byCode = new Map(found.farmers.map((f) => [f.code, f]));
   const rates = new Map(found.rates.map((r) => [rateKey(r.f, r.s, r.d), r.rate === null ? null : rupees(r.rate)]));
   const pricing = await entryPricing(em, [], { timeZone, rates });
@@ -168,7 +172,7 @@ export async function resolvePlain(
   const works: (PlainWork | null)[] = [];
   for (const [i, { row, plan }] of planned.entries()) {
     if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
-    const sender = senderOf(plan.phone);
+    const sender = buyerPhones.has(plan.phone) ? null : senderOf(plan.phone);
     if (!sender || (!sender.user && !sender.farmer) || heldPhones.has(plan.phone)) {
       works.push(null);
       continue;

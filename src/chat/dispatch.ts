@@ -15,6 +15,7 @@ import { dayTotals, undoLastEntry, voidEntry } from '../domain/entries/entries.s
 import { entryFarmer, recordEntries } from '../domain/entries/record-entries.js';
 import { findActiveFarmer } from '../domain/farmers/farmer.service.js';
 import { Farmer } from '../domain/farmers/farmer.entity.js';
+import { Buyer } from '../domain/buyers/buyer.entity.js';
 import { FlowerType } from '../domain/flowers/flower-type.entity.js';
 import { dec, sum } from '../domain/money.js';
 import { ratesInForce } from '../domain/rates/rate.service.js';
@@ -27,6 +28,8 @@ import { entryFigures, feeText, marketDate, money, nameIn, quantity, unitWord } 
 import { runBroadcastCommand } from './broadcast-commands.js';
 import { isConfirmationRequired } from '../domain/confirmations/guard.js';
 import { holdLine, runFix, type GuardedCommand } from './fixes.js';
+import { addToBuyerReceipt, type BuyerReceiptBook } from './buyer-receipts.js';
+import { buyerBalanceText, buyerStatementText, runSalesCommand, stockLines } from './sales-commands.js';
 
 const isGuarded = (c: Command): c is GuardedCommand => c.kind === 'entry' || c.kind === 'advance' || c.kind === 'fix';
 
@@ -58,6 +61,10 @@ export interface LineContext {
   providerMessageId: string;
   vocab: Vocabulary;
   receipts: ReceiptBook;
+  /** Buyer receipts of the message (src/chat/buyer-receipts.ts). */
+  buyerReceipts?: BuyerReceiptBook;
+  /** The line being run (sales and collections keep it with the message id). */
+  lineNo?: number;
   statements?: StatementsPort;
   /** A one-line message that is not a command gets the short help too. */
   singleLine: boolean;
@@ -97,15 +104,20 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
       flower: flower ? nameIn(ctx.lang, flower) : '',
       unit: flower ? unitWord(t, flower.unit) : '',
     };
-    const text = `✗ ${t([`chat.error.${parsed.error}`, `fixes.error.${parsed.error}`], args)}`;
+    const text = `✗ ${t([`chat.error.${parsed.error}`, `fixes.error.${parsed.error}`, `buyers.error.${parsed.error}`], args)}`;
     return { ok: false, text: parsed.error === 'unknown_command' && ctx.singleLine ? `${text}\n\n${helpText(ctx, t)}` : text };
   }
   try {
     // A fresh identity map per line: an entity the line changed before failing must not be flushed later by the
     // message's transaction. What the line committed is merged back into the message's map; its receipts too.
     const receipts: ReceiptBook = new Map();
-    const text = await ctx.em.transactional((em) => execute({ ...ctx, em, receipts }, parsed.command, lineNo, t), { clear: true });
+    const buyerReceipts: BuyerReceiptBook = new Map();
+    const text = await ctx.em.transactional((em) => execute({ ...ctx, em, receipts, buyerReceipts, lineNo }, parsed.command, lineNo, t), {
+      clear: true,
+    });
     for (const { farmer, items } of receipts.values()) for (const item of items) addToReceipt(ctx.receipts, farmer, item);
+    if (ctx.buyerReceipts)
+      for (const { buyer, items } of buyerReceipts.values()) for (const item of items) addToBuyerReceipt(ctx.buyerReceipts, buyer, item);
     return { ok: true, text };
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
@@ -124,7 +136,10 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
         details: { code: err.code, command: parsed.command.kind, line: lineNo, ...details },
       });
     }
-    return { ok: false, text: `✗ ${t([`chat.error.${err.code}`, `fixes.error.${err.code}`], { ...details, defaultValue: err.message })}` };
+    return {
+      ok: false,
+      text: `✗ ${t([`chat.error.${err.code}`, `fixes.error.${err.code}`, `buyers.error.${err.code}`], { ...details, defaultValue: err.message })}`,
+    };
   }
 }
 
@@ -202,10 +217,13 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
       return t('chat.advanceApproved', { amount: money(advance.amount), farmer: farmer.farmerCode, balance: money(balance.currentBalance) });
     }
     case 'balance': {
+      // A buyer's phone: their own figures; a phone that is a farmer's and a buyer's gets both.
+      const buyerText = !command.farmerCode && ctx.sender.buyer ? await buyerBalanceText(ctx, ctx.sender.buyer, t) : null;
+      if (buyerText && !ctx.sender.farmer) return buyerText;
       const farmer = await visibleFarmer(ctx, command.farmerCode, 'bal FAR001');
       const b = await getBalance(em, farmer.id);
       const owes = dec(b.currentBalance).lt(0);
-      return t(owes ? 'chat.balanceOwes' : 'chat.balance', {
+      const farmerText = t(owes ? 'chat.balanceOwes' : 'chat.balance', {
         name: farmer.name,
         farmer: farmer.farmerCode,
         balance: money(b.currentBalance),
@@ -213,12 +231,16 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
         advances: money(b.totalAdvances),
         settled: money(b.totalSettlements),
       });
+      return buyerText ? `${farmerText}\n\n${t('buyers.asBuyer')}\n${buyerText}` : farmerText;
     }
     case 'today': {
+      // A buyer (who is not also a farmer) asking `today` gets the day's bill.
+      if (!ctx.sender.user && !ctx.sender.farmer && ctx.sender.buyer) return runSalesCommand(ctx, { kind: 'buyerBill', buyerCode: null }, t);
       const mine = !ctx.sender.user;
       const rows = await dayTotals(em, ctx.date, mine ? ctx.sender.farmer!.id : undefined);
       const date = marketDate(ctx.date, lang);
-      if (rows.length === 0) return t('chat.todayNone', { date });
+      const stock = mine ? [] : await stockLines(ctx, t);
+      if (rows.length === 0) return [t('chat.todayNone', { date }), ...stock].join('\n');
       const lines = rows.map((r) =>
         t('chat.todayLine', {
           flower: nameIn(lang, { name: r.flowerName, nameTa: r.flowerNameTa }),
@@ -229,7 +251,7 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
         }),
       );
       const total = t('chat.todayTotal', { total: money(sum(rows.map((r) => r.totalAmount))), net: money(sum(rows.map((r) => r.netAmount))) });
-      return [t(mine ? 'chat.todayMine' : 'chat.todayTitle', { date }), ...lines, total].join('\n');
+      return [t(mine ? 'chat.todayMine' : 'chat.todayTitle', { date }), ...lines, total, ...stock].join('\n');
     }
     case 'rates': {
       const rates = await ratesInForce(em, ctx.date);
@@ -248,10 +270,12 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
       // Changed through the line's own map, so the change is part of this line's savepoint.
       if (ctx.sender.user) (await em.findOneOrFail(User, ctx.sender.user.id)).languagePreference = command.language;
       if (ctx.sender.farmer) (await em.findOneOrFail(Farmer, ctx.sender.farmer.id)).languagePreference = command.language;
+      if (ctx.sender.buyer) (await em.findOneOrFail(Buyer, ctx.sender.buyer.id)).languagePreference = command.language;
       ctx.sender.language = command.language;
       return translator(command.language)('chat.langSet');
     }
     case 'statement': {
+      if (!command.farmerCode && !ctx.sender.farmer && ctx.sender.buyer) return buyerStatementText(ctx, ctx.sender.buyer, t);
       const farmer = await visibleFarmer(ctx, command.farmerCode, 'stmt FAR001');
       if (!ctx.statements) return t('chat.statementsUnavailable');
       return ctx.statements.requestStatement(em, {
@@ -261,6 +285,14 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
         actorUserId: ctx.sender.user?.id ?? null,
       });
     }
+    case 'sale':
+    case 'collection':
+    case 'saleVoid':
+    case 'saleFix':
+    case 'buyerBalance':
+    case 'buyerBill':
+    case 'buyerStatement':
+      return runSalesCommand(ctx, command, t);
     case 'summary':
     case 'optOut':
     case 'monthStatement':
@@ -277,5 +309,12 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
 
 /** Staff commands, farmer commands, or both for a phone that is both. */
 function helpText(ctx: LineContext, t: TFunction): string {
-  return [ctx.sender.user ? t('chat.help.staff') : null, ctx.sender.farmer ? t('chat.help.farmer') : null].filter(Boolean).join('\n\n');
+  return [
+    ctx.sender.user ? t('chat.help.staff') : null,
+    ctx.sender.user ? t('buyers.help.staff') : null,
+    ctx.sender.farmer ? t('chat.help.farmer') : null,
+    ctx.sender.buyer ? t('buyers.help.buyer') : null,
+  ]
+    .filter(Boolean)
+    .join('\n\n');
 }

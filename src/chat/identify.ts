@@ -2,6 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Actor, StaffActor } from '../domain/audit/actor.js';
 import type { Language } from '../domain/columns.js';
+import { Buyer } from '../domain/buyers/buyer.entity.js';
 import { Farmer } from '../domain/farmers/farmer.entity.js';
 import { User, type UserRole } from '../domain/users/user.entity.js';
 
@@ -11,6 +12,8 @@ export interface Sender {
   user: User | null;
   /** An active farmer whose WhatsApp number (or, without one, phone) is this phone. */
   farmer: Farmer | null;
+  /** An active buyer with this phone (a phone may be a farmer's and a buyer's too). */
+  buyer?: Buyer | null;
   language: Language;
 }
 
@@ -35,7 +38,8 @@ export async function identifySender(em: EntityManager, phone: string): Promise<
     byWhatsapp: byWhatsapp ? [byWhatsapp] : [],
     byPhone: byPhone ? [byPhone] : [],
   });
-  return { phone, user, farmer, language: senderLanguage(user?.languagePreference, farmer?.languagePreference) };
+  const buyer = await em.findOne(Buyer, { phone, isActive: true });
+  return { phone, user, farmer, buyer, language: senderLanguage(user?.languagePreference, farmer?.languagePreference ?? buyer?.languagePreference) };
 }
 
 export const isStaff = (s: Sender) => s.user !== null;

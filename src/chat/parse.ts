@@ -4,6 +4,7 @@ import { keywordOf, LANGUAGE_WORDS, MONTH_WORDS, OPT_IN_WORDS, OPT_OUT_WORDS, UN
 import { dec } from '../domain/money.js';
 import { looksNumeric, parseDecimal, type NumberProblem } from './numbers.js';
 import type { Language } from '../domain/columns.js';
+import { parseSalesLine, type SalesCommand, type SalesParseError } from './parse-sales.js';
 
 export interface FlowerWord {
   id: string;
@@ -41,7 +42,8 @@ export type Command =
   | { kind: 'lang'; language: Language }
   | { kind: 'summary' }
   | { kind: 'optOut'; what: 'rateCard' | 'monthlyStatement'; optOut: boolean }
-  | { kind: 'monthStatement' };
+  | { kind: 'monthStatement' }
+  | SalesCommand;
 
 export type ParseErrorCode =
   | 'empty'
@@ -64,7 +66,7 @@ export type ParseErrorCode =
   | 'bad_language'
   | NumberProblem;
 
-export type ParseResult = { ok: true; command: Command } | { ok: false; error: ParseErrorCode; word?: string };
+export type ParseResult = { ok: true; command: Command } | { ok: false; error: ParseErrorCode | SalesParseError; word?: string };
 
 const MAX_QUANTITY = '9999999.999';
 const MAX_MONEY = '99999999.99';
@@ -153,6 +155,9 @@ export function parseLine(line: string, vocab: Vocabulary): ParseResult {
   const tokens = tokenize(line);
   if (tokens.length === 0) return { ok: false, error: 'empty' };
   const [first, ...rest] = tokens as [string, ...string[]];
+  // Buyers' commands (sales, collections, S-references) first: src/chat/parse-sales.ts.
+  const sales = parseSalesLine(first.replace(/^\//, ''), rest, tokenize(line, true).slice(1), line, (t) => parseEntry('FAR001', t, vocab));
+  if (sales) return sales as ParseResult;
   const keyword = keywordOf(first.replace(/^\//, ''));
   if (keyword) return parseKeyword(keyword, rest, tokenize(line, true).slice(1));
   if (LANGUAGE_WORDS[first] && rest.length === 0 && first !== 'en' && first !== 'ta') {

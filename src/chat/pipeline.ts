@@ -31,6 +31,7 @@ import { translator } from '../i18n.js';
 import { settleHeldLines } from './confirmations.js';
 import { runLine, type LineContext, type StatementsPort } from './dispatch.js';
 import { receiptNotifications, type ReceiptBook } from './receipts.js';
+import { sendBuyerReceipts } from './buyer-receipts.js';
 import { identifySender, type Sender } from './identify.js';
 import { applyPlain, plainPlan, resolvePlain, YIELD_EVERY, type PlainPlan, type PlainWork } from './bulk.js';
 import { parseLine, type Vocabulary } from './parse.js';
@@ -174,7 +175,7 @@ async function failAndApologise(em: EntityManager, row: Pick<InboundRow, 'id'>, 
   const phone = stored && (stored.sender_phone ?? normalizePhone(stored.sender));
   if (!phone) return;
   const sender = await identifySender(em, phone);
-  if (!sender.user && !sender.farmer) return;
+  if (!sender.user && !sender.farmer && !sender.buyer) return;
   reply(em, sender, translator(sender.language)('chat.apology'));
 }
 
@@ -207,7 +208,7 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
     return 'no_phone';
   }
   const sender = await identifySender(em, phone);
-  if (!sender.user && !sender.farmer) return unknownSender(em, phone, row, localDate(at, timeZone));
+  if (!sender.user && !sender.farmer && !sender.buyer) return unknownSender(em, phone, row, localDate(at, timeZone));
   if (row.media_kind || row.text === null) {
     reply(em, sender, translator(sender.language)('chat.pleaseSendText'));
     return 'non_text';
@@ -231,6 +232,7 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
     providerMessageId: row.provider_message_id,
     vocab,
     receipts: new Map(),
+    buyerReceipts: new Map(),
     statements: deps.statements,
     dataDir: deps.config.dataDir,
     singleLine: lines.length === 1,
@@ -242,6 +244,7 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
   if (!held.verdicts) for (const [i, line] of lines.entries()) verdicts.push(await runLine(ctx, parsed[i]!, line.index));
   reply(em, sender, [...held.notes, joinVerdicts(verdicts.map((v) => v.text))].join('\n'));
   await sendReceipts(em, sender, ctx.receipts);
+  await sendBuyerReceipts(em, sender.phone, ctx.buyerReceipts!);
   const good = verdicts.filter((v) => v.ok).length;
   return good === verdicts.length ? 'done' : good === 0 ? 'rejected' : 'partial';
 }

@@ -19,6 +19,10 @@ import { SettlementItemArchive } from './archive/settlement-item-archive.entity.
 import { JobRun } from './job-runs/job-run.entity.js';
 import { BroadcastPreference } from './broadcasts/broadcast-preference.entity.js';
 import { PendingConfirmation } from './confirmations/pending-confirmation.entity.js';
+import { Buyer } from './buyers/buyer.entity.js';
+import { Sale } from './buyers/sale.entity.js';
+import { Collection, CollectionAllocation } from './buyers/collection.entity.js';
+import { SaleRate } from './buyers/sale-rate.entity.js';
 import { DataMigrationUndo } from '../db/data-migration-undo.entity.js';
 
 export const entities = [
@@ -43,4 +47,9 @@ export const entities = [
   JobRun,
   BroadcastPreference,
   PendingConfirmation,
+  Buyer,
+  Sale,
+  Collection,
+  CollectionAllocation,
+  SaleRate,
 ];

@@ -47,6 +47,21 @@ export function daySummaryText(s: DaySummary, lang: Language, timeZone: string):
       );
     }
   }
+  if (f.stock.length) {
+    lines.push(t('buyers.stockTitle'));
+    for (const r of f.stock)
+      lines.push(
+        t('buyers.stockLine', {
+          flower: nameIn(lang, { name: r.flowerName, nameTa: r.flowerNameTa }),
+          received: quantity(r.received),
+          sold: quantity(r.sold),
+          unsold: quantity(r.unsold),
+          unit: unitWord(t, r.unit),
+        }),
+      );
+  }
+  if (f.sales.count || Number(f.sales.collected) > 0)
+    lines.push(t('buyers.summarySales', { count: f.sales.count, total: money(f.sales.total), collected: money(f.sales.collected) }));
   lines.push(t('jobs.summary.advances', { count: f.advancesWaiting.count, amount: money(f.advancesWaiting.amount) }));
   const failed = f.failed.reduce((n, x) => n + x.count, 0);
   if (!failed) lines.push(t('jobs.summary.failedNone'));

@@ -11,6 +11,10 @@ export const BUSY_TABLES = [
   'notifications',
   'security_logs',
   'inbound_messages',
+  'sales',
+  'collections',
+  'collection_allocations',
+  'buyers',
 ];
 
 export interface MaintenanceReport {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sql, sqlErrorCode } from '../support/sql.js';
-import { insertLedgerRows } from '../support/ledger-rows.js';
+import { insertBuyerRows, insertLedgerRows } from '../support/ledger-rows.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -14,6 +14,8 @@ beforeAll(async () => {
   // Two of everything, so a unique column of one row can be copied onto another.
   await insertLedgerRows(t.db);
   await insertLedgerRows(t.db);
+  await insertBuyerRows(t.db);
+  await insertBuyerRows(t.db);
 });
 afterAll(() => t?.close());
 
@@ -38,7 +40,11 @@ async function uniqueConstraints(): Promise<UniqueRow[]> {
 }
 
 const EXPECTED_UNIQUES = [
+  'buyers(buyer_code)',
+  'buyers(phone)',
   'cash_advances(source_message_id)',
+  'collections(collection_no)',
+  'collections(source_message_id,source_line)',
   'daily_entries(entry_no)',
   'daily_entries(source_message_id,source_line)',
   'farmers(farmer_code)',
@@ -48,6 +54,9 @@ const EXPECTED_UNIQUES = [
   'flower_types(name_ta)',
   'inbound_messages(provider_message_id)',
   'market_rates(flower_type_id,time_slot_id,effective_date)',
+  'sale_rates(flower_type_id,rate_date)',
+  'sales(sale_no)',
+  'sales(source_message_id,source_line)',
   'settlements(farmer_id,period_start,period_end)',
   'settlements(settlement_number)',
   'system_settings(key)',
@@ -92,8 +101,9 @@ describe('foreign keys', () => {
     );
     // 20 before settlement_items.daily_entry_id went (an entry is its own settlement line); 20 again with
     // user_sessions.user_id, 21 with farmer_broadcast_preferences.farmer_id, 23 with daily_entries.corrects_entry_id
-    // and pending_confirmations.actor_user_id.
-    expect(fks.length).toBe(23);
+    // and pending_confirmations.actor_user_id; 34 with the buyers' book (sales: buyer, flower, recorded_by, voided_by,
+    // corrects_sale; collections: buyer, recorded_by; allocations: collection, sale; sale_rates: flower, created_by).
+    expect(fks.length).toBe(34);
     await sql(t.db, `insert into user_sessions (user_id, expires_at) select id, now() + interval '1 hour' from users order by email limit 1`);
     await sql(
       t.db,

@@ -4,7 +4,10 @@ import { sql } from '../support/sql.js';
 import { migrateDown, migrateUp, migrationStatus, schemaDrift } from '../../src/db/schema.js';
 
 const OUR_TABLES = [
+  'buyers',
   'cash_advances',
+  'collection_allocations',
+  'collections',
   'daily_entries',
   'daily_entries_archive',
   'data_migration_undo',
@@ -17,6 +20,8 @@ const OUR_TABLES = [
   'notifications',
   'outbox_send_slots',
   'pending_confirmations',
+  'sale_rates',
+  'sales',
   'security_logs',
   'settlement_items',
   'settlement_items_archive',

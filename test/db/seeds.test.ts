@@ -27,6 +27,7 @@ describe('reference seeders', () => {
     expect(first.lines).toEqual([
       'users: 2 created, 0 already present',
       'farmers: 3 created, 0 already present',
+      'buyers: 3 created, 0 already present',
       'flower types: 5 created, 0 already present',
       'time slots: 5 created, 0 already present',
       'market rates: 25 created, 0 already present',

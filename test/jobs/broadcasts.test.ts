@@ -217,6 +217,10 @@ describe('the day-end summary', () => {
         'Entries: 3, ₹5,800.00 (net to farmers ₹5,510.00)',
         '• Jasmine: 12.5 kg, ₹5,500.00 (2 entries)',
         '• Lotus: 25 pcs, ₹300.00 (1 entry)',
+        // Nothing sold to buyers that day: all of it is unsold.
+        'Stock (received / sold / unsold):',
+        'Jasmine: 12.5 / 0 / 12.5 kg',
+        'Lotus: 25 / 0 / 25 pcs',
         'Advances waiting for approval: 1 (₹3,000.00)',
         'Messages that failed today: 2',
         '• 2 × 131026 Not a WhatsApp number, or it cannot receive messages (an old app, or the person has not accepted the new terms).',

@@ -26,6 +26,16 @@ describe('backup and restore', () => {
     t = await createTestDatabase();
     live = ormSql(t.db.orm);
     await buildLedger(live);
+    // The buyers' book too: B901 bought 2 kg × 100.00 = 200.00 and paid 50.00 of it: owes 150.00.
+    await live(`insert into buyers (buyer_code, name, current_balance) values ('B901', 'Backup buyer', 150.00)`);
+    await live(`insert into sales (buyer_id, flower_type_id, sale_date, sale_time, quantity, unit, rate_per_unit, gross_amount, total_amount)
+                select b.id, f.id, '2025-06-02', '2025-06-02T01:00:00Z', 2, 'kg', 100, 200, 200 from buyers b, flower_types f
+                 where b.buyer_code = 'B901' and f.code = 'FLW002'`);
+    await live(`insert into collections (buyer_id, amount, mode, collection_date, collected_at)
+                select id, 50, 'cash', '2025-06-03', '2025-06-03T01:00:00Z' from buyers where buyer_code = 'B901'`);
+    await live(
+      `insert into collection_allocations (collection_id, sale_id, amount) select c.id, s.id, 50 from collections c join sales s using (buyer_id)`,
+    );
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'malar-backup-'));
   });
   afterAll(async () => {
@@ -82,6 +92,8 @@ describe('backup and restore', () => {
     // The fixture's six entries and two settlements are in the dump's counts and in the restored database.
     expect(result.counts.find((c) => c.table === 'daily_entries')).toEqual({ table: 'daily_entries', dump: 6, restored: 6 });
     expect(result.counts.find((c) => c.table === 'settlements')).toEqual({ table: 'settlements', dump: 2, restored: 2 });
+    for (const table of ['buyers', 'sales', 'collections', 'collection_allocations'])
+      expect(result.counts.find((c) => c.table === table)).toEqual({ table, dump: table === 'buyers' ? 4 : 1, restored: table === 'buyers' ? 4 : 1 });
 
     const restored = await contentsOf(result.target);
     expect(restored.counts).toEqual(await rowCounts(live));

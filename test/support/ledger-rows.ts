@@ -78,3 +78,38 @@ export async function insertLedgerRows(db: Database, tag = `${process.pid}${++co
   ]);
   return { userId, farmerId, flowerId, slotId, entryId, advanceId, settlementId };
 }
+
+let buyerCounter = 0;
+
+/** The buyers' book, one of each kind (a sale, a voided sale and its fix, a collection applied, a sale rate). */
+export async function insertBuyerRows(db: Database, tag = `${process.pid % 1000}${++buyerCounter}`): Promise<void> {
+  const one = async (q: string, p: unknown[] = []) => (await sql<{ id: string }>(db, q, p))[0]!.id;
+  const userId = await one(`select id from users where email = 'admin@malar.com'`);
+  const flowerId = await one(`select id from flower_types where code = 'FLW002'`);
+  // 2 kg × 100.00 = 200.00 (paid 50.00); 1 kg × 300.00 voided and fixed as 1 kg × 250.00: owes 200 + 250 − 50 = 400.00.
+  const buyerId = await one(`insert into buyers (buyer_code, name, phone, current_balance) values (?, 'Row Buyer', ?, 400.00) returning id`, [
+    `B9${tag}`.slice(0, 20),
+    `+9160000${tag.padStart(5, '0').slice(-5)}`,
+  ]);
+  const sale = (q: number, rate: number, extra: string, values: unknown[]) =>
+    one(
+      `insert into sales (buyer_id, flower_type_id, sale_date, sale_time, quantity, unit, rate_per_unit, gross_amount, total_amount, recorded_by_id,
+                          source_message_id${extra ? `, ${extra}` : ''})
+       values (?, ?, '2026-11-18', '2026-11-18T01:30:00Z', ?, 'kg', ?, ?, ?, ?, ?${values.map(() => ', ?').join('')}) returning id`,
+      [buyerId, flowerId, q, rate, q * rate, q * rate, userId, `wamid.sale${tag}-${q}-${rate}`, ...values],
+    );
+  const paid = await sale(2, 100, '', []);
+  const voided = await sale(1, 300, 'status, voided_by_id, voided_at, void_reason', ['voided', userId, new Date(), 'fix']);
+  await sale(1, 250, 'corrects_sale_id', [voided]);
+  const collectionId = await one(
+    `insert into collections (buyer_id, amount, mode, collection_date, collected_at, recorded_by_id, source_message_id)
+     values (?, 50, 'cash', '2026-11-18', now(), ?, ?) returning id`,
+    [buyerId, userId, `wamid.coll${tag}`],
+  );
+  await sql(db, `insert into collection_allocations (collection_id, sale_id, amount) values (?, ?, 50)`, [collectionId, paid]);
+  await sql(db, `insert into sale_rates (flower_type_id, rate_date, rate_per_unit, created_by_id) values (?, date '2020-01-01' + ?::int, 460, ?)`, [
+    flowerId,
+    buyerCounter,
+    userId,
+  ]);
+}

@@ -29,6 +29,27 @@ export const SETTINGS_CATALOG: readonly SettingDefinition[] = [
   { key: 'market_address_ta', value: 'பூ சந்தை, மதுரை', valueType: 'string', description: 'Market address in Tamil', isPublic: true },
   { key: 'fee_per_entry', value: '0.00', valueType: 'number', description: 'Fixed fee in rupees charged on every entry', isPublic: false },
   { key: 'fee_per_unit', value: '0.00', valueType: 'number', description: 'Fee in rupees per kg or piece (e.g. handling)', isPublic: false },
+  {
+    key: 'buyer_charge_per_sale',
+    value: '0.00',
+    valueType: 'number',
+    description: 'Fixed charge in rupees added to every sale to a buyer',
+    isPublic: false,
+  },
+  {
+    key: 'buyer_charge_per_unit',
+    value: '0.00',
+    valueType: 'number',
+    description: 'Charge in rupees per kg or piece sold (e.g. handling)',
+    isPublic: false,
+  },
+  {
+    key: 'buyer_receipts',
+    value: 'true',
+    valueType: 'boolean',
+    description: 'Send the buyer a receipt for each sale and collection',
+    isPublic: false,
+  },
   { key: 'edit_window_minutes', value: '15', valueType: 'number', description: 'Minutes in which staff may void their own entry', isPublic: false },
   {
     key: 'advance_auto_approve_limit',

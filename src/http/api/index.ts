@@ -6,6 +6,7 @@ import { authResource } from '../auth/auth.routes.js';
 import type { Sessions } from '../auth/session.js';
 import type { AppEnv } from '../types.js';
 import { advancesResource } from './advances.routes.js';
+import { buyersResource, reportsResource, saleRatesResource } from './buyers.routes.js';
 import { entriesResource } from './entries.routes.js';
 import { jobsResource } from './jobs.routes.js';
 import { notificationsResource } from './notifications.routes.js';
@@ -34,6 +35,9 @@ export const API_RESOURCES: ApiResource[] = [
   usersResource,
   jobsResource,
   notificationsResource,
+  buyersResource,
+  saleRatesResource,
+  reportsResource,
 ];
 
 export function apiRoutes(deps: AppDeps, sessions: Sessions, resources: ApiResource[] = API_RESOURCES) {

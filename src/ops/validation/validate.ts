@@ -1,5 +1,6 @@
 // Runs the ledger checks: one query each, counting every offending row and keeping up to five example ids.
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { buyerChecks } from './buyer-checks.js';
 import { ledgerChecks, type Check, type ForeignKey, type Severity } from './checks.js';
 
 /** Runs one SQL statement and returns its rows: a MikroORM connection or a plain pg client both fit. */
@@ -57,7 +58,7 @@ async function runCheck(run: RunSql, check: Check): Promise<CheckResult> {
 
 export async function validateLedger(run: RunSql, foreignKeys: ForeignKey[]): Promise<ValidationReport> {
   const checks: CheckResult[] = [];
-  for (const check of ledgerChecks(foreignKeys)) checks.push(await runCheck(run, check));
+  for (const check of [...ledgerChecks(foreignKeys), ...buyerChecks()]) checks.push(await runCheck(run, check));
   const errors = checks.filter((c) => c.severity === 'error' && c.count > 0).length;
   const warnings = checks.filter((c) => c.severity === 'warning' && c.count > 0).length;
   return { ok: errors === 0, errors, warnings, checks };
