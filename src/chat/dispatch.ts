@@ -5,6 +5,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { TFunction } from 'i18next';
 import { AppError } from '../errors.js';
+import type { Choices } from '../domain/notifications/choices.js';
+import { farmerMenu, undoChoice } from './conversation.js';
 import { translator } from '../i18n.js';
 import type { Language } from '../domain/columns.js';
 import { recordSecurityEvent } from '../domain/audit/audit.service.js';
@@ -40,7 +42,14 @@ export interface StatementsPort {
 export interface Verdict {
   ok: boolean;
   text: string;
+  /** Buttons or a list to go with this verdict when it is the whole reply (a one-line message). */
+  choices?: Choices;
 }
+
+type Answer = string | { text: string; choices: Choices };
+
+/** A phone that is only a farmer's gets the list to tap; staff keep their text help. */
+const farmerOnly = (ctx: LineContext) => !ctx.sender.user && ctx.sender.farmer !== null;
 
 export interface LineContext {
   em: EntityManager;
@@ -90,15 +99,16 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
       unit: flower ? unitWord(t, flower.unit) : '',
     };
     const text = `✗ ${t(`chat.error.${parsed.error}`, args)}`;
+    if (parsed.error === 'unknown_command' && ctx.singleLine && farmerOnly(ctx)) return { ok: false, text, choices: farmerMenu(ctx.lang) };
     return { ok: false, text: parsed.error === 'unknown_command' && ctx.singleLine ? `${text}\n\n${helpText(ctx, t)}` : text };
   }
   try {
     // A fresh identity map per line: an entity the line changed before failing must not be flushed later by the
     // message's transaction. What the line committed is merged back into the message's map; its receipts too.
     const receipts: ReceiptBook = new Map();
-    const text = await ctx.em.transactional((em) => execute({ ...ctx, em, receipts }, parsed.command, lineNo, t), { clear: true });
+    const answer = await ctx.em.transactional((em) => execute({ ...ctx, em, receipts }, parsed.command, lineNo, t), { clear: true });
     for (const { farmer, items } of receipts.values()) for (const item of items) addToReceipt(ctx.receipts, farmer, item);
-    return { ok: true, text };
+    return typeof answer === 'string' ? { ok: true, text: answer } : { ok: true, ...answer };
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     const details = err.details ?? {};
@@ -115,7 +125,7 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
   }
 }
 
-async function execute(ctx: LineContext, command: Command, lineNo: number, t: TFunction): Promise<string> {
+async function execute(ctx: LineContext, command: Command, lineNo: number, t: TFunction): Promise<Answer> {
   const { em, lang } = ctx;
   switch (command.kind) {
     case 'entry': {
@@ -142,11 +152,12 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
       );
       const { entry } = recorded[0]!;
       addReceipt(ctx, farmer, { kind: 'entry', entry, flower });
-      return t('chat.saved', {
+      const text = t('chat.saved', {
         ...entryFigures(entry, t, lang, flower),
         farmer: farmer.farmerCode,
         fee: feeText(t, 'chat.savedFee', entry.feeAmount),
       });
+      return { text, choices: undoChoice(lang, entry.entryNo) };
     }
     case 'undo':
     case 'void': {
@@ -222,7 +233,7 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
       return [t('chat.ratesTitle', { date }), ...[...byFlower].map(([f, slots]) => `${f}: ${slots.join(' · ')}`)].join('\n');
     }
     case 'help':
-      return helpText(ctx, t);
+      return farmerOnly(ctx) ? { text: t('conversation.intro'), choices: farmerMenu(lang) } : helpText(ctx, t);
     case 'lang': {
       // Changed through the line's own map, so the change is part of this line's savepoint.
       if (ctx.sender.user) (await em.findOneOrFail(User, ctx.sender.user.id)).languagePreference = command.language;

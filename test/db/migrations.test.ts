@@ -5,6 +5,7 @@ import { migrateDown, migrateUp, migrationStatus, schemaDrift } from '../../src/
 
 const OUR_TABLES = [
   'cash_advances',
+  'chat_menus',
   'daily_entries',
   'daily_entries_archive',
   'data_migration_undo',
