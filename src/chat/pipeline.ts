@@ -245,8 +245,11 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
   if (n !== null) {
     const pick = await pickFromMenu(em, phone, n);
     if (pick.kind === 'command') text = pick.command;
-    else if (pick.kind === 'out_of_range' && !sender.user) {
-      reply(em, sender, translator(sender.language)('conversation.outOfRange', { number: n, size: pick.size }), 'reply', farmerMenu(sender.language));
+    else if (!sender.user) {
+      // A farmer's bare number is a menu choice whatever else it could be: show the list to choose from.
+      const t = translator(sender.language);
+      const said = pick.kind === 'out_of_range' ? t('conversation.outOfRange', { number: n, size: pick.size }) : t('conversation.intro');
+      reply(em, sender, said, 'reply', farmerMenu(sender.language));
       return 'rejected';
     }
   }
