@@ -94,4 +94,8 @@ describe('the numbered text menu', () => {
       ].join('\n'),
     );
   });
+
+  it('buttons as one short line under the text', () => {
+    expect(numberedMenu('✓ #12 FAR002 Jasmine 2 kg', undoChoice('en', '12'))).toBe('✓ #12 FAR002 Jasmine 2 kg\n[1] Undo #12');
+  });
 });

@@ -31,8 +31,12 @@ export function isChoices(value: unknown): value is Choices {
   );
 }
 
-/** The numbered text form of a message with choices (`1 · Balance`), for channels without buttons. */
+/**
+ * The numbered text form of a message with choices, for channels without buttons: a list as a block
+ * (`1 · Balance — …` and the hint), buttons as one short line (`[1] Undo #12`) so a staff reply stays compact.
+ */
 export function numberedMenu(text: string, choices: Choices): string {
+  if (choices.style === 'buttons') return `${text}\n${choices.items.map((c, i) => `[${i + 1}] ${c.title}`).join('   ')}`;
   const lines = choices.items.map((c, i) => `${i + 1} · ${c.title}${c.description ? ` — ${c.description}` : ''}`);
   return [text, '', ...lines, '', choices.numberHint].join('\n');
 }
