@@ -170,3 +170,36 @@ describe('nothing to answer', () => {
     expect((await sql<{ n: string }>(t.db, 'select count(*)::text as n from notifications'))[0]!.n).toBe(before);
   });
 });
+
+describe('choices outside the 24-hour window', () => {
+  it('go as the template with a numbered menu, remembered so that a numeric reply works', async () => {
+    const farmer = await createFarmer(t); // never wrote: the window is closed
+    await sql(
+      t.db,
+      `insert into notifications (recipient_phone, type, language, payload, farmer_id, status, attempts, next_attempt_at)
+       values (?, 'reply', 'ta', ?::jsonb, ?, 'pending', 0, now())`,
+      [
+        farmer.phone,
+        JSON.stringify({
+          text: 'வணக்கம்!',
+          choices: {
+            style: 'list',
+            button: 'பட்டியல்',
+            numberHint: 'எண்ணை அனுப்புங்கள்.',
+            items: [
+              { id: 'bal', title: 'என் இருப்பு' },
+              { id: 'rates', title: 'இன்றைய விலை' },
+            ],
+          },
+        }),
+        farmer.id,
+      ],
+    );
+    const sent = await eventually(() => fake.accepted().find((m) => m.body.to === digits(farmer.phone)), 'the template');
+    expect(sent.body.type).toBe('template');
+    // Line breaks become " · " in a template parameter.
+    expect(JSON.stringify(sent.body.template!.components)).toContain('வணக்கம்! · 1 · என் இருப்பு · 2 · இன்றைய விலை · எண்ணை அனுப்புங்கள்.');
+    const [menu] = await sql<{ commands: string[] }>(t.db, 'select commands from chat_menus where phone = ?', [farmer.phone]);
+    expect(menu!.commands).toEqual(['bal', 'rates']);
+  });
+});
