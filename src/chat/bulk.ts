@@ -7,6 +7,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../errors.js';
+import { isConfirmationRequired } from '../domain/confirmations/guard.js';
 import type { Language } from '../domain/columns.js';
 import type { InboundRow } from '../domain/inbox/claims.js';
 import { entryPricing, placeEntry, priceEntry, recordEntries, type EntryLine, type Pricing } from '../domain/entries/record-entries.js';
@@ -117,8 +118,8 @@ export async function resolvePlain(
     for (const l of plan.lines) {
       codes.add(l.command.farmerCode.toUpperCase());
       const { date, slot } = placeEntry({ timeZone, slots: vocab.slots }, { slotId: l.command.slotId, at: plan.at });
-      if (slot && l.command.rate === null)
-        rateKeys.set(rateKey(l.command.flowerId, slot.id, date), { flower: l.command.flowerId, slot: slot.id, date });
+      // Given rates too: the fat-finger guard compares them with the rate in force.
+      if (slot) rateKeys.set(rateKey(l.command.flowerId, slot.id, date), { flower: l.command.flowerId, slot: slot.id, date });
     }
   }
   const keys = [...rateKeys.values()];
@@ -126,6 +127,7 @@ export async function resolvePlain(
     users: { id: string; phone: string; lang: Language; role: UserRole }[];
     farmers: FarmerRow[];
     rates: { f: string; s: string; d: string; rate: string | null }[];
+    held: string[];
   }>`
     select
       (select coalesce(json_agg(json_build_object('id', u.id, 'phone', u.phone, 'lang', u.language_preference, 'role', u.role)), '[]')
@@ -140,13 +142,18 @@ export async function resolvePlain(
                        union all select id from farmers where phone = any(${phones}::text[]) and whatsapp_number is null and is_active)) as farmers,
       (select coalesce(json_agg(json_build_object('f', v.flower, 's', v.slot, 'd', v.day::text,
                 'rate', ${rateInForceSql(sql.ref('v.flower'), sql.ref('v.slot'), sql.ref('v.day'))})), '[]')
-         from unnest(${keys.map((k) => k.flower)}::uuid[], ${keys.map((k) => k.slot)}::uuid[], ${keys.map((k) => k.date)}::date[]) as v(flower, slot, day)) as rates
+         from unnest(${keys.map((k) => k.flower)}::uuid[], ${keys.map((k) => k.slot)}::uuid[], ${keys.map((k) => k.date)}::date[]) as v(flower, slot, day)) as rates,
+      -- Senders with lines held by the fat-finger guard: their next message settles those first (one by one).
+      (select coalesce(json_agg(distinct c.sender_phone), '[]') from pending_confirmations c
+        where c.status = 'held' and c.sender_phone = any(${phones}::text[])) as held
   `.execute(em.getKysely());
   const found = rows[0]!;
   const users = new Map(found.users.map((u) => [u.phone, u]));
   const byCode = new Map(found.farmers.map((f) => [f.code, f]));
   const rates = new Map(found.rates.map((r) => [rateKey(r.f, r.s, r.d), r.rate === null ? null : rupees(r.rate)]));
   const pricing = await entryPricing(em, [], { timeZone, rates });
+  // A phone whose line is held in this run: its later messages go one by one too (they settle the held line).
+  const heldPhones = new Set(found.held);
 
   const active = found.farmers.filter((f) => f.active);
   const senderOf = (phone: string): PlainSender | null => {
@@ -164,7 +171,7 @@ export async function resolvePlain(
   for (const [i, { row, plan }] of planned.entries()) {
     if (i % YIELD_EVERY === YIELD_EVERY - 1) await nextTurn();
     const sender = senderOf(plan.phone);
-    if (!sender || (!sender.user && !sender.farmer)) {
+    if (!sender || (!sender.user && !sender.farmer) || heldPhones.has(plan.phone)) {
       works.push(null);
       continue;
     }
@@ -198,8 +205,13 @@ export async function resolvePlain(
         sourceLine: l.index,
         actor,
       };
-      // A line the domain would refuse (no slot, no rate, fees above the amount) gets its verdict one by one.
-      if (priceEntry(pricing, line) instanceof AppError) break;
+      // A line the domain would refuse (no slot, no rate, fees above the amount) or hold for confirmation (the
+      // fat-finger guard) gets its verdict one by one.
+      const priced = priceEntry(pricing, line);
+      if (priced instanceof AppError) {
+        if (isConfirmationRequired(priced)) heldPhones.add(plan.phone);
+        break;
+      }
       lines.push(line);
     }
     works.push(lines.length === plan.lines.length ? { kind: 'entries', row, sender: { ...sender, user }, at: plan.at, lines, pricing } : null);

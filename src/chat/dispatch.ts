@@ -27,6 +27,10 @@ import { flowerHint, type Command, type ParseResult, type Vocabulary } from './p
 import { addToReceipt, receiptFarmer, type ReceiptBook, type ReceiptItem } from './receipts.js';
 import { entryFigures, feeText, marketDate, money, nameIn, quantity, unitWord } from './render.js';
 import { runBroadcastCommand } from './broadcast-commands.js';
+import { isConfirmationRequired } from '../domain/confirmations/guard.js';
+import { holdLine, runFix, type GuardedCommand } from './fixes.js';
+
+const isGuarded = (c: Command): c is GuardedCommand => c.kind === 'entry' || c.kind === 'advance' || c.kind === 'fix';
 
 /** What the settlements feature offers the chat; absent until it is wired in. */
 export interface StatementsPort {
@@ -44,6 +48,8 @@ export interface Verdict {
   text: string;
   /** Buttons or a list to go with this verdict when it is the whole reply (a one-line message). */
   choices?: Choices;
+  /** Not saved yet: the fat-finger guard holds it until the sender confirms. */
+  held?: boolean;
 }
 
 type Answer = string | { text: string; choices: Choices };
@@ -66,6 +72,8 @@ export interface LineContext {
   singleLine: boolean;
   /** Where documents made on request (the monthly statement) are written; absent: not offered. */
   dataDir?: string;
+  /** Replaying a line its sender confirmed: the fat-finger guard lets it through. */
+  confirmed?: boolean;
 }
 
 const refusal = (code: string, details: Record<string, unknown> = {}) => new AppError(code, code, 403, { ...details, refusal: true });
@@ -98,7 +106,7 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
       flower: flower ? nameIn(ctx.lang, flower) : '',
       unit: flower ? unitWord(t, flower.unit) : '',
     };
-    const text = `✗ ${t(`chat.error.${parsed.error}`, args)}`;
+    const text = `✗ ${t([`chat.error.${parsed.error}`, `fixes.error.${parsed.error}`], args)}`;
     if (parsed.error === 'unknown_command' && ctx.singleLine && farmerOnly(ctx)) return { ok: false, text, choices: farmerMenu(ctx.lang) };
     return { ok: false, text: parsed.error === 'unknown_command' && ctx.singleLine ? `${text}\n\n${helpText(ctx, t)}` : text };
   }
@@ -111,6 +119,11 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
     return typeof answer === 'string' ? { ok: true, text: answer } : { ok: true, ...answer };
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
+    // The line's savepoint is rolled back (a fix's void too); the line is held in the message's transaction.
+    if (isConfirmationRequired(err) && ctx.sender.user && isGuarded(parsed.command)) {
+      const text = await holdLine(ctx, actorOf(ctx.sender), parsed.command, lineNo, err.details, t);
+      return { ok: true, held: true, text };
+    }
     const details = err.details ?? {};
     if (details.refusal) {
       recordSecurityEvent(ctx.em, {
@@ -121,7 +134,7 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
         details: { code: err.code, command: parsed.command.kind, line: lineNo, ...details },
       });
     }
-    return { ok: false, text: `✗ ${t(`chat.error.${err.code}`, { ...details, defaultValue: err.message })}` };
+    return { ok: false, text: `✗ ${t([`chat.error.${err.code}`, `fixes.error.${err.code}`], { ...details, defaultValue: err.message })}` };
   }
 }
 
@@ -146,6 +159,7 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
             at: ctx.at,
             sourceMessageId: ctx.providerMessageId,
             sourceLine: lineNo,
+            confirmed: ctx.confirmed ?? false,
           },
         ],
         { timeZone: ctx.timeZone },
@@ -172,6 +186,12 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
       const balance = await getBalance(em, farmer.id);
       return t('chat.voided', { ...entryFigures(entry, t, lang, flower), farmer: farmer.farmerCode, balance: money(balance.currentBalance) });
     }
+    case 'fix':
+      return runFix(ctx, actorOf(ctx.sender), command, lineNo, t);
+    case 'confirm':
+    case 'decline':
+      // A lone `ok` / `no` is handled before the lines run (src/chat/confirmations.ts); here nothing is waiting.
+      return t(ctx.sender.user ? 'fixes.nothingHeld' : 'fixes.noted');
     case 'advance': {
       const actor = actorOf(ctx.sender);
       const farmer = await findActiveFarmer(em, command.farmerCode);
@@ -182,6 +202,7 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
         actor,
         at: ctx.at,
         sourceMessageId: `${ctx.providerMessageId}#${lineNo}`,
+        confirmed: ctx.confirmed ?? false,
       });
       if (advance.status !== 'approved') {
         const limit = await getDecimalSetting(em, 'advance_auto_approve_limit');

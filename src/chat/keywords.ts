@@ -2,7 +2,22 @@
 // Flower and slot words are NOT here: they come from the flower_types and time_slots rows.
 
 export type Keyword =
-  'help' | 'balance' | 'rates' | 'today' | 'statement' | 'paid' | 'advance' | 'undo' | 'void' | 'lang' | 'summary' | 'stop' | 'month';
+  | 'help'
+  | 'balance'
+  | 'rates'
+  | 'today'
+  | 'statement'
+  | 'paid'
+  | 'advance'
+  | 'undo'
+  | 'void'
+  | 'lang'
+  | 'summary'
+  | 'stop'
+  | 'month'
+  | 'fix'
+  | 'confirm'
+  | 'decline';
 
 export const KEYWORDS: Record<Keyword, readonly string[]> = {
   help: ['help', 'h', '?', 'menu', 'உதவி', 'udhavi', 'uthavi', 'udavi'],
@@ -20,6 +35,11 @@ export const KEYWORDS: Record<Keyword, readonly string[]> = {
   summary: ['summary', 'சுருக்கம்', 'surukkam'],
   stop: ['stop', 'நிறுத்து', 'niruthu'],
   month: ['மாத', 'மாதம்', 'maadha', 'matha', 'monthly'],
+  // One-step fix of an entry: `fix 12 9.5`, `fix 12 @180` (src/domain/entries/fix-entry.ts).
+  fix: ['fix', 'திருத்து', 'திருத்தம்', 'thiruthu', 'tiruttu'],
+  // Alone, after the fat-finger guard held a line: save it, or drop it.
+  confirm: ['ok', 'okay', 'k', 'confirm', 'yes', 'சரி', 'sari', 'seri', 'ஆம்', 'aam'],
+  decline: ['no', 'இல்லை', 'illai', 'illa', 'வேண்டாம்', 'vendam', 'venam'],
 };
 
 /** After `rates` or `stmt`: opting out of / back in to the scheduled messages. */

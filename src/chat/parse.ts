@@ -29,6 +29,9 @@ export type Command =
   | { kind: 'advance'; farmerCode: string; amount: string; reason: string | null }
   | { kind: 'undo' }
   | { kind: 'void'; entryNo: string; reason: string }
+  | { kind: 'fix'; entryNo: string; quantity: string | null; rate: string | null; reason: string | null }
+  | { kind: 'confirm' }
+  | { kind: 'decline' }
   | { kind: 'balance'; farmerCode: string | null }
   | { kind: 'statement'; farmerCode: string | null }
   | { kind: 'paid'; farmerCode: string; reference: string }
@@ -57,6 +60,7 @@ export type ParseErrorCode =
   | 'need_entry_no'
   | 'need_reason'
   | 'need_reference'
+  | 'need_fix'
   | 'bad_language'
   | NumberProblem;
 
@@ -223,12 +227,50 @@ function parseKeyword(keyword: Keyword, args: string[], original: string[]): Par
       if (!reason) return { ok: false, error: 'need_reason' };
       return { ok: true, command: { kind: 'void', entryNo: String(BigInt(no[1]!)), reason } };
     }
+    case 'fix':
+      return parseFix(args, original);
+    case 'confirm':
+    case 'decline':
+      // Only alone: 'ok' inside a sentence is not a confirmation.
+      return args.length === 0 ? { ok: true, command: { kind: keyword } } : { ok: false, error: 'unknown_command', word: keyword };
     case 'lang': {
       const lang = args.length === 1 ? LANGUAGE_WORDS[args[0]!] : undefined;
       if (!lang) return { ok: false, error: 'bad_language', word: args[0] };
       return { ok: true, command: { kind: 'lang', language: lang } };
     }
   }
+}
+
+/** `fix 12 9.5 [reason]`, `fix #12 9.5kg`, `fix 12 @180 [reason]`. */
+function parseFix(args: string[], original: string[]): ParseResult {
+  const no = args[0] === undefined ? null : /^#?(\d{1,18})$/.exec(args[0]);
+  if (!no) return { ok: false, error: 'need_entry_no', word: args[0] };
+  let i = 1;
+  let value = args[i];
+  if (value === undefined) return { ok: false, error: 'need_fix' };
+  const entryNo = String(BigInt(no[1]!));
+  if (value.startsWith('@')) {
+    if (value === '@') value = args[++i];
+    else value = value.slice(1);
+    const r = amountOf(value);
+    if (!r.ok) return { ok: false, error: 'bad_rate', word: value };
+    const reason = original.slice(i + 1).join(' ');
+    return { ok: true, command: { kind: 'fix', entryNo, quantity: null, rate: r.value, reason: reason || null } };
+  }
+  const num = /^([\d.,½¼¾]+)(\D*)$/.exec(value);
+  if (!num || !looksNumeric(num[1]!) || (num[2] !== '' && !UNIT_WORDS[num[2]!])) return { ok: false, error: 'need_fix', word: value };
+  const n = parseDecimal(num[1]!, 3);
+  if (!n.ok) return { ok: false, error: n.problem, word: value };
+  let unit = num[2] ? UNIT_WORDS[num[2]]! : null;
+  if (!unit && args[i + 1] && UNIT_WORDS[args[i + 1]!]) unit = UNIT_WORDS[args[++i]!]!;
+  let quantity = n.value;
+  // Grams become kilograms, as in an entry line; the unit is otherwise the entry's own (the domain keeps it).
+  if (unit === 'g') quantity = dec(quantity).div(1000).toString();
+  if (dec(quantity).eq(0)) return { ok: false, error: 'zero_quantity' };
+  if (!/^\d+(\.\d{1,3})?$/.test(quantity)) return { ok: false, error: 'too_many_decimals' };
+  if (dec(quantity).gt(MAX_QUANTITY)) return { ok: false, error: 'too_large' };
+  const reason = original.slice(i + 1).join(' ');
+  return { ok: true, command: { kind: 'fix', entryNo, quantity, rate: null, reason: reason || null } };
 }
 
 /** `summary`, `stop rates`, `rates on`, `விலை வேண்டாம்`, `stmt month`, `மாத அறிக்கை`, `stop stmt`; null: not one of these. */

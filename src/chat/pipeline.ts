@@ -28,6 +28,7 @@ import { primeReferenceData } from '../domain/reference-data.js';
 import { getStringSetting } from '../domain/settings/settings.service.js';
 import { activeSlots } from '../domain/slots/slot.service.js';
 import { translator } from '../i18n.js';
+import { settleHeldLines } from './confirmations.js';
 import { runLine, type LineContext, type StatementsPort } from './dispatch.js';
 import { receiptNotifications, type ReceiptBook } from './receipts.js';
 import { identifySender, type Sender } from './identify.js';
@@ -276,9 +277,13 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
     dataDir: deps.config.dataDir,
     singleLine: lines.length === 1,
   };
-  const verdicts = [];
-  for (const line of lines) verdicts.push(await runLine(ctx, parseLine(line.text, vocab), line.index));
-  reply(em, sender, joinVerdicts(verdicts.map((v) => v.text)), 'reply', verdicts.length === 1 ? verdicts[0]!.choices : undefined);
+  const parsed = lines.map((line) => parseLine(line.text, vocab));
+  // Lines the fat-finger guard held for this sender: confirmed by a lone `ok`, dropped by anything else.
+  const held = await settleHeldLines(ctx, parsed);
+  const verdicts = held.verdicts ?? [];
+  if (!held.verdicts) for (const [i, line] of lines.entries()) verdicts.push(await runLine(ctx, parsed[i]!, line.index));
+  const choices = verdicts.length === 1 ? verdicts[0]!.choices : undefined;
+  reply(em, sender, [...held.notes, joinVerdicts(verdicts.map((v) => v.text))].join('\n'), 'reply', choices);
   await sendReceipts(em, sender, ctx.receipts);
   const good = verdicts.filter((v) => v.ok).length;
   return good === verdicts.length ? 'done' : good === 0 ? 'rejected' : 'partial';

@@ -6,13 +6,16 @@ import type { Language } from '../domain/columns.js';
 import { enqueueNotification, type NewNotification } from '../domain/notifications/outbox.js';
 import { getBooleanSetting, getStringSetting } from '../domain/settings/settings.service.js';
 import { translator } from '../i18n.js';
+import { fixFigures } from './fixes.js';
 import { entryFigures, feeText, money, type EntryFigureFacts, type Named } from './render.js';
 
 /** One line of a receipt: what happened. */
 export type ReceiptItem =
   | { kind: 'entry'; entry: EntryFigureFacts & { feeAmount: string }; flower: Named }
   | { kind: 'void'; entry: EntryFigureFacts; flower: Named }
-  | { kind: 'advance'; amount: string };
+  | { kind: 'advance'; amount: string }
+  /** A fix: the voided original and its replacement, shown old → new. */
+  | { kind: 'fix'; old: EntryFigureFacts; entry: EntryFigureFacts & { feeAmount: string }; flower: Named };
 
 /** Who a receipt is for. */
 export interface ReceiptFarmer {
@@ -58,6 +61,11 @@ function itemText(item: ReceiptItem, lang: Language): string {
       return t('chat.receiptVoid', entryFigures(item.entry, t, lang, item.flower));
     case 'advance':
       return t('chat.receiptAdvance', { amount: money(item.amount) });
+    case 'fix':
+      return t('fixes.receiptFix', {
+        ...fixFigures(t, lang, item.old, item.entry, item.flower),
+        fee: feeText(t, 'chat.receiptFee', item.entry.feeAmount),
+      });
   }
 }
 

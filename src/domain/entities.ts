@@ -19,6 +19,7 @@ import { SettlementItemArchive } from './archive/settlement-item-archive.entity.
 import { JobRun } from './job-runs/job-run.entity.js';
 import { BroadcastPreference } from './broadcasts/broadcast-preference.entity.js';
 import { ChatMenu } from './menus/chat-menu.entity.js';
+import { PendingConfirmation } from './confirmations/pending-confirmation.entity.js';
 import { DataMigrationUndo } from '../db/data-migration-undo.entity.js';
 
 export const entities = [
@@ -43,4 +44,5 @@ export const entities = [
   JobRun,
   BroadcastPreference,
   ChatMenu,
+  PendingConfirmation,
 ];

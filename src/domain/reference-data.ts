@@ -16,7 +16,8 @@ export async function primeReferenceData(em: EntityManager): Promise<void> {
   }>`
     select
       (select json_agg(json_build_object('key', s.key, 'value', s.value, 'valueType', s.value_type)) from system_settings s) as settings,
-      (select json_agg(json_build_object('id', f.id, 'code', f.code, 'name', f.name, 'nameTa', f.name_ta, 'unit', f.unit, 'aliases', f.aliases) order by f.code)
+      (select json_agg(json_build_object('id', f.id, 'code', f.code, 'name', f.name, 'nameTa', f.name_ta, 'unit', f.unit, 'aliases', f.aliases,
+                                 'maxLotQuantity', f.max_lot_quantity::text) order by f.code)
          from flower_types f where f.is_active) as flowers,
       (select json_agg(json_build_object('id', t.id, 'name', t.name, 'nameTa', t.name_ta, 'startTime', t.start_time, 'endTime', t.end_time, 'aliases', t.aliases)
                        order by t.start_time)

@@ -67,7 +67,8 @@ export function databaseError(err: unknown): AppError | null {
 
 function translated(c: Context<AppEnv>, code: string, fallback: string, details?: Record<string, unknown>): string {
   const t = translator(requestLanguage(c));
-  return t(`api.errors.${code}`, { ...(details ?? {}), defaultValue: fallback });
+  // A feature may keep its API texts in its own locale file (fixes.json: `fixes.api.<CODE>`).
+  return t([`api.errors.${code}`, `fixes.api.${code}`], { ...(details ?? {}), defaultValue: fallback });
 }
 
 export function handleError(logger: Logger) {

@@ -49,6 +49,10 @@ describe('on the database', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     await setTestRates(t);
+    // Random lots and rates, most of them far from any real one: the fat-finger guard would hold them (it has its
+    // own tests, test/chat/fixes.test.ts); here only the arithmetic is under test.
+    await setSetting(t, 'max_lot_kg', '9999999.999');
+    await setSetting(t, 'rate_confirm_factor', '0');
   });
   afterAll(async () => {
     await t?.close();

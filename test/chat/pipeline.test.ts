@@ -31,6 +31,9 @@ beforeAll(async () => {
   // Fee rules: ₹2 per entry plus 10 paise per unit.
   await setSetting(t, 'fee_per_entry', '2.00');
   await setSetting(t, 'fee_per_unit', '0.10');
+  // Lines here give rates far from the seeded ones (lotus @12.50 against 180.00): the fat-finger guard's own tests
+  // are in fixes.test.ts; this file is about the lines, verdicts and receipts of messages that are recorded.
+  await setSetting(t, 'rate_confirm_factor', '0');
 });
 afterAll(async () => {
   await t?.close();

@@ -17,6 +17,7 @@ const OUR_TABLES = [
   'market_rates',
   'notifications',
   'outbox_send_slots',
+  'pending_confirmations',
   'security_logs',
   'settlement_items',
   'settlement_items_archive',

@@ -106,7 +106,7 @@ describe('/api/advances', () => {
 
   it('an admin\u2019s advance is approved whatever the amount', async () => {
     const f = await newFarmer();
-    const res = await body(await h.call('POST', '/api/advances', { token: admin, body: { farmerId: f.id, amount: '25000' } }));
+    const res = await body(await h.call('POST', '/api/advances', { token: admin, body: { farmerId: f.id, amount: '25000', confirm: true } }));
     expect(res).toMatchObject({ status: 'approved', approvedBy: ADMIN.email, amount: '25000.00' });
     expect(await figures(f.id)).toEqual({ b: '-25000.00', a: '25000.00' });
   });

@@ -92,6 +92,12 @@ const FAULTS: [string, string[], string[]][] = [
     ],
     [IDS.a1],
   ],
+  // E106 claims to correct E103, which is still active: a fix always voids what it corrects.
+  [
+    'fix_corrects_voided_entry',
+    [`update daily_entries set corrects_entry_id = (select id from daily_entries where entry_no = 103) where entry_no = 106`],
+    ['106'],
+  ],
   [
     'duplicate_message_lines',
     [

@@ -5,6 +5,7 @@ import { AppError } from '../../errors.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import { applyBalanceChanges, getBalance } from '../balances/balances.service.js';
 import type { StaffActor } from '../audit/actor.js';
+import { advanceGuard, confirmationRequired } from '../confirmations/guard.js';
 import { withPhone } from '../entries/entries.service.js';
 import { Farmer } from '../farmers/farmer.entity.js';
 import { dec, rupees } from '../money.js';
@@ -22,11 +23,17 @@ export interface NewAdvance {
   actor: StaffActor;
   at: Date;
   sourceMessageId: string | null;
+  /** The sender confirmed an advance above advance_confirm_limit (the fat-finger guard). */
+  confirmed?: boolean;
 }
 
 export async function recordAdvance(em: EntityManager, input: NewAdvance): Promise<CashAdvance> {
   const amount = rupees(input.amount);
   if (dec(amount).lte(0)) throw new AppError('ADVANCE_NOT_POSITIVE', 'An advance must be more than zero', 422);
+  if (!input.confirmed) {
+    const fact = advanceGuard(amount, await getDecimalSetting(em, 'advance_confirm_limit'));
+    if (fact) throw confirmationRequired(fact);
+  }
   const limit = await getDecimalSetting(em, 'advance_auto_approve_limit');
   const approved = input.actor.role === 'admin' || dec(amount).lte(limit);
   const advance = em.create(CashAdvance, {
@@ -70,7 +77,7 @@ export interface AdvanceView {
 /** Records an advance (approved at once for admins and up to the limit for staff) and tells the farmer when approved. */
 export async function recordOfficeAdvance(
   em: EntityManager,
-  input: { farmerId: string; amount: string; reason: string | null; at: Date },
+  input: { farmerId: string; amount: string; reason: string | null; at: Date; confirmed?: boolean },
   actor: StaffActor,
   tell?: AdvanceNotice,
 ): Promise<AdvanceView> {
@@ -85,6 +92,7 @@ export async function recordOfficeAdvance(
       actor: await withPhone(tx, actor),
       at: input.at,
       sourceMessageId: null,
+      confirmed: input.confirmed ?? false,
     });
     if (advance.status === 'approved') await tellFarmer(tx, tell, farmer, 'approved', advance);
     return advance.id;

@@ -35,6 +35,7 @@ export const DailyEntryArchive = defineEntity({
     voidReason: p.text().nullable(),
     settlementId: p.uuid().nullable().index(),
     syncStatus: p.string().length(20),
+    correctsEntryId: p.uuid().nullable(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
     archivedAt: p.datetime().defaultRaw('now()'),

@@ -46,6 +46,8 @@ export const DailyEntry = defineEntity({
     // A settlement's entries are found by farmer and dates (settlements.first_entry_date .. period_end).
     settlement: () => p.manyToOne(Settlement).nullable().deleteRule('restrict'),
     syncStatus: p.string().length(20).default('synced'),
+    // A fix's replacement points at the entry it corrects, which the same transaction voided.
+    correctsEntry: () => p.manyToOne(DailyEntry).nullable().deleteRule('restrict'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -113,6 +113,8 @@ export interface OfficeEntryInput {
   rate?: string | undefined;
   at: Date;
   timeZone: string;
+  /** The sender confirmed an implausible line (the fat-finger guard). */
+  confirmed?: boolean | undefined;
 }
 
 /** What an office write did: the entry, its farmer and flower, and the farmer's balance after. */
@@ -162,6 +164,7 @@ export async function addOfficeEntry(tx: EntityManager, input: OfficeEntryInput,
         at: input.at,
         sourceMessageId: null,
         sourceLine: 0,
+        confirmed: input.confirmed ?? false,
       },
     ],
     { timeZone: input.timeZone, source: 'web' },

@@ -36,6 +36,8 @@ export interface EntryRow {
   voidedAt: string | null;
   voidReason: string | null;
   settlementId: string | null;
+  /** A fix's replacement: the entry it corrects. */
+  correctsEntryId: string | null;
 }
 
 export const EXPORT_MAX_ROWS = 100_000;
@@ -64,7 +66,7 @@ const SELECT = `
          e.quantity::text as quantity, e.unit, e.rate_per_unit::text as rate_per_unit, e.total_amount::text as total_amount,
          e.commission_rate::text as commission_rate, e.commission_amount::text as commission_amount,
          e.fee_amount::text as fee_amount, e.net_amount::text as net_amount, e.status, e.source,
-         u.email as recorded_by, e.voided_at, e.void_reason, e.settlement_id
+         u.email as recorded_by, e.voided_at, e.void_reason, e.settlement_id, e.corrects_entry_id
     from daily_entries e
     join farmers f on f.id = e.farmer_id
     join flower_types ft on ft.id = e.flower_type_id
@@ -98,6 +100,7 @@ function toRow(r: Record<string, unknown>): EntryRow {
     voidedAt: iso(r.voided_at),
     voidReason: str(r.void_reason),
     settlementId: str(r.settlement_id),
+    correctsEntryId: str(r.corrects_entry_id),
   };
 }
 

@@ -11,13 +11,15 @@ import { balanceMoves } from '../balances/balances.service.js';
 import { localDate, localTime } from '../market-time.js';
 import { dec, entryAmounts, rupees, type Big } from '../money.js';
 import { rateKey, ratesFor } from '../rates/rate.service.js';
+import { confirmationRequired, lotGuard, rateGuard } from '../confirmations/guard.js';
 import { getDecimalSetting } from '../settings/settings.service.js';
 import { activeSlots, slotForTime, type SlotInfo } from '../slots/slot.service.js';
 import type { StaffActor as Actor } from '../audit/actor.js';
 
 export interface EntryLine {
   farmer: { id: string; code: string; commissionRate: string | null };
-  flower: { id: string; code: string; name: string; nameTa: string; unit: 'kg' | 'piece' };
+  /** maxLotQuantity: the flower's largest plausible lot (null or absent: the unit's setting). */
+  flower: { id: string; code: string; name: string; nameTa: string; unit: 'kg' | 'piece'; maxLotQuantity?: string | null };
   quantity: string;
   /** Staff may name the slot; otherwise the slot of the entry's local time. */
   slotId: string | null;
@@ -28,6 +30,12 @@ export interface EntryLine {
   sourceLine: number;
   /** Who recorded this line, when not the call's actor (a batch of several senders' messages). */
   actor?: Actor;
+  /** The sender confirmed an implausible line (the fat-finger guard lets it through). */
+  confirmed?: boolean;
+  /** The rate is the corrected entry's own, not typed now: the rate guard does not ask about it again. */
+  keepsRate?: boolean;
+  /** A fix's replacement: the entry it corrects (voided in the same transaction). */
+  correctsEntryId?: string | null;
 }
 
 export interface PricedEntry {
@@ -47,6 +55,10 @@ export interface Pricing {
   defaultCommission: string;
   feePerEntry: string;
   feePerUnit: string;
+  /** The fat-finger guard's settings. */
+  maxLotKg: string;
+  maxLotPieces: string;
+  rateFactor: string;
 }
 
 /** The entry's market date and slot (null: no active slot). */
@@ -72,7 +84,8 @@ export async function entryPricing(
     const keys = new Map<string, { flowerId: string; slotId: string; date: string }>();
     for (const l of lines) {
       const { date, slot } = placeEntry({ timeZone: opts.timeZone, slots }, l);
-      if (slot && l.rate === null) keys.set(rateKey(l.flower.id, slot.id, date), { flowerId: l.flower.id, slotId: slot.id, date });
+      // Given rates too: the guard compares them with the rate in force.
+      if (slot) keys.set(rateKey(l.flower.id, slot.id, date), { flowerId: l.flower.id, slotId: slot.id, date });
     }
     rates = await ratesFor(em, [...keys.values()]);
   }
@@ -83,6 +96,9 @@ export async function entryPricing(
     defaultCommission: await getDecimalSetting(em, 'commission_rate'),
     feePerEntry: await getDecimalSetting(em, 'fee_per_entry'),
     feePerUnit: await getDecimalSetting(em, 'fee_per_unit'),
+    maxLotKg: await getDecimalSetting(em, 'max_lot_kg'),
+    maxLotPieces: await getDecimalSetting(em, 'max_lot_pieces'),
+    rateFactor: await getDecimalSetting(em, 'rate_confirm_factor'),
   };
 }
 
@@ -94,7 +110,8 @@ export const feeOf = (p: Pick<Pricing, 'feePerEntry' | 'feePerUnit'>, quantity: 
 export function priceEntry(p: Pricing, line: EntryLine): PricedEntry | AppError {
   const { date, slot } = placeEntry(p, line);
   if (!slot) return new AppError('NO_SLOT', 'No active time slot is set up', 409);
-  const rate = line.rate ?? p.rates.get(rateKey(line.flower.id, slot.id, date)) ?? null;
+  const inForce = p.rates.get(rateKey(line.flower.id, slot.id, date)) ?? null;
+  const rate = line.rate ?? inForce;
   if (!rate) {
     return new AppError('NO_RATE', `No rate for ${line.flower.name} in ${slot.name} on ${date}`, 409, {
       flower: line.flower.name,
@@ -107,6 +124,11 @@ export function priceEntry(p: Pricing, line: EntryLine): PricedEntry | AppError 
   const commissionRate = rupees(line.farmer.commissionRate ?? p.defaultCommission);
   const amounts = entryAmounts({ quantity: line.quantity, ratePerUnit: rate, commissionRate, feeAmount: feeOf(p, line.quantity) });
   if (dec(amounts.netAmount).lt(0)) return new AppError('FEES_EXCEED_AMOUNT', 'Commission and fees are more than the amount', 422, { ...amounts });
+  if (!line.confirmed) {
+    const fact =
+      lotGuard(line.flower, line.quantity, p) ?? (line.rate !== null && !line.keepsRate ? rateGuard(line.rate, inForce, p.rateFactor) : null);
+    if (fact) return confirmationRequired(fact);
+  }
   return { slotId: slot.id, date, rate, rateGiven: line.rate !== null, commissionRate, amounts };
 }
 
@@ -163,18 +185,19 @@ export async function recordEntries<L extends EntryLine>(
         ${col((x) => x.p.amounts.commissionAmount)}::numeric[], ${col((x) => x.p.amounts.feeAmount)}::numeric[],
         ${col((x) => x.p.amounts.netAmount)}::numeric[], ${col((x) => x.by.userId)}::uuid[], ${col((x) => x.by.phone ?? null)}::text[],
         ${col((x) => x.by.ip ?? null)}::text[], ${col((x) => x.by.userAgent ?? null)}::text[],
-        ${col((x) => x.line.sourceMessageId)}::text[], ${col((x) => x.line.sourceLine)}::int[],
-        ${col((x) => JSON.stringify({ farmer: x.line.farmer.code, flower: x.line.flower.code, quantity: x.line.quantity, rate: x.p.rate, rateGiven: x.p.rateGiven, ...x.p.amounts }))}::jsonb[]
+        ${col((x) => x.line.sourceMessageId)}::text[], ${col((x) => x.line.sourceLine)}::int[], ${col((x) => x.line.correctsEntryId ?? null)}::uuid[],
+        ${col((x) => JSON.stringify({ farmer: x.line.farmer.code, flower: x.line.flower.code, quantity: x.line.quantity, rate: x.p.rate, rateGiven: x.p.rateGiven, ...x.p.amounts, ...(x.line.confirmed ? { confirmed: true } : {}), ...(x.line.correctsEntryId ? { correctsEntryId: x.line.correctsEntryId } : {}) }))}::jsonb[]
       ) with ordinality as v(id, farmer_id, flower_type_id, time_slot_id, entry_date, entry_time, quantity, unit, rate_per_unit,
                              total_amount, commission_rate, commission_amount, fee_amount, net_amount, recorded_by_id, actor_phone,
-                             ip_address, user_agent, source_message_id, source_line, details, n)
+                             ip_address, user_agent, source_message_id, source_line, corrects_entry_id, details, n)
     ),
     ins as (
       insert into daily_entries (id, farmer_id, flower_type_id, time_slot_id, entry_date, entry_time, quantity, unit, rate_per_unit,
                                  total_amount, commission_rate, commission_amount, fee_amount, net_amount, recorded_by_id, source,
-                                 source_message_id, source_line)
+                                 source_message_id, source_line, corrects_entry_id)
       select id, farmer_id, flower_type_id, time_slot_id, entry_date, entry_time, quantity, unit, rate_per_unit, total_amount,
-             commission_rate, commission_amount, fee_amount, net_amount, recorded_by_id, ${opts.source ?? 'whatsapp'}, source_message_id, source_line
+             commission_rate, commission_amount, fee_amount, net_amount, recorded_by_id, ${opts.source ?? 'whatsapp'}, source_message_id, source_line,
+             corrects_entry_id
         from v order by n
       returning id, entry_no
     ),

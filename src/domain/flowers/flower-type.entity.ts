@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { createdAt, updatedAt, uuidPk } from '../columns.js';
+import { createdAt, quantity, updatedAt, uuidPk } from '../columns.js';
 
 export const FLOWER_UNITS = ['kg', 'piece'] as const;
 export type FlowerUnit = (typeof FLOWER_UNITS)[number];
@@ -19,6 +19,8 @@ export const FlowerType = defineEntity({
       .array()
       .defaultRaw("'{}'")
       .onCreate(() => []),
+    // The largest plausible lot (kg or pieces); a line above it waits for confirmation. Null: the unit's setting.
+    maxLotQuantity: quantity().nullable(),
     isActive: p.boolean().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

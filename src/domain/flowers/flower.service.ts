@@ -5,6 +5,7 @@ import type { Actor } from '../audit/actor.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
 import { FlowerType, type FlowerUnit } from './flower-type.entity.js';
 import { cachedReference } from '../reference-cache.js';
+import { qty } from '../money.js';
 
 export function flowerView(f: FlowerType) {
   return {
@@ -15,6 +16,7 @@ export function flowerView(f: FlowerType) {
     description: f.description ?? null,
     unit: f.unit,
     aliases: [...(f.aliases as string[])],
+    maxLotQuantity: f.maxLotQuantity == null ? null : qty(f.maxLotQuantity),
     isActive: f.isActive,
   };
 }
@@ -41,6 +43,8 @@ export interface FlowerInput {
   unit?: FlowerUnit | undefined;
   aliases?: string[] | undefined;
   code?: string | undefined;
+  /** The largest plausible lot; null: the unit's setting (max_lot_kg / max_lot_pieces). */
+  maxLotQuantity?: string | null | undefined;
 }
 
 export async function createFlower(em: EntityManager, input: FlowerInput, actor: Actor): Promise<FlowerView> {
@@ -58,6 +62,7 @@ export async function createFlower(em: EntityManager, input: FlowerInput, actor:
       description: input.description?.trim() || null,
       unit: input.unit ?? 'kg',
       aliases: cleanAliases(input.aliases ?? []),
+      maxLotQuantity: input.maxLotQuantity ?? null,
       isActive: true,
     });
     await tx.flush();
@@ -83,6 +88,7 @@ export async function updateFlower(
     if (changes.unit !== undefined) f.unit = changes.unit;
     if (changes.aliases !== undefined) f.aliases = cleanAliases(changes.aliases);
     if (changes.isActive !== undefined) f.isActive = changes.isActive;
+    if (changes.maxLotQuantity !== undefined) f.maxLotQuantity = changes.maxLotQuantity;
     await tx.flush();
     const after = flowerView(f);
     recordSecurityEvent(tx, { actor, action: 'flower_type_updated', entity: 'flower_type', entityId: id, details: { old: before, new: after } });
@@ -116,6 +122,8 @@ export interface FlowerInfo {
   nameTa: string;
   unit: 'kg' | 'piece';
   aliases: string[];
+  /** The largest plausible lot; null: the unit's setting. */
+  maxLotQuantity: string | null;
 }
 
 /** Active flowers with every word staff may use for them (code, names, aliases). */
@@ -125,5 +133,13 @@ export async function activeFlowers(em: EntityManager): Promise<FlowerInfo[]> {
 
 async function loadActiveFlowers(em: EntityManager): Promise<FlowerInfo[]> {
   const flowers = await em.find(FlowerType, { isActive: true }, { orderBy: { code: 'asc' } });
-  return flowers.map((f) => ({ id: f.id, code: f.code, name: f.name, nameTa: f.nameTa, unit: f.unit, aliases: [...(f.aliases as string[])] }));
+  return flowers.map((f) => ({
+    id: f.id,
+    code: f.code,
+    name: f.name,
+    nameTa: f.nameTa,
+    unit: f.unit,
+    aliases: [...(f.aliases as string[])],
+    maxLotQuantity: f.maxLotQuantity ?? null,
+  }));
 }

@@ -47,6 +47,10 @@ const NewAdvance = z
     farmerId: z.uuid(),
     amount: MoneyInput,
     reason: z.string().trim().max(500).nullable().optional(),
+    confirm: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Record it even above advance_confirm_limit (otherwise 422 CONFIRMATION_REQUIRED with the limit)' }),
   })
   .strict();
 const Rejection = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
@@ -89,7 +93,7 @@ export const advancesResource: ApiResource = {
         tags,
         summary:
           'Give a farmer an advance (admin or staff). Admins\u2019 are approved at once; staff\u2019s above the advance_auto_approve_limit setting stay pending. ' +
-          'An approved advance moves the farmer\u2019s balance and the farmer is told',
+          'An approved advance moves the farmer\u2019s balance and the farmer is told. Above advance_confirm_limit: 422 CONFIRMATION_REQUIRED unless confirm: true',
         middleware: [requireRole('admin', 'staff')] as const,
         request: { body: jsonBody(NewAdvance) },
         responses: { 201: json(AdvanceSchema), ...errorResponses, ...notFoundResponse, ...conflictResponse },
@@ -98,7 +102,7 @@ export const advancesResource: ApiResource = {
         const body = c.req.valid('json');
         const advance = await recordOfficeAdvance(
           emFor(deps),
-          { farmerId: body.farmerId, amount: body.amount, reason: body.reason || null, at: new Date() },
+          { farmerId: body.farmerId, amount: body.amount, reason: body.reason || null, at: new Date(), confirmed: body.confirm ?? false },
           officeActor(c, deps),
           tellAdvance,
         );

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { exportEntries, getEntryRow, listEntries, type EntryRow } from '../../domain/entries/entry.queries.js';
-import { addOfficeEntry, voidOfficeEntry } from '../../domain/entries/entries.service.js';
+import { addOfficeEntry, voidOfficeEntry, withPhone } from '../../domain/entries/entries.service.js';
+import { fixEntry } from '../../domain/entries/fix-entry.js';
 import { queueReceipt, receiptFarmer } from '../../chat/receipts.js';
 import { localTime } from '../../domain/market-time.js';
 import { allow } from '../auth/session.js';
@@ -45,6 +46,7 @@ const EntrySchema = z
     voidedAt: z.string().nullable(),
     voidReason: z.string().nullable(),
     settlementId: z.string().nullable(),
+    correctsEntryId: z.string().nullable().openapi({ description: 'A fix\u2019s replacement: the (voided) entry it corrects' }),
   })
   .openapi('Entry');
 
@@ -108,6 +110,24 @@ export function entriesCsv(rows: EntryRow[], timeZone: string): string {
   );
 }
 
+const Quantity = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v).trim())
+  .pipe(z.string().regex(/^\d{1,7}(\.\d{1,3})?$/, 'must be a quantity with at most 3 decimals'));
+const Confirm = z
+  .boolean()
+  .optional()
+  .openapi({ description: 'Record it even when it looks unusual (otherwise 422 CONFIRMATION_REQUIRED with the limit in details)' });
+const FixRequest = z
+  .object({
+    quantity: Quantity.optional().openapi({ type: 'string', example: '9.5', description: 'The right quantity (or give rate)' }),
+    rate: MoneyInput.optional().openapi({ description: 'The right rate (or give quantity)' }),
+    reason: z.string().trim().max(500).optional(),
+    confirm: Confirm,
+  })
+  .strict();
+const FixResult = z.object({ voided: EntrySchema, replacement: EntrySchema }).openapi('EntryFix');
+
 const NewEntry = z
   .object({
     farmerId: z.uuid(),
@@ -119,6 +139,7 @@ const NewEntry = z
       .openapi({ type: 'string', example: '12.5', description: 'kg or pieces, as the flower is counted' }),
     timeSlotId: z.uuid().optional().openapi({ description: 'Default: the slot of the entry\u2019s time (now)' }),
     rate: MoneyInput.optional().openapi({ description: 'Rupees per unit; default: the rate in force for the flower, slot and day' }),
+    confirm: Confirm,
   })
   .strict();
 const VoidRequest = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
@@ -173,7 +194,12 @@ export const entriesResource: ApiResource = {
         const body = c.req.valid('json');
         const em = emFor(deps);
         const id = await em.transactional(async (tx) => {
-          const done = await addOfficeEntry(tx, { ...body, at: new Date(), timeZone: deps.config.marketTimeZone }, officeActor(c, deps));
+          const { confirm, ...fields } = body;
+          const done = await addOfficeEntry(
+            tx,
+            { ...fields, confirmed: confirm ?? false, at: new Date(), timeZone: deps.config.marketTimeZone },
+            officeActor(c, deps),
+          );
           await queueReceipt(tx, receiptFarmer(done.farmer), { kind: 'entry', entry: done.entry, flower: done.flower }, done.balanceAfter);
           return done.entry.id;
         });
@@ -199,6 +225,46 @@ export const entriesResource: ApiResource = {
           await queueReceipt(tx, receiptFarmer(done.farmer), { kind: 'void', entry: done.entry, flower: done.flower }, done.balanceAfter);
         });
         return c.json(await getEntryRow(em, entryId), 200);
+      },
+    );
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: '/{id}/fix',
+        tags,
+        summary:
+          'Fix an entry in one step: void it and record its replacement (the right quantity or rate; corrects_entry_id → the original) ' +
+          'in one transaction. Who may: as for a void; a settled entry → 409 FIX_SETTLED (correct it with an adjustment). ' +
+          'An unusual replacement → 422 CONFIRMATION_REQUIRED unless confirm: true. The farmer gets a receipt old → new',
+        request: { params: IdParam, body: jsonBody(FixRequest) },
+        responses: { 201: json(FixResult), ...errorResponses, ...notFoundResponse, ...conflictResponse },
+      }),
+      async (c) => {
+        const em = emFor(deps);
+        const body = c.req.valid('json');
+        const entryId = c.req.valid('param').id;
+        const replacementId = await em.transactional(async (tx) => {
+          const done = await fixEntry(tx, await withPhone(tx, officeActor(c, deps)), {
+            entryId,
+            quantity: body.quantity ?? null,
+            rate: body.rate ?? null,
+            reason: body.reason ?? null,
+            at: new Date(),
+            timeZone: deps.config.marketTimeZone,
+            source: 'web',
+            sourceMessageId: null,
+            sourceLine: 0,
+            confirmed: body.confirm ?? false,
+          });
+          await queueReceipt(
+            tx,
+            receiptFarmer(done.farmer),
+            { kind: 'fix', old: done.old, entry: done.replacement, flower: done.flower },
+            done.balanceAfter,
+          );
+          return done.replacement.id;
+        });
+        return c.json({ voided: await getEntryRow(em, entryId), replacement: await getEntryRow(em, replacementId) }, 201);
       },
     );
     return app;

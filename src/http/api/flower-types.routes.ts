@@ -15,6 +15,10 @@ export const FlowerSchema = z
     description: z.string().nullable(),
     unit: z.enum(FLOWER_UNITS),
     aliases: z.array(z.string()),
+    maxLotQuantity: z
+      .string()
+      .nullable()
+      .openapi({ example: '500.000', description: 'Largest plausible lot; null: the setting for the unit (max_lot_kg / max_lot_pieces)' }),
     isActive: z.boolean(),
   })
   .openapi('FlowerType');
@@ -25,6 +29,17 @@ const Fields = z.object({
   description: z.string().max(2000).nullable(),
   unit: z.enum(FLOWER_UNITS),
   aliases: z.array(z.string().max(50)).max(50),
+  maxLotQuantity: z
+    .union([z.string(), z.number()])
+    .transform((v) => String(v).trim())
+    .pipe(
+      z
+        .string()
+        .regex(/^\d{1,7}(\.\d{1,3})?$/, 'must be a quantity with at most 3 decimals')
+        .refine((v) => Number(v) > 0, 'must be more than zero'),
+    )
+    .nullable()
+    .openapi({ type: 'string', example: '500', description: 'Largest plausible lot (kg or pieces); null: the unit\u2019s setting' }),
 });
 const NewFlower = Fields.partial()
   .required({ name: true, nameTa: true })
@@ -60,7 +75,7 @@ export const flowerTypesResource: ApiResource = {
       schema: FlowerSchema,
       get: getFlower,
       create: { body: NewFlower, run: createFlower },
-      update: { body: FlowerChanges, summary: 'Change names, unit, aliases; isActive=false deactivates', run: updateFlower },
+      update: { body: FlowerChanges, summary: 'Change names, unit, aliases, the largest plausible lot (maxLotQuantity); isActive=false deactivates', run: updateFlower },
       remove: { summary: 'Delete an unused flower type (FLOWER_IN_USE when it has rates or entries)', run: deleteFlower },
     });
     return app;

@@ -201,6 +201,17 @@ export function ledgerChecks(expectedForeignKeys: ForeignKey[]): Check[] {
       sql: `select id from cash_advances where amount > 0 and amount_recovered > amount`,
     },
     {
+      id: 'fix_corrects_voided_entry',
+      severity: 'error',
+      title: 'A fix\u2019s replacement points at an entry that is voided (the fix voided it in the same transaction)',
+      sql: `select d.entry_no as id
+              from (select entry_no, corrects_entry_id from daily_entries where corrects_entry_id is not null
+                    union all
+                    select entry_no, corrects_entry_id from daily_entries_archive where corrects_entry_id is not null) d
+             where not exists (select 1 from daily_entries o where o.id = d.corrects_entry_id and o.status = 'voided')
+               and not exists (select 1 from daily_entries_archive o where o.id = d.corrects_entry_id and o.status = 'voided')`,
+    },
+    {
       id: 'duplicate_message_lines',
       severity: 'warning',
       title: 'Entries sharing one message id and line',
