@@ -39,6 +39,34 @@ export function undoChoice(lang: Language, entryNo: string): Choices {
   };
 }
 
+/** Most held lines one pair of confirm buttons may carry (each id is 36 characters; a button id holds 256). */
+export const MAX_TAPPED_HELD = 6;
+const HELD_TAP = /^(ok|no)((?: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}){1,6})$/;
+
+/**
+ * The buttons under a reply that held lines for confirmation: `சரி / OK` and `வேண்டாம் / Cancel`, each naming
+ * exactly those held lines, so a tap settles them and nothing held later.
+ */
+export function confirmChoices(lang: Language, heldIds: string[]): Choices | undefined {
+  if (heldIds.length === 0 || heldIds.length > MAX_TAPPED_HELD) return undefined;
+  const t = translator(lang);
+  const ids = heldIds.join(' ');
+  return {
+    style: 'buttons',
+    numberHint: t('conversation.numberHint'),
+    items: [
+      { id: `ok ${ids}`, title: t('conversation.confirm') },
+      { id: `no ${ids}`, title: t('conversation.cancel') },
+    ],
+  };
+}
+
+/** A tapped confirm button: what it says and which held lines; null for any other text. */
+export function heldTap(text: string): { confirm: boolean; ids: string[] } | null {
+  const m = text.trim().match(HELD_TAP);
+  return m ? { confirm: m[1] === 'ok', ids: m[2]!.trim().split(' ') } : null;
+}
+
 /** At most one "please send text" answer per person in this window, so a burst of photos gets one reply. */
 export const NUDGE_WINDOW_MS = 5 * 60_000;
 export const NUDGE_TYPE = 'please_send_text';

@@ -50,6 +50,8 @@ export interface Verdict {
   choices?: Choices;
   /** Not saved yet: the fat-finger guard holds it until the sender confirms. */
   held?: boolean;
+  /** The held line's id (pending_confirmations), for the confirm buttons. */
+  heldId?: string;
 }
 
 type Answer = string | { text: string; choices: Choices };
@@ -121,8 +123,8 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
     if (!(err instanceof AppError)) throw err;
     // The line's savepoint is rolled back (a fix's void too); the line is held in the message's transaction.
     if (isConfirmationRequired(err) && ctx.sender.user && isGuarded(parsed.command)) {
-      const text = await holdLine(ctx, actorOf(ctx.sender), parsed.command, lineNo, err.details, t);
-      return { ok: true, held: true, text };
+      const { text, heldId } = await holdLine(ctx, actorOf(ctx.sender), parsed.command, lineNo, err.details, t);
+      return { ok: true, held: true, heldId, text };
     }
     const details = err.details ?? {};
     if (details.refusal) {

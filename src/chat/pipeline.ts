@@ -28,14 +28,14 @@ import { primeReferenceData } from '../domain/reference-data.js';
 import { getStringSetting } from '../domain/settings/settings.service.js';
 import { activeSlots } from '../domain/slots/slot.service.js';
 import { translator } from '../i18n.js';
-import { settleHeldLines } from './confirmations.js';
+import { settleHeldLines, settleTappedLines } from './confirmations.js';
 import { runLine, type LineContext, type StatementsPort } from './dispatch.js';
 import { receiptNotifications, type ReceiptBook } from './receipts.js';
 import { identifySender, type Sender } from './identify.js';
 import { applyPlain, plainPlan, resolvePlain, YIELD_EVERY, type PlainPlan, type PlainWork } from './bulk.js';
 import { parseLine, type Vocabulary } from './parse.js';
 import { joinVerdicts } from './render.js';
-import { farmerMenu, nudgeToText, tellNumberChange } from './conversation.js';
+import { confirmChoices, farmerMenu, heldTap, nudgeToText, tellNumberChange } from './conversation.js';
 import { changeWhatsappNumber } from '../domain/identity/number-change.js';
 import { menuNumber, pickFromMenu } from '../domain/menus/menus.js';
 import type { Choices } from '../domain/notifications/choices.js';
@@ -242,10 +242,12 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
     return answered ? 'non_text' : 'non_text_quiet';
   }
   // A bare number answers the numbered menu this phone was last shown (whatsapp-web.js, the terminal).
+  // A choice made by number counts as a tap (a confirm button's command names its held lines).
+  let tapped = row.media_kind === 'choice';
   const n = row.media_kind ? null : menuNumber(text);
   if (n !== null) {
     const pick = await pickFromMenu(em, phone, n);
-    if (pick.kind === 'command') text = pick.command;
+    if (pick.kind === 'command') [text, tapped] = [pick.command, true];
     else if (!sender.user) {
       // A farmer's bare number is a menu choice whatever else it could be: show the list to choose from.
       const t = translator(sender.language);
@@ -278,11 +280,14 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
     singleLine: lines.length === 1,
   };
   const parsed = lines.map((line) => parseLine(line.text, vocab));
-  // Lines the fat-finger guard held for this sender: confirmed by a lone `ok`, dropped by anything else.
-  const held = await settleHeldLines(ctx, parsed);
+  const tap = tapped ? heldTap(text) : null;
+  // Lines the fat-finger guard held for this sender: a tapped confirm button settles exactly the ones it names;
+  // otherwise confirmed by a lone `ok`, dropped by anything else.
+  const held = tap ? { verdicts: await settleTappedLines(ctx, tap), notes: [] } : await settleHeldLines(ctx, parsed);
   const verdicts = held.verdicts ?? [];
   if (!held.verdicts) for (const [i, line] of lines.entries()) verdicts.push(await runLine(ctx, parsed[i]!, line.index));
-  const choices = verdicts.length === 1 ? verdicts[0]!.choices : undefined;
+  const heldIds = verdicts.flatMap((v) => (v.heldId ? [v.heldId] : []));
+  const choices = heldIds.length ? confirmChoices(sender.language, heldIds) : verdicts.length === 1 ? verdicts[0]!.choices : undefined;
   reply(em, sender, [...held.notes, joinVerdicts(verdicts.map((v) => v.text))].join('\n'), 'reply', choices);
   await sendReceipts(em, sender, ctx.receipts);
   const good = verdicts.filter((v) => v.ok).length;

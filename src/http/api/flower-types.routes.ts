@@ -75,7 +75,11 @@ export const flowerTypesResource: ApiResource = {
       schema: FlowerSchema,
       get: getFlower,
       create: { body: NewFlower, run: createFlower },
-      update: { body: FlowerChanges, summary: 'Change names, unit, aliases, the largest plausible lot (maxLotQuantity); isActive=false deactivates', run: updateFlower },
+      update: {
+        body: FlowerChanges,
+        summary: 'Change names, unit, aliases, the largest plausible lot (maxLotQuantity); isActive=false deactivates',
+        run: updateFlower,
+      },
       remove: { summary: 'Delete an unused flower type (FLOWER_IN_USE when it has rates or entries)', run: deleteFlower },
     });
     return app;
