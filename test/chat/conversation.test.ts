@@ -217,12 +217,12 @@ describe('a changed WhatsApp number', () => {
       [ADMIN, 'en', `📱 Farmer ${f.code.slice(3)} (${f.code}) changed WhatsApp number: ${f.phone} → ${newPhone}. Moved in the ledger.`],
     ]);
 
-    // 2 kg × ₹100.00 = ₹200.00 for the farmer: the receipt goes to the new number only.
+    // 2 kg × ₹400.00 = ₹800.00 for the farmer: the receipt goes to the new number only.
     const mark = await lastOutboxId(t);
-    await send(t, STAFF, `${f.code} malli 2 @100`);
+    await send(t, STAFF, `${f.code} malli 2 @400`);
     const receipts = (await outSince(mark)).filter((o) => o.type === 'receipt');
     expect(receipts.map((r) => r.recipient_phone)).toEqual([newPhone]);
-    expect(receipts[0]!.text).toContain('₹200.00');
+    expect(receipts[0]!.text).toContain('₹800.00');
     // And the new number is recognised as the farmer.
     const ask = await lastOutboxId(t);
     await send(t, newPhone, 'bal');
@@ -266,12 +266,12 @@ describe('the undo button', () => {
     it(`comes with a one-entry reply and voids exactly that entry, once (${plainInBulk ? 'bulk' : 'one-by-one'} path)`, async () => {
       const f = await createFarmer(t);
       const before = await lastOutboxId(t);
-      await send(t, STAFF, `${f.code} malli 2 @100`, {}, { plainInBulk });
+      await send(t, STAFF, `${f.code} malli 2 @400`, {}, { plainInBulk });
       const [reply] = (await outSince(before)).filter((o) => o.recipient_phone === STAFF);
       const no = reply!.text.match(/#(\d+)/)![1]!;
       expect(reply!.ids).toEqual([`void ${no} undo`]);
       // A second entry after it: a late tap must still cancel #no, not the newest.
-      await send(t, STAFF, `${f.code} malli 3 @100`, {}, { plainInBulk });
+      await send(t, STAFF, `${f.code} malli 3 @400`, {}, { plainInBulk });
       const tap = { mediaKind: 'choice' as const, providerMessageId: `wamid.undo-${no}` };
       await send(t, STAFF, `void ${no} undo`, tap);
       await send(t, STAFF, `void ${no} undo`, tap); // the same tap delivered twice
@@ -290,7 +290,7 @@ describe('the undo button', () => {
   it('a message with several entries gets no button', async () => {
     const f = await createFarmer(t);
     const before = await lastOutboxId(t);
-    await send(t, STAFF, `${f.code} malli 2 @100\n${f.code} malli 1 @100`);
+    await send(t, STAFF, `${f.code} malli 2 @400\n${f.code} malli 1 @400`);
     const [reply] = (await outSince(before)).filter((o) => o.recipient_phone === STAFF);
     expect(reply!.ids).toBeNull();
   });
