@@ -1,10 +1,16 @@
 // What every WhatsApp engine (Cloud API, whatsapp-web.js, the console) offers the rest of the service.
 import type { InboundMessage } from '../domain/inbox/inbound.js';
+import type { Choices } from '../domain/notifications/choices.js';
 
 export interface OutboundText {
   to: string;
   text: string;
+  /** Buttons or a list to tap; a channel without them shows a numbered menu and calls rememberMenu. */
+  choices?: Choices;
 }
+
+/** Records the numbered menu a person was shown as text, so a reply of a number runs its command. */
+export type RememberMenu = (phone: string, commands: string[]) => Promise<void>;
 
 export interface OutboundDocument {
   to: string;

@@ -4,6 +4,7 @@ import type { Database } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { lastInboundAt, refuseInbound } from '../domain/inbox/inbound.js';
 import { localDate } from '../domain/market-time.js';
+import { rememberMenu } from '../domain/menus/menus.js';
 import { applyProviderStatus } from '../domain/notifications/delivery.js';
 import { getStringSetting } from '../domain/settings/settings.service.js';
 import type { Channel } from './channel.js';
@@ -27,6 +28,7 @@ const WINDOW_SAFETY_MS = 10 * 60_000;
 export async function createChannel(config: Config, deps: ChannelDeps): Promise<Channel | null> {
   const { db, logger } = deps;
   const w = config.whatsapp;
+  const remember = (phone: string, commands: string[]) => rememberMenu(db.orm.em.fork(), phone, commands);
   switch (w.transport) {
     case 'cloud':
       return new CloudApiChannel({
@@ -34,6 +36,7 @@ export async function createChannel(config: Config, deps: ChannelDeps): Promise<
         accessToken: w.accessToken!,
         phoneNumberId: w.phoneNumberId!,
         logger: logger.child({ component: 'cloud-sender' }),
+        rememberMenu: remember,
         windowOpen: async (phone) => {
           const last = await lastInboundAt(db.orm.em.fork(), phone);
           return last !== null && Date.now() - last.getTime() < CUSTOMER_WINDOW_MS - WINDOW_SAFETY_MS;
@@ -59,6 +62,7 @@ export async function createChannel(config: Config, deps: ChannelDeps): Promise<
           await refuseInbound(db.orm.em.fork(), message, reason);
         },
         pacing: config.webjsPacing,
+        rememberMenu: remember,
         dayOf: (at) => localDate(new Date(at), config.marketTimeZone),
         // message_ack moves a notification's status as the Cloud API's status webhooks do.
         onAck: async (providerMessageId, status) => {

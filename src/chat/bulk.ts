@@ -23,6 +23,8 @@ import { chatActor, chooseSender, senderLanguage } from './identify.js';
 import { parseLine, type Command, type Vocabulary } from './parse.js';
 import { addToReceipt, receiptNotifications, type ReceiptBook } from './receipts.js';
 import { entryFigures, feeText, joinVerdicts, money } from './render.js';
+import { undoChoice } from './conversation.js';
+import type { Choices } from '../domain/notifications/choices.js';
 
 export type { InboundRow };
 
@@ -224,12 +226,12 @@ export async function resolvePlain(
 /** Does a run of resolved messages (all entries, or all balances); call inside a transaction. Returns the outcomes. */
 export async function applyPlain(em: EntityManager, works: PlainWork[]): Promise<{ id: string; outcome: 'done' }[]> {
   const out: NewNotification[] = [];
-  const replyTo = (sender: PlainSender, text: string) =>
+  const replyTo = (sender: PlainSender, text: string, choices?: Choices) =>
     out.push({
       recipientPhone: sender.phone,
       type: 'reply',
       language: sender.language,
-      payload: { text },
+      payload: choices ? { text, choices } : { text },
       userId: sender.user?.id ?? null,
       farmerId: sender.farmer?.id ?? null,
     });
@@ -277,7 +279,8 @@ export async function applyPlain(em: EntityManager, works: PlainWork[]): Promise
         fee: feeText(t, 'chat.savedFee', entry.feeAmount),
       });
     });
-    replyTo(w.sender, joinVerdicts(verdicts));
+    // One entry saved: the same undo button as the one-by-one path (dispatch.ts).
+    replyTo(w.sender, joinVerdicts(verdicts), facts.length === 1 ? undoChoice(w.sender.language, facts[0]!.entry.entryNo) : undefined);
     out.push(...(await receiptNotifications(em, book, { senderPhone: w.sender.phone, balanceOf: (id) => balanceAfter.get(id)! })));
   }
   await enqueueNotifications(em, out);

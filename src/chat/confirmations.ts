@@ -2,7 +2,7 @@
 // (சரி, confirm) records them, each exactly once (confirmHeld claims the rows); `no` (இல்லை) drops them, and so does
 // a lone `cancel`/`ரத்து` while something is held (it would otherwise undo an older, saved entry); any other
 // message drops them and is then handled as usual, its reply saying what was not saved. Lines whose time ran out
-// are marked expired and the sender is told.
+// are marked expired and the sender is told. A tapped confirm button (settleTappedLines) settles only the lines it names.
 import { confirmHeld, dropHeld, expireHeld, type HeldLine } from '../domain/confirmations/confirmations.service.js';
 import { localDate } from '../domain/market-time.js';
 import { getNumberSetting } from '../domain/settings/settings.service.js';
@@ -41,6 +41,25 @@ export async function settleHeldLines(ctx: LineContext, parsed: ParseResult[]): 
     return { verdicts: [{ ok: true, text: notes.length ? notes.join('\n') : t('fixes.nothingHeld') }], notes: [] };
   }
   return { verdicts: null, notes };
+}
+
+/**
+ * A tapped `சரி / OK` or `வேண்டாம் / Cancel` button: confirms or drops exactly the held lines it names, each once
+ * (a second tap, or the same tap delivered twice, finds them no longer held). Other held lines are left alone.
+ */
+export async function settleTappedLines(ctx: LineContext, tap: { confirm: boolean; ids: string[] }): Promise<Verdict[]> {
+  const t = translator(ctx.lang);
+  if (!ctx.sender.user) return [{ ok: false, text: t('fixes.nothingHeld') }];
+  const actor = chatActor(ctx.sender.user, ctx.sender.phone);
+  const minutes = await getNumberSetting(ctx.em, 'confirmation_minutes');
+  const verdicts: Verdict[] = [];
+  for (const id of tap.ids) {
+    const select = { id, at: ctx.at, messageId: ctx.providerMessageId };
+    for (const l of await expireHeld(ctx.em, actor, select)) verdicts.push({ ok: false, text: notSavedText(t, ctx.lang, l, true, minutes) });
+    if (tap.confirm) for (const line of await confirmHeld(ctx.em, actor, select)) verdicts.push(await runHeld(ctx, line));
+    else for (const l of await dropHeld(ctx.em, actor, select)) verdicts.push({ ok: true, text: notSavedText(t, ctx.lang, l, false, 0) });
+  }
+  return verdicts.length ? verdicts : [{ ok: false, text: t('fixes.nothingHeld') }];
 }
 
 /** Runs a confirmed line as it was sent (its time, message and line number), with the guard lifted. */

@@ -5,6 +5,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { TFunction } from 'i18next';
 import { AppError } from '../errors.js';
+import type { Choices } from '../domain/notifications/choices.js';
+import { farmerMenu, undoChoice } from './conversation.js';
 import { translator } from '../i18n.js';
 import type { Language } from '../domain/columns.js';
 import { recordSecurityEvent } from '../domain/audit/audit.service.js';
@@ -47,9 +49,18 @@ export interface StatementsPort {
 export interface Verdict {
   ok: boolean;
   text: string;
+  /** Buttons or a list to go with this verdict when it is the whole reply (a one-line message). */
+  choices?: Choices;
   /** Not saved yet: the fat-finger guard holds it until the sender confirms. */
   held?: boolean;
+  /** The held line's id (pending_confirmations), for the confirm buttons. */
+  heldId?: string;
 }
+
+type Answer = string | { text: string; choices: Choices };
+
+/** A phone that is only a farmer's gets the list to tap; staff keep their text help. */
+const farmerOnly = (ctx: LineContext) => !ctx.sender.user && ctx.sender.farmer !== null;
 
 export interface LineContext {
   em: EntityManager;
@@ -105,6 +116,7 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
       unit: flower ? unitWord(t, flower.unit) : '',
     };
     const text = `✗ ${t([`chat.error.${parsed.error}`, `fixes.error.${parsed.error}`, `buyers.error.${parsed.error}`], args)}`;
+    if (parsed.error === 'unknown_command' && ctx.singleLine && farmerOnly(ctx)) return { ok: false, text, choices: farmerMenu(ctx.lang) };
     return { ok: false, text: parsed.error === 'unknown_command' && ctx.singleLine ? `${text}\n\n${helpText(ctx, t)}` : text };
   }
   try {
@@ -112,19 +124,19 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
     // message's transaction. What the line committed is merged back into the message's map; its receipts too.
     const receipts: ReceiptBook = new Map();
     const buyerReceipts: BuyerReceiptBook = new Map();
-    const text = await ctx.em.transactional((em) => execute({ ...ctx, em, receipts, buyerReceipts, lineNo }, parsed.command, lineNo, t), {
+    const answer = await ctx.em.transactional((em) => execute({ ...ctx, em, receipts, buyerReceipts, lineNo }, parsed.command, lineNo, t), {
       clear: true,
     });
     for (const { farmer, items } of receipts.values()) for (const item of items) addToReceipt(ctx.receipts, farmer, item);
     if (ctx.buyerReceipts)
       for (const { buyer, items } of buyerReceipts.values()) for (const item of items) addToBuyerReceipt(ctx.buyerReceipts, buyer, item);
-    return { ok: true, text };
+    return typeof answer === 'string' ? { ok: true, text: answer } : { ok: true, ...answer };
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     // The line's savepoint is rolled back (a fix's void too); the line is held in the message's transaction.
     if (isConfirmationRequired(err) && ctx.sender.user && isGuarded(parsed.command)) {
-      const text = await holdLine(ctx, actorOf(ctx.sender), parsed.command, lineNo, err.details, t);
-      return { ok: true, held: true, text };
+      const { text, heldId } = await holdLine(ctx, actorOf(ctx.sender), parsed.command, lineNo, err.details, t);
+      return { ok: true, held: true, heldId, text };
     }
     const details = err.details ?? {};
     if (details.refusal) {
@@ -143,7 +155,7 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
   }
 }
 
-async function execute(ctx: LineContext, command: Command, lineNo: number, t: TFunction): Promise<string> {
+async function execute(ctx: LineContext, command: Command, lineNo: number, t: TFunction): Promise<Answer> {
   const { em, lang } = ctx;
   switch (command.kind) {
     case 'entry': {
@@ -171,11 +183,12 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
       );
       const { entry } = recorded[0]!;
       addReceipt(ctx, farmer, { kind: 'entry', entry, flower });
-      return t('chat.saved', {
+      const text = t('chat.saved', {
         ...entryFigures(entry, t, lang, flower),
         farmer: farmer.farmerCode,
         fee: feeText(t, 'chat.savedFee', entry.feeAmount),
       });
+      return { text, choices: undoChoice(lang, entry.entryNo) };
     }
     case 'undo':
     case 'void': {
@@ -265,7 +278,7 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
       return [t('chat.ratesTitle', { date }), ...[...byFlower].map(([f, slots]) => `${f}: ${slots.join(' · ')}`)].join('\n');
     }
     case 'help':
-      return helpText(ctx, t);
+      return farmerOnly(ctx) ? { text: t('conversation.intro'), choices: farmerMenu(lang) } : helpText(ctx, t);
     case 'lang': {
       // Changed through the line's own map, so the change is part of this line's savepoint.
       if (ctx.sender.user) (await em.findOneOrFail(User, ctx.sender.user.id)).languagePreference = command.language;

@@ -109,7 +109,7 @@ export async function holdLine(ctx: LineContext, actor: StaffActor, command: Gua
     line: lineNo,
     facts: heldFacts(ctx, command, guard),
   };
-  await holdForConfirmation(ctx.em, actor, {
+  const held = await holdForConfirmation(ctx.em, actor, {
     kind: command.kind,
     payload: payload as unknown as Record<string, unknown>,
     guard,
@@ -118,7 +118,9 @@ export async function holdLine(ctx: LineContext, actor: StaffActor, command: Gua
     sourceLine: lineNo,
   });
   const minutes = await getNumberSetting(ctx.em, 'confirmation_minutes');
-  return t('fixes.held', { what: heldWhat(t, ctx.lang, command.kind, payload.facts), why: guardWhy(t, guard, payload.facts), minutes });
+  const text = t('fixes.held', { what: heldWhat(t, ctx.lang, command.kind, payload.facts), why: guardWhy(t, guard, payload.facts), minutes });
+  // The held row's id goes on the confirm buttons, so a tap settles exactly this line.
+  return { text, heldId: held.id };
 }
 
 /** "FAR002 Rose 900 kg", "advance ₹50,000.00 to FAR002", "fix #12 → 900 kg". */

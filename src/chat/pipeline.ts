@@ -28,7 +28,7 @@ import { primeReferenceData } from '../domain/reference-data.js';
 import { getStringSetting } from '../domain/settings/settings.service.js';
 import { activeSlots } from '../domain/slots/slot.service.js';
 import { translator } from '../i18n.js';
-import { settleHeldLines } from './confirmations.js';
+import { settleHeldLines, settleTappedLines } from './confirmations.js';
 import { runLine, type LineContext, type StatementsPort } from './dispatch.js';
 import { receiptNotifications, type ReceiptBook } from './receipts.js';
 import { sendBuyerReceipts } from './buyer-receipts.js';
@@ -36,6 +36,10 @@ import { identifySender, type Sender } from './identify.js';
 import { applyPlain, plainPlan, resolvePlain, YIELD_EVERY, type PlainPlan, type PlainWork } from './bulk.js';
 import { parseLine, type Vocabulary } from './parse.js';
 import { joinVerdicts } from './render.js';
+import { confirmChoices, farmerMenu, heldTap, nudgeToText, tellNumberChange } from './conversation.js';
+import { changeWhatsappNumber } from '../domain/identity/number-change.js';
+import { menuNumber, pickFromMenu } from '../domain/menus/menus.js';
+import type { Choices } from '../domain/notifications/choices.js';
 
 export interface ChatDeps {
   orm: MikroORM;
@@ -46,7 +50,20 @@ export interface ChatDeps {
   plainInBulk?: boolean;
 }
 
-export type ChatOutcome = 'done' | 'partial' | 'rejected' | 'empty' | 'non_text' | 'unknown_sender' | 'no_phone' | 'error';
+export type ChatOutcome =
+  | 'done'
+  | 'partial'
+  | 'rejected'
+  | 'empty'
+  | 'non_text'
+  | 'non_text_quiet'
+  | 'reaction'
+  | 'ignored'
+  | 'number_changed'
+  | 'number_change_clash'
+  | 'unknown_sender'
+  | 'no_phone'
+  | 'error';
 
 /** Stores a message once by provider id, then processes it (the console channel's path). */
 export async function receiveMessage(deps: ChatDeps, message: InboundMessage): Promise<{ id: string; duplicate: boolean }> {
@@ -188,12 +205,12 @@ async function recordFailure(deps: ChatDeps, inboundMessageId: string, err: unkn
   }
 }
 
-function reply(em: EntityManager, sender: Sender, text: string, type: 'reply' | 'notice' = 'reply') {
+function reply(em: EntityManager, sender: Sender, text: string, type: 'reply' | 'notice' = 'reply', choices?: Choices) {
   enqueueNotification(em, {
     recipientPhone: sender.phone,
     type,
     language: sender.language,
-    payload: { text },
+    payload: choices ? { text, choices } : { text },
     userId: sender.user?.id ?? null,
     farmerId: sender.farmer?.id ?? null,
   });
@@ -207,13 +224,40 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
     recordSecurityEvent(em, { action: 'chat.unidentified_sender', actorPhone: row.sender.slice(0, 40), entity: 'inbound_message', entityId: row.id });
     return 'no_phone';
   }
+  // A reaction (👍 on a receipt) is not a question: stored, answered with nothing. Other system notices likewise.
+  if (row.media_kind === 'reaction') return 'reaction';
+  if (row.media_kind === 'system') return 'ignored';
+  if (row.media_kind === 'number_changed') return numberChanged(em, phone, row);
   const sender = await identifySender(em, phone);
   if (!sender.user && !sender.farmer && !sender.buyer) return unknownSender(em, phone, row, localDate(at, timeZone));
-  if (row.media_kind || row.text === null) {
-    reply(em, sender, translator(sender.language)('chat.pleaseSendText'));
-    return 'non_text';
+  let text = row.text;
+  // A tapped button or list row carries its command as text; anything else that is not typed text gets one nudge.
+  if ((row.media_kind && row.media_kind !== 'choice') || text === null) {
+    const answered = await nudgeToText(em, {
+      phone,
+      language: sender.language,
+      staff: sender.user !== null,
+      userId: sender.user?.id ?? null,
+      farmerId: sender.farmer?.id ?? null,
+    });
+    return answered ? 'non_text' : 'non_text_quiet';
   }
-  const lines = row.text
+  // A bare number answers the numbered menu this phone was last shown (whatsapp-web.js, the terminal).
+  // A choice made by number counts as a tap (a confirm button's command names its held lines).
+  let tapped = row.media_kind === 'choice';
+  const n = row.media_kind ? null : menuNumber(text);
+  if (n !== null) {
+    const pick = await pickFromMenu(em, phone, n);
+    if (pick.kind === 'command') [text, tapped] = [pick.command, true];
+    else if (!sender.user) {
+      // A farmer's bare number is a menu choice whatever else it could be: show the list to choose from.
+      const t = translator(sender.language);
+      const said = pick.kind === 'out_of_range' ? t('conversation.outOfRange', { number: n, size: pick.size }) : t('conversation.intro');
+      reply(em, sender, said, 'reply', farmerMenu(sender.language));
+      return 'rejected';
+    }
+  }
+  const lines = text
     .split(/\r?\n/)
     .map((text, index) => ({ text, index }))
     .filter((l) => l.text.trim() !== '');
@@ -238,11 +282,15 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
     singleLine: lines.length === 1,
   };
   const parsed = lines.map((line) => parseLine(line.text, vocab));
-  // Lines the fat-finger guard held for this sender: confirmed by a lone `ok`, dropped by anything else.
-  const held = await settleHeldLines(ctx, parsed);
+  const tap = tapped ? heldTap(text) : null;
+  // Lines the fat-finger guard held for this sender: a tapped confirm button settles exactly the ones it names;
+  // otherwise confirmed by a lone `ok`, dropped by anything else.
+  const held = tap ? { verdicts: await settleTappedLines(ctx, tap), notes: [] } : await settleHeldLines(ctx, parsed);
   const verdicts = held.verdicts ?? [];
   if (!held.verdicts) for (const [i, line] of lines.entries()) verdicts.push(await runLine(ctx, parsed[i]!, line.index));
-  reply(em, sender, [...held.notes, joinVerdicts(verdicts.map((v) => v.text))].join('\n'));
+  const heldIds = verdicts.flatMap((v) => (v.heldId ? [v.heldId] : []));
+  const choices = heldIds.length ? confirmChoices(sender.language, heldIds) : verdicts.length === 1 ? verdicts[0]!.choices : undefined;
+  reply(em, sender, [...held.notes, joinVerdicts(verdicts.map((v) => v.text))].join('\n'), 'reply', choices);
   await sendReceipts(em, sender, ctx.receipts);
   await sendBuyerReceipts(em, sender.phone, ctx.buyerReceipts!);
   const good = verdicts.filter((v) => v.ok).length;
@@ -253,6 +301,16 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
 async function sendReceipts(em: EntityManager, sender: Sender, book: ReceiptBook): Promise<void> {
   const balanceOf = async (farmerId: string) => (await getBalance(em, farmerId)).currentBalance;
   for (const n of await receiptNotifications(em, book, { senderPhone: sender.phone, balanceOf })) enqueueNotification(em, n);
+}
+
+/** `user_changed_number`: the domain moves the number (or refuses on a clash); the people involved are told. */
+async function numberChanged(em: EntityManager, phone: string, row: InboundRow): Promise<ChatOutcome> {
+  const to = row.text && normalizePhone(row.text);
+  if (!to) return 'ignored';
+  const change = await changeWhatsappNumber(em, { from: phone, to, source: { entity: 'inbound_message', entityId: row.id } });
+  if (change.kind === 'unknown' || change.kind === 'unchanged') return 'ignored';
+  await tellNumberChange(em, change);
+  return change.kind === 'moved' ? 'number_changed' : 'number_change_clash';
 }
 
 /** An unregistered phone: a security log row every time, one polite bilingual reply per market day. */

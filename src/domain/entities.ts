@@ -18,6 +18,7 @@ import { DailyEntryArchive } from './archive/daily-entry-archive.entity.js';
 import { SettlementItemArchive } from './archive/settlement-item-archive.entity.js';
 import { JobRun } from './job-runs/job-run.entity.js';
 import { BroadcastPreference } from './broadcasts/broadcast-preference.entity.js';
+import { ChatMenu } from './menus/chat-menu.entity.js';
 import { PendingConfirmation } from './confirmations/pending-confirmation.entity.js';
 import { Buyer } from './buyers/buyer.entity.js';
 import { Sale } from './buyers/sale.entity.js';
@@ -46,6 +47,7 @@ export const entities = [
   UserSession,
   JobRun,
   BroadcastPreference,
+  ChatMenu,
   PendingConfirmation,
   Buyer,
   Sale,

@@ -13,6 +13,7 @@ import { ConsoleChannel } from '../channels/console/console-channel.js';
 import { deliverPending, highestNotificationId } from '../channels/console/console-delivery.js';
 import { settlementStatements } from '../chat/statements.js';
 import { afterLedgerDocumentSent, ledgerDocumentResolver } from '../outbox/documents.js';
+import { rememberMenu } from '../domain/menus/menus.js';
 import type { NotificationPayload } from '../domain/notifications/notification.entity.js';
 
 const USAGE = 'Usage: npm run chat -- --from +919876543211 [--at 05:40] [--documents DIR]';
@@ -41,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
       clock: fixed ? () => fixed : undefined,
       parseClock,
       interactive,
+      rememberMenu: (phone, commands) => rememberMenu(db.orm.em.fork(), phone, commands),
     });
     if (interactive) {
       channel.print(`Malar Ledger chat (${db.kind} database). Writing as ${channel.sender}. Type help; /quit to leave.`);

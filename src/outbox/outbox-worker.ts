@@ -21,6 +21,7 @@ import {
   type ClaimedNotification,
 } from '../domain/notifications/delivery.js';
 import type { NotificationPayload } from '../domain/notifications/notification.entity.js';
+import { isChoices } from '../domain/notifications/choices.js';
 import { withReferenceCache } from '../domain/reference-cache.js';
 import { getBooleanSetting, getNumberSetting } from '../domain/settings/settings.service.js';
 
@@ -217,7 +218,11 @@ export class OutboxWorker {
       return this.o.channel.sendDocument({ to: n.recipientPhone, ...doc });
     }
     if (typeof n.payload.text !== 'string' || !n.payload.text) throw new AppError('EMPTY_NOTIFICATION', 'Notification has no text');
-    return this.o.channel.sendText({ to: n.recipientPhone, text: n.payload.text });
+    return this.o.channel.sendText({
+      to: n.recipientPhone,
+      text: n.payload.text,
+      ...(isChoices(n.payload.choices) ? { choices: n.payload.choices } : {}),
+    });
   }
 
   /** Exponential with "equal jitter": between half and all of base·2^(attempt-1), capped. */

@@ -181,7 +181,7 @@ describe('deliveries', () => {
     expect(n.provider_message_id).toBe(sent.answeredId);
   });
 
-  it('stores every message of a payload with its kind, for the "please send text" answer', async () => {
+  it('stores every message of a payload with its kind (a tap with its command), for the pipeline to answer', async () => {
     const res = await signedPost(fixture('media-messages.json'));
     expect(res.status).toBe(200);
     const rows = await sql<{ provider_message_id: string; media_kind: string | null; text: string | null }>(
@@ -192,7 +192,7 @@ describe('deliveries', () => {
       'wamid.MEDIA-CONTACTS-0006': 'contacts',
       'wamid.MEDIA-DOC-0003': 'document',
       'wamid.MEDIA-IMAGE-0001': 'image',
-      'wamid.MEDIA-INTERACTIVE-0007': 'interactive',
+      'wamid.MEDIA-INTERACTIVE-0007': 'choice',
       'wamid.MEDIA-LOCATION-0005': 'location',
       'wamid.MEDIA-REACTION-0008': 'reaction',
       'wamid.MEDIA-STICKER-0004': 'sticker',
@@ -200,7 +200,11 @@ describe('deliveries', () => {
       'wamid.MEDIA-VIDEO-0010': 'video',
       'wamid.MEDIA-VOICE-0002': 'voice',
     });
-    expect(rows.every((r) => r.text === null)).toBe(true);
+    // A tapped button carries its command, a reaction its emoji; nothing else has text.
+    expect(rows.filter((r) => r.text !== null).map((r) => [r.provider_message_id, r.text])).toEqual([
+      ['wamid.MEDIA-INTERACTIVE-0007', 'bal'],
+      ['wamid.MEDIA-REACTION-0008', '👍'],
+    ]);
   });
 
   it('answers malformed JSON with 400 and stores nothing', async () => {

@@ -202,15 +202,15 @@ describe('farmers', () => {
     expect(await count('security_logs', `action = 'chat.refused' and actor_phone = ?`, [f.phone])).toBe(logs + 2);
   });
 
-  it('a voice note gets "please send text" in the sender\'s language', async () => {
+  it('a voice note gets "please send text" in the sender\'s language (a farmer with the list to tap)', async () => {
     const f = await createFarmer(t);
     const before = await lastOutboxId(t);
     await send(t, f.phone, null, { mediaKind: 'voice' });
     await send(t, STAFF, null, { mediaKind: 'image' });
     const out = await outboxSince(t, before);
     expect(out.map((n) => [n.recipient_phone, n.text])).toEqual([
-      [f.phone, 'தயவுசெய்து எழுத்தில் மட்டும் செய்தி அனுப்புங்கள். கட்டளைகளுக்கு உதவி என்று அனுப்புங்கள்.'],
-      [STAFF, 'Please send text messages only. Send help for the list of commands.'],
+      [f.phone, 'எழுத்தை மட்டுமே படிக்க முடியும். எழுதி அனுப்புங்கள், அல்லது ஒன்றைத் தொடுங்கள்:'],
+      [STAFF, 'I can read only text. Please type the entry or command.'],
     ]);
   });
 
@@ -232,9 +232,14 @@ describe('unknown commands', () => {
     const before = await lastOutboxId(t);
     await send(t, f.phone, 'வணக்கம்');
     const [reply] = await outboxSince(t, before);
-    expect(reply!.text.split('\n')[0]).toBe('✗ “வணக்கம்” புரியவில்லை. கட்டளைகளுக்கு உதவி என்று அனுப்புங்கள்.');
-    expect(reply!.text).toContain('இருப்பு — உங்கள் இருப்பு');
-    expect(reply!.text).not.toContain('பணியாளர் கட்டளைகள்');
+    expect(reply!.text).toBe('✗ “வணக்கம்” புரியவில்லை. கட்டளைகளுக்கு உதவி என்று அனுப்புங்கள்.');
+    // The commands come as the list to tap (test/chat/conversation.test.ts), not as text.
+    const [row] = await sql<{ ids: string[] }>(
+      t.db,
+      `select jsonb_path_query_array(payload, '$.choices.items[*].id') as ids from notifications where id = ?`,
+      [reply!.id],
+    );
+    expect(row!.ids).toEqual(['bal', 'rates', 'today', 'stmt', 'lang en']);
   });
 });
 

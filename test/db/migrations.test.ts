@@ -6,6 +6,7 @@ import { migrateDown, migrateUp, migrationStatus, schemaDrift } from '../../src/
 const OUR_TABLES = [
   'buyers',
   'cash_advances',
+  'chat_menus',
   'collection_allocations',
   'collections',
   'daily_entries',

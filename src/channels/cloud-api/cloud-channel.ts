@@ -1,6 +1,8 @@
 // Sending through Meta's Cloud API: text and document messages, and the approved template when the person
 // has not written in the last 24 hours (Meta refuses free-form messages then). Receiving is the webhook's job.
-import type { Channel, ChannelStatus, OutboundDocument, OutboundText, SendResult } from '../channel.js';
+import type { Channel, ChannelStatus, OutboundDocument, OutboundText, RememberMenu, SendResult } from '../channel.js';
+import { numberedMenu } from '../../domain/notifications/choices.js';
+import { interactivePayload } from './interactive.js';
 import { ChannelSendError } from '../channel.js';
 import type { Logger } from '../../logger.js';
 import { graphError, REENGAGEMENT_REQUIRED } from './errors.js';
@@ -19,6 +21,8 @@ export interface CloudChannelOptions {
   windowOpen: (phone: string) => Promise<boolean>;
   /** The approved templates for text and for documents (from settings, read at send time). */
   templates: () => Promise<{ text: TemplateChoice; document: TemplateChoice }>;
+  /** Where a numbered menu sent as text (template, or choices Meta cannot show) is remembered. */
+  rememberMenu?: RememberMenu;
   timeoutMs?: number;
 }
 
@@ -52,13 +56,24 @@ export class CloudApiChannel implements Channel {
   }
 
   async sendText(m: OutboundText): Promise<SendResult> {
-    if (!(await this.o.windowOpen(m.to))) return this.sendTemplate(m.to, (await this.o.templates()).text, m.text);
+    const interactive = m.choices ? interactivePayload(m.text, m.choices) : null;
+    // Without buttons (outside the window, or choices Meta cannot show) the choices become a numbered menu.
+    const asText = async () => {
+      if (!m.choices) return m.text;
+      await this.o.rememberMenu?.(
+        m.to,
+        m.choices.items.map((c) => c.id),
+      );
+      return numberedMenu(m.text, m.choices);
+    };
+    if (!(await this.o.windowOpen(m.to))) return this.sendTemplate(m.to, (await this.o.templates()).text, await asText());
     try {
-      return await this.sendMessage(m.to, { type: 'text', text: { preview_url: false, body: m.text } });
+      if (interactive) return await this.sendMessage(m.to, { type: 'interactive', interactive });
+      return await this.sendMessage(m.to, { type: 'text', text: { preview_url: false, body: await asText() } });
     } catch (err) {
       // Our window estimate can be wrong (e.g. the person wrote on another channel); Meta's word decides.
       if (err instanceof ChannelSendError && err.code === String(REENGAGEMENT_REQUIRED)) {
-        return this.sendTemplate(m.to, (await this.o.templates()).text, m.text);
+        return this.sendTemplate(m.to, (await this.o.templates()).text, await asText());
       }
       throw err;
     }

@@ -33,6 +33,20 @@ const messageSchema = z.object({
   type: z.string(),
   text: z.object({ body: z.string() }).optional(),
   audio: z.object({ voice: z.boolean().optional() }).optional(),
+  interactive: z
+    .object({
+      type: z.string(),
+      button_reply: z.object({ id: z.string(), title: z.string().optional() }).optional(),
+      list_reply: z.object({ id: z.string(), title: z.string().optional(), description: z.string().optional() }).optional(),
+    })
+    .optional(),
+  // A template's quick-reply button: the payload is the command.
+  button: z.object({ payload: z.string().optional(), text: z.string().optional() }).optional(),
+  reaction: z.object({ message_id: z.string().optional(), emoji: z.string().optional() }).optional(),
+  // wa_id is the new number (new_wa_id in older API versions).
+  system: z
+    .object({ type: z.string().optional(), wa_id: z.string().optional(), new_wa_id: z.string().optional(), body: z.string().optional() })
+    .optional(),
 });
 
 const statusSchema = z.object({
@@ -60,9 +74,11 @@ const MEDIA_KINDS: Record<string, MediaKind> = {
   sticker: 'sticker',
   location: 'location',
   contacts: 'contacts',
+  order: 'order',
   interactive: 'interactive',
   button: 'interactive',
   reaction: 'reaction',
+  system: 'system',
 };
 
 export interface StatusReport {
@@ -75,7 +91,7 @@ export interface ParsedWebhook {
   messages: InboundMessage[];
   statuses: StatusReport[];
   /** What could not be understood, for the log (never a reason to refuse the delivery). */
-  ignored: { reason: string; sample?: unknown }[];
+  ignored: { reason: string; sample?: unknown; quiet?: boolean }[];
 }
 
 /** Reads a parsed JSON body. phoneNumberId: changes for other numbers of the same business are ignored. */
@@ -101,7 +117,8 @@ export function parseWebhook(body: unknown, phoneNumberId: string | undefined): 
         out.ignored.push({ reason: `message for another phone number id ${value.data.metadata.phone_number_id}` });
         continue;
       }
-      if (value.data.errors?.length) out.ignored.push({ reason: 'Meta reported errors', sample: value.data.errors });
+      // Errors about the number or the app as a whole, or about messages we do not know: nothing to act on.
+      if (value.data.errors?.length) out.ignored.push({ reason: 'Meta reported errors', sample: value.data.errors, quiet: true });
       const names = new Map((value.data.contacts ?? []).map((c) => [c.wa_id, c.profile?.name]));
       for (const raw of value.data.messages ?? []) {
         const m = messageSchema.safeParse(raw);
@@ -129,17 +146,28 @@ export function parseWebhook(body: unknown, phoneNumberId: string | undefined): 
   return out;
 }
 
+/** What a message says, channel-neutrally: typed text, a tapped choice, a reaction, a number change, or a kind. */
+function content(m: z.infer<typeof messageSchema>): { text: string | null; mediaKind: MediaKind | null } {
+  if (m.type === 'text' && m.text !== undefined) return { text: m.text.body, mediaKind: null };
+  const tapped = m.interactive?.button_reply?.id ?? m.interactive?.list_reply?.id ?? (m.type === 'button' ? m.button?.payload : undefined);
+  if ((m.type === 'interactive' || m.type === 'button') && tapped?.trim()) return { text: tapped, mediaKind: 'choice' };
+  if (m.type === 'reaction') return { text: m.reaction?.emoji || null, mediaKind: 'reaction' };
+  if (m.type === 'system' && m.system?.type === 'user_changed_number') {
+    const to = normalizePhone(`+${m.system.wa_id ?? m.system.new_wa_id ?? ''}`);
+    if (to) return { text: to, mediaKind: 'number_changed' };
+  }
+  if (m.type === 'audio' && m.audio?.voice) return { text: null, mediaKind: 'voice' };
+  return { text: null, mediaKind: MEDIA_KINDS[m.type] ?? 'unknown' };
+}
+
 function toInbound(m: z.infer<typeof messageSchema>, raw: unknown, profileName: string | undefined): InboundMessage {
-  const isText = m.type === 'text' && m.text !== undefined;
-  const mediaKind: MediaKind | null = isText ? null : m.type === 'audio' && m.audio?.voice ? 'voice' : (MEDIA_KINDS[m.type] ?? 'unknown');
   return {
     channel: 'cloud',
     providerMessageId: m.id,
     sender: m.from,
     // wa_id is the international number without '+'.
     senderPhone: normalizePhone(`+${m.from}`),
-    text: isText ? m.text!.body : null,
-    mediaKind,
+    ...content(m),
     receivedAt: new Date(Number(m.timestamp) * 1000),
     raw: profileName === undefined ? raw : { ...(raw as object), profile_name: profileName },
   };

@@ -96,7 +96,7 @@ export function whatsappWebhookRoutes(deps: WebhookDeps) {
       }
 
       const parsed = parseWebhook(body, config.whatsapp.phoneNumberId);
-      for (const i of parsed.ignored) log.warn({ reason: i.reason, sample: i.sample }, 'webhook content ignored');
+      for (const i of parsed.ignored) log[i.quiet ? 'debug' : 'warn']({ reason: i.reason, sample: i.sample }, 'webhook content ignored');
 
       const fresh: string[] = [];
       try {
@@ -109,7 +109,8 @@ export function whatsappWebhookRoutes(deps: WebhookDeps) {
             fresh.push(...(await storeInboundMany(em, parsed.messages)));
             for (const s of parsed.statuses) {
               const result = await applyProviderStatus(em, s);
-              if (result === 'unknown') log.info({ providerMessageId: s.providerMessageId, status: s.status }, 'status for a message we do not know');
+              if (result === 'unknown')
+                log.debug({ providerMessageId: s.providerMessageId, status: s.status }, 'status for a message we do not know');
             }
           });
       } catch (err) {

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { Channel, ChannelStatus, OutboundDocument, OutboundText, SendResult } from '../channel.js';
+import type { Channel, ChannelStatus, OutboundDocument, OutboundText, RememberMenu, SendResult } from '../channel.js';
+import { numberedMenu } from '../../domain/notifications/choices.js';
 import type { InboundMessage } from '../../domain/inbox/inbound.js';
 import { normalizePhone } from '../../domain/phone.js';
 
@@ -21,6 +22,8 @@ export interface ConsoleChannelOptions {
   /** Turns '05:40' into an instant of today in the market's zone. */
   parseClock?: (value: string) => Date | null;
   interactive?: boolean;
+  /** Buttons and lists are printed as numbered choices; remembered so that typing the number runs it. */
+  rememberMenu?: RememberMenu;
 }
 
 export const MULTILINE_FENCE = '"""';
@@ -123,7 +126,13 @@ export class ConsoleChannel implements Channel {
   async sendText(message: OutboundText): Promise<SendResult> {
     const who = message.to === this.from ? 'you' : message.to;
     this.print(`  bot → ${who}:`);
-    for (const l of message.text.split('\n')) this.print(`    ${l}`);
+    const text = message.choices ? numberedMenu(message.text, message.choices) : message.text;
+    for (const l of text.split('\n')) this.print(`    ${l}`);
+    if (message.choices)
+      await this.options.rememberMenu?.(
+        message.to,
+        message.choices.items.map((c) => c.id),
+      );
     return { providerMessageId: `console-out-${Date.now()}-${++this.counter}` };
   }
 

@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Channel } from '../channel.js';
 import { recordSentUnclaimed } from '../../domain/notifications/delivery.js';
 import type { NotificationPayload } from '../../domain/notifications/notification.entity.js';
+import { isChoices } from '../../domain/notifications/choices.js';
 import { isDocumentPayload, type DocumentResolver } from '../../outbox/outbox-worker.js';
 
 export interface ConsoleDeliveryHooks {
@@ -37,7 +38,11 @@ export async function deliverPending(em: EntityManager, channel: Channel, afterI
   for (const row of rows) {
     const sent = isDocumentPayload(row.payload)
       ? await channel.sendDocument({ to: row.recipient_phone, ...(await hooks.resolveDocument(row.payload)) })
-      : await channel.sendText({ to: row.recipient_phone, text: row.payload.text ?? `(${row.type} ${JSON.stringify(row.payload)})` });
+      : await channel.sendText({
+          to: row.recipient_phone,
+          text: row.payload.text ?? `(${row.type} ${JSON.stringify(row.payload)})`,
+          ...(isChoices(row.payload.choices) ? { choices: row.payload.choices } : {}),
+        });
     await recordSentUnclaimed(em, row.id, sent.providerMessageId);
     last = row.id;
     await hooks.onSent?.(row);

@@ -1,6 +1,7 @@
 // whatsapp-web.js: a staff phone linked as a device. The client is a browser driving WhatsApp Web, so the
 // session can be lost and senders can arrive as '@lid' ids; both are handled here and nowhere else.
-import type { Channel, ChannelStatus, OutboundDocument, OutboundText, SendResult } from '../channel.js';
+import type { Channel, ChannelStatus, OutboundDocument, OutboundText, RememberMenu, SendResult } from '../channel.js';
+import { numberedMenu } from '../../domain/notifications/choices.js';
 import { ChannelSendError } from '../channel.js';
 import type { InboundMessage, MediaKind } from '../../domain/inbox/inbound.js';
 import { normalizePhone } from '../../domain/phone.js';
@@ -64,6 +65,11 @@ export interface WebjsChannelOptions {
   pacing?: WebjsPacing;
   /** A delivery report (message_ack) for a message we sent; updates the notification's status. */
   onAck?: (providerMessageId: string, status: 'sent' | 'delivered' | 'read' | 'failed') => Promise<void>;
+  /**
+   * Buttons and lists are not offered to unofficial clients: choices go as a numbered text menu, remembered
+   * here so that a reply of the number runs the command.
+   */
+  rememberMenu?: RememberMenu;
   /** The clock, replaceable in tests. */
   clock?: { now(): number; sleep(ms: number): Promise<void> };
   random?: () => number;
@@ -145,7 +151,14 @@ export class WebjsChannel implements Channel {
 
   async sendText(m: OutboundText): Promise<SendResult> {
     const chat = await this.chatId(m.to);
-    return this.paced(chat, () => this.sendVia(() => this.client!.sendMessage(chat, m.text)));
+    const text = m.choices ? numberedMenu(m.text, m.choices) : m.text;
+    const sent = await this.paced(chat, () => this.sendVia(() => this.client!.sendMessage(chat, text)));
+    if (m.choices)
+      await this.o.rememberMenu?.(
+        m.to,
+        m.choices.items.map((c) => c.id),
+      );
+    return sent;
   }
 
   async sendDocument(m: OutboundDocument): Promise<SendResult> {

@@ -30,6 +30,9 @@ export const ACCESS_ACTIONS = [
   'password_reset',
   'setting_changed',
   'chat.refused',
+  // Whose WhatsApp number is whose (src/domain/identity/number-change.ts).
+  'identity.number_changed',
+  'identity.number_change_refused',
 ] as const;
 
 const noise = new Set<string>(NOISE_ACTIONS);

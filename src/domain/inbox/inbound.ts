@@ -5,7 +5,23 @@ import { recordSecurityEvent } from '../audit/audit.service.js';
 
 export type InboundChannel = 'cloud' | 'webjs' | 'console';
 export type MediaKind =
-  'image' | 'audio' | 'voice' | 'video' | 'document' | 'sticker' | 'location' | 'contacts' | 'interactive' | 'reaction' | 'unknown';
+  | 'image'
+  | 'audio'
+  | 'voice'
+  | 'video'
+  | 'document'
+  | 'sticker'
+  | 'location'
+  | 'contacts'
+  | 'order'
+  | 'interactive'
+  | 'reaction'
+  | 'system'
+  | 'unknown'
+  /** A tapped button or list row: `text` holds the command in its id (or a template button's payload). */
+  | 'choice'
+  /** The sender moved to a new WhatsApp number: `text` holds the new number (E.164). */
+  | 'number_changed';
 
 export interface InboundMessage {
   channel: InboundChannel;
@@ -15,8 +31,9 @@ export interface InboundMessage {
   sender: string;
   /** E.164 phone when known; null when the provider gave an id that could not be resolved to a phone. */
   senderPhone: string | null;
+  /** The typed text; for 'choice' the command tapped, for 'reaction' the emoji, for 'number_changed' the new number. */
   text: string | null;
-  /** Set for non-text messages (the bot answers "please send text"). */
+  /** Set for everything that is not typed text (see MediaKind). */
   mediaKind: MediaKind | null;
   receivedAt: Date;
   raw?: unknown;

@@ -75,7 +75,15 @@ export async function claimDueNotifications(em: EntityManager, o: ClaimOptions):
   for (const group of byHead.values()) {
     group.sort((x, y) => Number(BigInt(x.id) - BigInt(y.id)));
     const head = group[0]!;
-    const payload = group.length === 1 ? head.payload : { ...head.payload, text: group.map((g) => g.payload.text).join(COMBINED_SEPARATOR) };
+    // Combined, the message keeps the choices (buttons, list) of the last row that had any, so a tap still
+    // names exactly what that row offered.
+    const choices = group.findLast((g) => g.payload.choices !== undefined)?.payload.choices;
+    let payload = head.payload;
+    if (group.length > 1) {
+      payload = { ...head.payload, text: group.map((g) => g.payload.text).join(COMBINED_SEPARATOR) };
+      if (choices === undefined) delete payload.choices;
+      else payload.choices = choices;
+    }
     claimed.push({
       id: head.id,
       ids: group.map((g) => g.id),
