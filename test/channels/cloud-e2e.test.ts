@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { startService, type RunningService } from '../../src/service.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+import { shownText, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { sql } from '../support/sql.js';
 import { cloudTestConfig, eventually, fixture, sign } from '../support/channels.js';
 import { settlePeriod } from '../../src/domain/settlements/settlement.service.js';
@@ -61,10 +61,15 @@ describe('a staff message over the Cloud API', () => {
 
     await eventually(() => fake.accepted().length >= 2, 'the reply and the receipt');
     // FAR002 has not written in 24 hours, so Meta only accepts a template: the receipt is its parameter.
-    const textOf = (m: (typeof fake.messages)[number]) => m.body.text?.body ?? JSON.stringify(m.body.template?.components ?? []);
-    const byRecipient = Object.fromEntries(fake.accepted().map((m) => [m.body.to, textOf(m)]));
+    const byRecipient = Object.fromEntries(fake.accepted().map((m) => [m.body.to, shownText(m)]));
     const types = Object.fromEntries(fake.accepted().map((m) => [m.body.to, m.body.type]));
-    expect(types).toEqual({ '919876543211': 'text', '919876543212': 'template' });
+    // Staff wrote just now: their reply carries the undo button for the one entry saved.
+    expect(types).toEqual({ '919876543211': 'interactive', '919876543212': 'template' });
+    const staffReply = fake.accepted().find((m) => m.body.to === '919876543211')!;
+    expect(staffReply.body.interactive).toMatchObject({
+      type: 'button',
+      action: { buttons: [{ type: 'reply', reply: { title: expect.stringMatching(/^ரத்து #\d+$/) } }] },
+    });
     expect(Object.keys(byRecipient).sort()).toEqual(['919876543211', '919876543212']);
     expect(byRecipient['919876543211']).toContain('₹2,000.00');
     expect(byRecipient['919876543212']).toContain('₹1,900.00');

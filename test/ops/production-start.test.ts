@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from '../../src/service.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
+import { shownText, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { sql } from '../support/sql.js';
 import { cloudTestConfig, eventually, fixture, sign } from '../support/channels.js';
 import { verifyPassword } from '../../src/domain/users/password.js';
@@ -53,7 +53,7 @@ const textsTo = (to: string) =>
   fake
     .accepted()
     .filter((m) => m.body.to === to)
-    .map((m) => m.body.text?.body ?? JSON.stringify(m.body.template?.components ?? []));
+    .map(shownText);
 
 function setup(args: string[]) {
   return run(process.execPath, ['--import', 'tsx', 'src/ops/setup-cli.ts', ...args], {

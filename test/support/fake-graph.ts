@@ -12,6 +12,8 @@ export interface RecordedMessage {
     to: string;
     type: string;
     text?: { body: string };
+    /** Reply buttons or a list: the text is body.text, the choices in action. */
+    interactive?: { type: string; body: { text: string }; action: Record<string, unknown> };
     document?: { id: string; filename: string; caption?: string };
     template?: { name: string; language: { code: string }; components: unknown[] };
   };
@@ -49,6 +51,10 @@ export interface FakeGraph {
 }
 
 export const GRAPH_VERSION = 'v21.0';
+
+/** The text a person sees in a recorded message: a text's body, an interactive message's body, or the template's parameters. */
+export const shownText = (m: RecordedMessage) =>
+  m.body.text?.body ?? m.body.interactive?.body.text ?? JSON.stringify(m.body.template?.components ?? []);
 
 /** The titles and details Meta really answers with for the codes the tests script (from Meta's error-code reference and real responses). */
 export const META_ERRORS: Record<number, { message: string; details: string }> = {
