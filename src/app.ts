@@ -52,6 +52,7 @@ export function createApp(deps: AppDeps) {
   app.use('/admin/*', sessions.identify);
   app.route('/api', apiRoutes(deps, sessions));
   app.use('/try', sessions.identify);
+  app.use('/try/*', sessions.identify);
   app.route('/admin', consolePages(deps, sessions));
   if (tryEnabled(deps.config)) app.route('/try', tryPages(deps));
   app.route('/', landingPage(deps));

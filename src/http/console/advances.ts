@@ -91,7 +91,7 @@ export function advancesPage(deps: AppDeps) {
     const form = await c.req.parseBody();
     return attempt(c, '/admin/advances', async () => {
       const reason = String(form.reason ?? '').trim();
-      if (!reason) throw new AppError('VALIDATION_FAILED', 'Give a reason', 422);
+      if (!reason) throw new AppError('REASON_REQUIRED', 'Give a reason', 422);
       const a = await rejectAdvance(emFor(deps), { advanceId: advanceId(c.req.param('id')), reason, at: new Date() }, officeActor(c, deps), tellAdvance);
       return `${a.farmer.code} ${money(a.amount)}`;
     });

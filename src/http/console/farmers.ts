@@ -190,12 +190,12 @@ export function farmersPage(deps: AppDeps) {
     const form = await c.req.parseBody();
     const text = (k: string) => String(form[k] ?? '').trim();
     return attempt(c, `/admin/farmers/${id}`, async () => {
-      if (!text('name')) throw new AppError('VALIDATION_FAILED', 'A farmer needs a name', 422);
+      if (!text('name')) throw new AppError('NAME_REQUIRED', 'A farmer needs a name', 422);
       const rate = text('commissionRate');
       let commissionRate: string | null = null;
       if (rate) {
         const parsed = Percent.safeParse(rate);
-        if (!parsed.success) throw new AppError('VALIDATION_FAILED', `Commission “${rate}”: ${parsed.error.issues[0]?.message}`, 422);
+        if (!parsed.success) throw new AppError('INVALID_COMMISSION', `Commission “${rate}”: ${parsed.error.issues[0]?.message}`, 422, { value: rate });
         commissionRate = parsed.data;
       }
       const lang = text('languagePreference');

@@ -7,6 +7,7 @@ import type { TFunction } from 'i18next';
 import type { Language } from '../../domain/columns.js';
 import type { UserRole } from '../../domain/users/user.entity.js';
 import { AppError } from '../../errors.js';
+import { formatRupees } from '../../domain/money.js';
 import { translator } from '../../i18n.js';
 import { requestLanguage } from '../errors.js';
 import type { AppEnv } from '../types.js';
@@ -23,7 +24,9 @@ export const tFor = (c: Context<AppEnv>): TFunction => translator(pageLanguage(c
 
 /** An AppError in the reader's words (the API's error texts). */
 export function errorText(c: Context<AppEnv>, err: AppError): string {
-  return tFor(c)(`api.errors.${err.code}`, { ...(err.details ?? {}), defaultValue: err.message });
+  const t = tFor(c);
+  const vars = { ...(err.details ?? {}), defaultValue: err.message };
+  return t(`console.errors.${err.code}`, { ...vars, defaultValue: t(`api.errors.${err.code}`, vars) });
 }
 
 interface NavItem {
@@ -48,6 +51,7 @@ export const NAV: NavItem[] = [
 export const STYLE = `
 :root{--ink:#1d1d1d;--muted:#555;--line:#d4d4d4;--brand:#8a1c4a;--ok:#e3f4e3;--err:#fbe2e2;font-size:16px}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 body{font-family:system-ui,'Noto Sans Tamil','Noto Sans',sans-serif;margin:0;color:var(--ink);background:#faf8f5;line-height:1.45}
 a{color:var(--brand)}
 .skip{position:absolute;left:-999px}.skip:focus{left:.5rem;top:.5rem;background:#fff;padding:.4rem;z-index:9}
@@ -140,14 +144,13 @@ export function signInPage(c: Context<AppEnv>, next: string, error?: string): Ht
   });
 }
 
-/** Pages are for these roles: no session → the sign-in form (401), a role not listed → 403 with a page saying so. */
+/** Pages are for these roles: no session → to the sign-in form (and back after), a role not listed → 403 with a page saying so. */
 export function pageFor(...roles: UserRole[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const user = c.get('user');
     if (!user) {
-      if (c.req.method !== 'GET') return c.redirect('/admin/today', 303);
-      const next = c.req.path + (new URL(c.req.url).search || '');
-      return c.html(signInPage(c, next), 401);
+      if (c.req.method !== 'GET') return c.redirect('/admin/login', 303);
+      return c.redirect(`/admin/login?next=${encodeURIComponent(c.req.path + (new URL(c.req.url).search || ''))}`, 303);
     }
     if (!roles.includes(user.role)) {
       const t = tFor(c);
@@ -160,7 +163,8 @@ export function pageFor(...roles: UserRole[]): MiddlewareHandler<AppEnv> {
   };
 }
 
-export const money = (v: string) => `₹${v}`;
+/** Money as the chat and the statements write it: ₹1,23,456.50. */
+export const money = (v: string) => formatRupees(v);
 
 /** Runs a change; an AppError becomes a message on the next page (?err=), anything else stays a bug. */
 export async function attempt(c: Context<AppEnv>, back: string, work: () => Promise<string | undefined>) {

@@ -163,7 +163,7 @@ export function settlementsPage(deps: AppDeps) {
     const form = await c.req.parseBody();
     return attempt(c, '/admin/settlements', async () => {
       const reference = String(form.reference ?? '').trim();
-      if (!reference || reference.length > 100) throw new AppError('VALIDATION_FAILED', 'Give the payment reference', 422);
+      if (!reference || reference.length > 100) throw new AppError('REFERENCE_REQUIRED', 'Give the payment reference', 422);
       const paid = await paySettlement(emFor(deps), { settlementId: settlementId(c.req.param('id')), reference, actor: actorOf(c, deps) });
       return `${paid.settlementNumber} · ${money(rupees(paid.netPayable))}`;
     });

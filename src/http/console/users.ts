@@ -116,7 +116,7 @@ export function usersPage(deps: AppDeps, sessions: Sessions) {
       const r = role(form.role);
       const fullName = String(form.fullName ?? '').trim();
       const email = String(form.email ?? '').trim();
-      if (!r || !fullName || !email) throw new AppError('VALIDATION_FAILED', 'Name, email, phone and role are needed', 422);
+      if (!r || !fullName || !email) throw new AppError('USER_FIELDS_REQUIRED', 'Name, email, phone and role are needed', 422);
       const made = await createUser(
         emFor(deps),
         { email, fullName, phone: String(form.phone ?? ''), role: r, languagePreference: lang(form.languagePreference) },

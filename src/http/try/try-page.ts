@@ -96,7 +96,7 @@ export function tryPages(deps: AppDeps) {
       if (origin && origin !== 'null' && new URL(origin).host !== new URL(c.req.url).host) return c.text('Cross-site posts are refused', 403);
     }
     if (!allowed(c)) {
-      if (c.req.path === '/try' || c.req.path === '/try/') return c.redirect('/admin/login?next=/try', 303);
+      if (!c.get('user') && (c.req.path === '/try' || c.req.path === '/try/')) return c.redirect('/admin/login?next=/try', 303);
       throw new AppError(c.get('user') ? 'FORBIDDEN' : 'UNAUTHENTICATED', 'The try-it page is for admins outside development', c.get('user') ? 403 : 401);
     }
     await next();

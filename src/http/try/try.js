@@ -53,7 +53,8 @@
     }
     const meta = document.createElement('span');
     meta.className = 'meta';
-    meta.textContent = `${clock(m.createdAt)}${m.status ? ` · ${m.status === 'sent' || m.status === 'delivered' || m.status === 'read' ? '✓✓' : m.status}` : ''}`;
+    const mark = { sent: ' ✓✓', delivered: ' ✓✓', read: ' ✓✓', failed: ' ✗' }[m.status] ?? '';
+    meta.textContent = `${clock(m.createdAt)}${mark}`;
     li.append(meta);
     list.append(li);
     list.scrollTop = list.scrollHeight;
