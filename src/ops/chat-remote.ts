@@ -36,7 +36,13 @@ export function remoteChat(service: LocalService, channel: ConsoleChannel) {
     if (m.kind === 'document' && m.document) {
       const res = await fetch(`${base}${m.document.href}`, { headers });
       const bytes = new Uint8Array(await res.arrayBuffer());
-      await channel.sendDocument({ to: m.to, bytes, filename: m.document.filename, mimeType: 'application/pdf', ...(m.text ? { caption: m.text } : {}) });
+      await channel.sendDocument({
+        to: m.to,
+        bytes,
+        filename: m.document.filename,
+        mimeType: 'application/pdf',
+        ...(m.text ? { caption: m.text } : {}),
+      });
       return;
     }
     const choices = m.choices?.length ? `\n${m.choices.map((c, i) => `${i + 1}. ${c}`).join('\n')}` : '';

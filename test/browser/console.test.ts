@@ -41,7 +41,12 @@ describe.skipIf(!hasChromium)('the console and the try-it page in chromium', () 
     await sql(t.db, 'update users set password_hash = ? where email = ?', [await hashPassword(STAFF.password), STAFF.email]);
     fake = await startFakeGraph();
     // Development: the try-it page is on beside a (fake) Cloud API, so every message also reaches the Graph API.
-    const config = { ...cloudTestConfig(t, fake.url), nodeEnv: 'development' as const, jobsEnabled: false, dataDir: fs.mkdtempSync('/tmp/malar-console-') };
+    const config = {
+      ...cloudTestConfig(t, fake.url),
+      nodeEnv: 'development' as const,
+      jobsEnabled: false,
+      dataDir: fs.mkdtempSync('/tmp/malar-console-'),
+    };
     service = await startService(config, createLogger({ logLevel: 'silent' }), { outbox: { pollMs: 20 } });
     base = `http://127.0.0.1:${service.port}`;
     browser = await chromium.launch({
@@ -155,7 +160,10 @@ describe.skipIf(!hasChromium)('the console and the try-it page in chromium', () 
     expect(await page.textContent('[role=status]')).toContain('₹825.00');
     expect(await page.locator('tbody tr', { hasText: 'UPI-4471' }).count()).toBe(1);
     await shot('settlements');
-    await eventually(async () => (await sql(t.db, "select count(*)::int as n from notifications where status = 'failed'"))[0]!.n === 1, 'the refusal');
+    await eventually(
+      async () => (await sql(t.db, "select count(*)::int as n from notifications where status = 'failed'"))[0]!.n === 1,
+      'the refusal',
+    );
     await page.goto(`${base}/admin/messages`);
     const failed = page.locator('#failed tbody tr').first();
     expect(await failed.textContent()).toContain('+919876543212');
@@ -185,7 +193,7 @@ describe.skipIf(!hasChromium)('the console and the try-it page in chromium', () 
     // A phone screen: the navigation wraps, nothing is wider than the screen.
     await page.setViewportSize({ width: 390, height: 800 });
     await page.goto(`${base}/admin/today`);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shot('today-phone-ta');
     await page.goto(`${base}/try`);
     await shot('try-phone');

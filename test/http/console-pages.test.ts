@@ -8,7 +8,16 @@ import { createLogger } from '../../src/logger.js';
 import { ADMIN, STAFF, createApiHarness, type ApiHarness } from '../support/api.js';
 import { sql } from '../support/sql.js';
 
-const ADMIN_PAGES = ['/admin/advances', '/admin/settlements', '/admin/rates', '/admin/rate-history', '/admin/messages', '/admin/audit', '/admin/settings', '/admin/users'];
+const ADMIN_PAGES = [
+  '/admin/advances',
+  '/admin/settlements',
+  '/admin/rates',
+  '/admin/rate-history',
+  '/admin/messages',
+  '/admin/audit',
+  '/admin/settings',
+  '/admin/users',
+];
 const STAFF_PAGES = ['/admin/today', '/admin/farmers'];
 
 let h: ApiHarness;
@@ -73,10 +82,17 @@ describe('console pages', () => {
   it('let an admin edit a farmer, refusing a bad commission in words', async () => {
     const [farmer] = await sql(h.t.db, "select id from farmers where farmer_code = 'FAR003'");
     const bad = await post(`/admin/farmers/${farmer!.id}`, admin, { name: 'Muthu Pandi', commissionRate: '4,5', isActive: '1' });
-    expect(new URL(bad.headers.get('location')!, 'http://x').searchParams.get('err')).toBe('Commission “4,5”: write a percentage like 4.5 (at most 100).');
-    const ok = await post(`/admin/farmers/${farmer!.id}`, admin, { name: 'Muthu Pandi', village: 'Nilakottai', commissionRate: '4.5', isActive: '1' });
+    expect(new URL(bad.headers.get('location')!, 'http://x').searchParams.get('err')).toBe(
+      'Commission “4,5”: write a percentage like 4.5 (at most 100).',
+    );
+    const ok = await post(`/admin/farmers/${farmer!.id}`, admin, {
+      name: 'Muthu Pandi',
+      village: 'Nilakottai',
+      commissionRate: '4.5',
+      isActive: '1',
+    });
     expect(ok.headers.get('location')).toBe(`/admin/farmers/${farmer!.id}?done=1`);
-    const [after] = await sql(h.t.db, "select village, commission_rate::text as rate from farmers where id = ?", [farmer!.id]);
+    const [after] = await sql(h.t.db, 'select village, commission_rate::text as rate from farmers where id = ?', [farmer!.id]);
     expect(after).toEqual({ village: 'Nilakottai', rate: '4.50' });
   });
 });

@@ -46,15 +46,28 @@ function gridPage(
     title: `Rates ${grid.date} · விலைகள்`,
     active: 'rates',
     body: html`<h1>Rates · விலைகள் — ${grid.date}</h1>
-<p><a href="/admin/rate-history">${tFor(c)('console.nav.rateHistory')}</a></p>
-<form method="get" action="/admin/rates"><label>Date · தேதி <input type="date" name="date" value="${grid.date}" min="${opts.today}"></label><button type="submit">Show · காட்டு</button></form>
-${opts.saved !== undefined ? html`<p class="msg ok" role="status">Saved · சேமிக்கப்பட்டது (${opts.saved} changed)</p>` : ''}
-${opts.error ? html`<p class="msg err" role="alert">${opts.error}</p>` : ''}
-<form method="post" action="/admin/rates">
-<input type="hidden" name="date" value="${grid.date}">
-<table><thead><tr><th>Flower · பூ</th>${raw(header.join(''))}</tr></thead><tbody>${raw(rows.join(''))}</tbody></table>
-<p><button type="submit">Save · சேமி</button></p>
-</form>`,
+      <p><a href="/admin/rate-history">${tFor(c)('console.nav.rateHistory')}</a></p>
+      <form method="get" action="/admin/rates">
+        <label>Date · தேதி <input type="date" name="date" value="${grid.date}" min="${opts.today}" /></label
+        ><button type="submit">Show · காட்டு</button>
+      </form>
+      ${opts.saved !== undefined ? html`<p class="msg ok" role="status">Saved · சேமிக்கப்பட்டது (${opts.saved} changed)</p>` : ''}
+      ${opts.error ? html`<p class="msg err" role="alert">${opts.error}</p>` : ''}
+      <form method="post" action="/admin/rates">
+        <input type="hidden" name="date" value="${grid.date}" />
+        <table>
+          <thead>
+            <tr>
+              <th>Flower · பூ</th>
+              ${raw(header.join(''))}
+            </tr>
+          </thead>
+          <tbody>
+            ${raw(rows.join(''))}
+          </tbody>
+        </table>
+        <p><button type="submit">Save · சேமி</button></p>
+      </form>`,
   });
 }
 

@@ -7,7 +7,7 @@ import { approveAdvance, listAdvances, rejectAdvance, type AdvanceView } from '.
 import { AppError } from '../../errors.js';
 import { emFor, officeActor } from '../request.js';
 import type { AppEnv } from '../types.js';
-import { attempt, money, notes, pageFor, shell, tFor, UUID } from './layout.js';
+import { attempt, money, notes, pageFor, shell, tFor, UUID, marketStamp } from './layout.js';
 import type { TFunction } from 'i18next';
 
 const advanceId = (id: string) => {
@@ -15,7 +15,7 @@ const advanceId = (id: string) => {
   return id;
 };
 
-function table(t: TFunction, rows: AdvanceView[], actions: boolean) {
+function table(t: TFunction, rows: AdvanceView[], actions: boolean, timeZone: string) {
   return html`<div class="table-wrap">
     <table>
       <thead>
@@ -32,23 +32,25 @@ function table(t: TFunction, rows: AdvanceView[], actions: boolean) {
         ${rows.map(
           (a) =>
             html`<tr>
-              <td>${a.createdAt.slice(0, 16).replace('T', ' ')}</td>
+              <td>${marketStamp(a.createdAt, timeZone)}</td>
               <td><a href="/admin/farmers/${a.farmer.id}">${a.farmer.code}</a> <small>${a.farmer.name}</small></td>
               <td class="num">${money(a.amount)}</td>
               <td>${a.reason ?? ''}</td>
               <td>${a.recordedBy ?? ''}</td>
               <td>
-                ${actions
-                  ? html`<form class="inline" method="post" action="/admin/advances/${a.id}/approve">
-                        <button type="submit" aria-label="${t('console.advances.approve')} ${a.farmer.code} ${money(a.amount)}">
-                          ${t('console.advances.approve')}
-                        </button>
-                      </form>
-                      <form class="inline" method="post" action="/admin/advances/${a.id}/reject">
-                        <label>${t('console.advances.rejectReason')} <input name="reason" required maxlength="500" size="12" /></label>
-                        <button type="submit" class="secondary">${t('console.advances.reject')}</button>
-                      </form>`
-                  : html`${t(`console.advances.status.${a.status}`)}${a.rejectionReason ? html`<small>${a.rejectionReason}</small>` : ''}`}
+                ${
+                  actions
+                    ? html`<form class="inline" method="post" action="/admin/advances/${a.id}/approve">
+                          <button type="submit" aria-label="${t('console.advances.approve')} ${a.farmer.code} ${money(a.amount)}">
+                            ${t('console.advances.approve')}
+                          </button>
+                        </form>
+                        <form class="inline" method="post" action="/admin/advances/${a.id}/reject">
+                          <label>${t('console.advances.rejectReason')} <input name="reason" required maxlength="500" size="12" /></label>
+                          <button type="submit" class="secondary">${t('console.advances.reject')}</button>
+                        </form>`
+                    : html`${t(`console.advances.status.${a.status}`)}${a.rejectionReason ? html`<small>${a.rejectionReason}</small>` : ''}`
+                }
               </td>
             </tr>`,
         )}
@@ -70,12 +72,13 @@ export function advancesPage(deps: AppDeps) {
     const body = html`<h1>${t('console.nav.advances')}</h1>
       ${notes(c)}
       <h2>${t('console.advances.pending', { count: pending.total })}</h2>
-      ${pending.items.length ? table(t, pending.items, true) : html`<p>${t('console.advances.nonePending')}</p>`}
+      ${pending.items.length ? table(t, pending.items, true, timeZone) : html`<p>${t('console.advances.nonePending')}</p>`}
       <h2>${t('console.advances.recent')}</h2>
       ${table(
         t,
         recent.items.filter((a) => a.status !== 'pending'),
         false,
+        timeZone,
       )}`;
     return c.html(shell({ c, title: t('console.nav.advances'), active: 'advances', body }));
   });
@@ -92,7 +95,12 @@ export function advancesPage(deps: AppDeps) {
     return attempt(c, '/admin/advances', async () => {
       const reason = String(form.reason ?? '').trim();
       if (!reason) throw new AppError('REASON_REQUIRED', 'Give a reason', 422);
-      const a = await rejectAdvance(emFor(deps), { advanceId: advanceId(c.req.param('id')), reason, at: new Date() }, officeActor(c, deps), tellAdvance);
+      const a = await rejectAdvance(
+        emFor(deps),
+        { advanceId: advanceId(c.req.param('id')), reason, at: new Date() },
+        officeActor(c, deps),
+        tellAdvance,
+      );
       return `${a.farmer.code} ${money(a.amount)}`;
     });
   });

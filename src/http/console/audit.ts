@@ -6,7 +6,7 @@ import { listSecurityLogs } from '../../domain/audit/security-log.queries.js';
 import { marketInstant } from '../../channels/console/market-clock.js';
 import { emFor } from '../request.js';
 import type { AppEnv } from '../types.js';
-import { isoDate, pageFor, shell, tFor } from './layout.js';
+import { isoDate, pageFor, shell, tFor, marketStamp } from './layout.js';
 
 export function auditPage(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -55,7 +55,7 @@ export function auditPage(deps: AppDeps) {
             ${logs.items.map(
               (l) =>
                 html`<tr>
-                  <td>${l.createdAt.slice(0, 19).replace('T', ' ')}</td>
+                  <td>${marketStamp(l.createdAt, zone)}</td>
                   <td>${l.action}</td>
                   <td>${l.entity ?? ''}<small>${l.entityId ?? ''}</small></td>
                   <td>${l.actor.email ?? l.actor.phone ?? ''}</td>
@@ -66,9 +66,7 @@ export function auditPage(deps: AppDeps) {
           </tbody>
         </table>
       </div>
-      ${logs.total > page * 100
-        ? html`<p><a href="/admin/audit?${params.toString()}&page=${page + 1}">${t('console.audit.older')}</a></p>`
-        : ''}`;
+      ${logs.total > page * 100 ? html`<p><a href="/admin/audit?${params.toString()}&page=${page + 1}">${t('console.audit.older')}</a></p>` : ''}`;
     return c.html(shell({ c, title: t('console.nav.audit'), active: 'audit', body }));
   });
   return app;

@@ -7,7 +7,7 @@ import { LANGUAGES, type Language } from '../../domain/columns.js';
 import { listAdvances } from '../../domain/advances/advances.service.js';
 import { listEntries } from '../../domain/entries/entry.queries.js';
 import { getFarmer, searchFarmers } from '../../domain/farmers/farmer.service.js';
-import { updateFarmer } from '../../domain/farmers/farmer.service.js';
+import { createFarmer, updateFarmer } from '../../domain/farmers/farmer.service.js';
 import { listSettlements } from '../../domain/settlements/settlement.queries.js';
 import { AppError } from '../../errors.js';
 import { Percent } from '../api/router.js';
@@ -30,6 +30,7 @@ export function farmersPage(deps: AppDeps) {
         <label>${t('console.farmers.search')} <input type="search" name="q" value="${q}" /></label>
         <button type="submit">${t('console.show')}</button>
       </form>
+      ${notes(c)}
       <p class="muted">${t('console.farmers.count', { count: page.total })}</p>
       <div class="table-wrap">
         <table>
@@ -58,7 +59,43 @@ export function farmersPage(deps: AppDeps) {
           </tbody>
         </table>
       </div>`;
-    return c.html(shell({ c, title: t('console.nav.farmers'), active: 'farmers', body }));
+    const add =
+      c.get('user')!.role === 'admin'
+        ? html`<h2>${t('console.farmers.add')}</h2>
+            <form method="post" action="/admin/farmers" class="row">
+              <label>${t('console.farmers.name')} <input name="name" required maxlength="255" /></label>
+              <label>${t('console.farmers.village')} <input name="village" maxlength="255" /></label>
+              <label>${t('console.farmers.phone')} <input name="phone" inputmode="tel" /></label>
+              <label
+                >${t('console.farmers.language')}
+                <select name="languagePreference">
+                  ${LANGUAGES.map((l) => html`<option value="${l}" ${l === 'ta' ? 'selected' : ''}>${t(`console.languages.${l}`)}</option>`)}
+                </select></label
+              >
+              <button type="submit">${t('console.farmers.add')}</button>
+            </form>`
+        : '';
+    return c.html(shell({ c, title: t('console.nav.farmers'), active: 'farmers', body: html`${body}${add}` }));
+  });
+
+  app.post('/', pageFor('admin'), async (c) => {
+    const form = await c.req.parseBody();
+    const text = (k: string) => String(form[k] ?? '').trim();
+    return attempt(c, '/admin/farmers', async () => {
+      if (!text('name')) throw new AppError('NAME_REQUIRED', 'A farmer needs a name', 422);
+      const lang = text('languagePreference');
+      const f = await createFarmer(
+        emFor(deps),
+        {
+          name: text('name'),
+          village: text('village') || null,
+          phone: text('phone') || null,
+          languagePreference: (LANGUAGES as readonly string[]).includes(lang) ? (lang as Language) : undefined,
+        },
+        actorOf(c, deps),
+      );
+      return `${f.farmerCode} ${f.name}`;
+    });
   });
 
   app.get('/:id', async (c) => {
@@ -81,78 +118,87 @@ export function farmersPage(deps: AppDeps) {
         <div class="card">${t('console.farmers.settled')}<b>${money(f.totalSettlements)}</b></div>
         <div class="card">${t('console.farmers.commission')}<b>${f.commissionRate ? `${f.commissionRate}%` : t('console.farmers.default')}</b></div>
       </div>
-      ${admin
-        ? html`<h2>${t('console.farmers.details')}</h2>
-            <form method="post" action="/admin/farmers/${f.id}" class="row">
-              ${field('name', t('console.farmers.name'), f.name, 'required maxlength="255"')}
-              ${field('village', t('console.farmers.village'), f.village)}
-              ${field('phone', t('console.farmers.phone'), f.phone, 'inputmode="tel"')}
-              ${field('whatsappNumber', t('console.farmers.whatsapp'), f.whatsappNumber, 'inputmode="tel"')}
-              ${field('commissionRate', t('console.farmers.commissionPct'), f.commissionRate, 'inputmode="decimal" size="6"')}
-              <label
-                >${t('console.farmers.language')}
-                <select name="languagePreference">
-                  ${LANGUAGES.map((l) => html`<option value="${l}" ${l === f.languagePreference ? 'selected' : ''}>${t(`console.languages.${l}`)}</option>`)}
-                </select></label
-              >
-              <label class="check"><input type="checkbox" name="isActive" value="1" ${f.isActive ? 'checked' : ''} /> ${t('console.farmers.active')}</label>
-              <button type="submit">${t('console.save')}</button>
-            </form>`
-        : html`<p>${f.village ?? ''} · ${f.whatsappNumber ?? f.phone ?? ''}</p>`}
-      ${settlements
-        ? html`<h2>${t('console.nav.settlements')}</h2>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th>${t('console.settlements.number')}</th>
-                    <th>${t('console.settlements.period')}</th>
-                    <th class="num">${t('console.settlements.net')}</th>
-                    <th>${t('console.status')}</th>
-                    <th>PDF</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${settlements.items.map(
-                    (s) =>
-                      html`<tr>
-                        <td>${s.settlementNumber}</td>
-                        <td>${s.periodStart} – ${s.periodEnd}</td>
-                        <td class="num">${money(s.netPayable)}</td>
-                        <td>${t(`console.settlements.status.${s.status}`)}${s.paymentReference ? html`<small>${s.paymentReference}</small>` : ''}</td>
-                        <td><a href="/admin/settlements/${s.id}/statement.pdf">${t('console.settlements.statement')}</a></td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
-        : ''}
-      ${advances
-        ? html`<h2>${t('console.nav.advances')}</h2>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th>${t('console.date')}</th>
-                    <th class="num">${t('console.amount')}</th>
-                    <th>${t('console.status')}</th>
-                    <th>${t('console.advances.reason')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${advances.items.map(
-                    (a) =>
-                      html`<tr>
-                        <td>${a.createdAt.slice(0, 10)}</td>
-                        <td class="num">${money(a.amount)}</td>
-                        <td>${t(`console.advances.status.${a.status}`)}</td>
-                        <td>${a.reason ?? ''}${a.rejectionReason ? html`<small>${a.rejectionReason}</small>` : ''}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
-        : ''}
+      ${
+        admin
+          ? html`<h2>${t('console.farmers.details')}</h2>
+              <form method="post" action="/admin/farmers/${f.id}" class="row">
+                ${field('name', t('console.farmers.name'), f.name, 'required maxlength="255"')}
+                ${field('village', t('console.farmers.village'), f.village)} ${field('phone', t('console.farmers.phone'), f.phone, 'inputmode="tel"')}
+                ${field('whatsappNumber', t('console.farmers.whatsapp'), f.whatsappNumber, 'inputmode="tel"')}
+                ${field('commissionRate', t('console.farmers.commissionPct'), f.commissionRate, 'inputmode="decimal" size="6"')}
+                <label
+                  >${t('console.farmers.language')}
+                  <select name="languagePreference">
+                    ${LANGUAGES.map((l) => html`<option value="${l}" ${l === f.languagePreference ? 'selected' : ''}>${t(`console.languages.${l}`)}</option>`)}
+                  </select></label
+                >
+                <label class="check"
+                  ><input type="checkbox" name="isActive" value="1" ${f.isActive ? 'checked' : ''} /> ${t('console.farmers.active')}</label
+                >
+                <button type="submit">${t('console.save')}</button>
+              </form>`
+          : html`<p>${f.village ?? ''} · ${f.whatsappNumber ?? f.phone ?? ''}</p>`
+      }
+      ${
+        settlements
+          ? html`<h2>${t('console.nav.settlements')}</h2>
+              <div class="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th>${t('console.settlements.number')}</th>
+                      <th>${t('console.settlements.period')}</th>
+                      <th class="num">${t('console.settlements.net')}</th>
+                      <th>${t('console.status')}</th>
+                      <th>PDF</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${settlements.items.map(
+                      (s) =>
+                        html`<tr>
+                          <td>${s.settlementNumber}</td>
+                          <td>${s.periodStart} – ${s.periodEnd}</td>
+                          <td class="num">${money(s.netPayable)}</td>
+                          <td>
+                            ${t(`console.settlements.status.${s.status}`)}${s.paymentReference ? html`<small>${s.paymentReference}</small>` : ''}
+                          </td>
+                          <td><a href="/admin/settlements/${s.id}/statement.pdf">${t('console.settlements.statement')}</a></td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+              </div>`
+          : ''
+      }
+      ${
+        advances
+          ? html`<h2>${t('console.nav.advances')}</h2>
+              <div class="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th>${t('console.date')}</th>
+                      <th class="num">${t('console.amount')}</th>
+                      <th>${t('console.status')}</th>
+                      <th>${t('console.advances.reason')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${advances.items.map(
+                      (a) =>
+                        html`<tr>
+                          <td>${a.createdAt.slice(0, 10)}</td>
+                          <td class="num">${money(a.amount)}</td>
+                          <td>${t(`console.advances.status.${a.status}`)}</td>
+                          <td>${a.reason ?? ''}${a.rejectionReason ? html`<small>${a.rejectionReason}</small>` : ''}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+              </div>`
+          : ''
+      }
       <h2>${t('console.today.list')}</h2>
       <div class="table-wrap">
         <table>
@@ -195,7 +241,8 @@ export function farmersPage(deps: AppDeps) {
       let commissionRate: string | null = null;
       if (rate) {
         const parsed = Percent.safeParse(rate);
-        if (!parsed.success) throw new AppError('INVALID_COMMISSION', `Commission “${rate}”: ${parsed.error.issues[0]?.message}`, 422, { value: rate });
+        if (!parsed.success)
+          throw new AppError('INVALID_COMMISSION', `Commission “${rate}”: ${parsed.error.issues[0]?.message}`, 422, { value: rate });
         commissionRate = parsed.data;
       }
       const lang = text('languagePreference');

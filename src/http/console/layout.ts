@@ -8,6 +8,7 @@ import type { Language } from '../../domain/columns.js';
 import type { UserRole } from '../../domain/users/user.entity.js';
 import { AppError } from '../../errors.js';
 import { formatRupees } from '../../domain/money.js';
+import { localDate, localTime } from '../../domain/market-time.js';
 import { translator } from '../../i18n.js';
 import { requestLanguage } from '../errors.js';
 import type { AppEnv } from '../types.js';
@@ -115,12 +116,16 @@ export function shell(opts: { c: Context<AppEnv>; title: string; active?: string
         <header class="top">
           <a href="/"><strong>${t('console.product')}</strong></a>
           <a href="/admin/language?to=${other}&back=${back}" lang="${other}">${other === 'ta' ? 'தமிழ்' : 'English'}</a>
-          ${user
-            ? html`<span class="who"
-                >${user.fullName} (${t(`console.roles.${user.role}`)})
-                <form class="inline" method="post" action="/admin/logout"><button type="submit" class="secondary">${t('console.signOut')}</button></form></span
-              >`
-            : ''}
+          ${
+            user
+              ? html`<span class="who"
+                  >${user.fullName} (${t(`console.roles.${user.role}`)})
+                  <form class="inline" method="post" action="/admin/logout">
+                    <button type="submit" class="secondary">${t('console.signOut')}</button>
+                  </form></span
+                >`
+              : ''
+          }
         </header>
         ${user ? html`<nav class="main" aria-label="${t('console.navLabel')}">${nav}</nav>` : ''}
         <main id="main">${opts.body}</main>
@@ -155,7 +160,12 @@ export function pageFor(...roles: UserRole[]): MiddlewareHandler<AppEnv> {
     if (!roles.includes(user.role)) {
       const t = tFor(c);
       return c.html(
-        shell({ c, title: t('console.forbidden.title'), body: html`<h1>${t('console.forbidden.title')}</h1><p role="alert">${t('console.forbidden.body')}</p>` }),
+        shell({
+          c,
+          title: t('console.forbidden.title'),
+          body: html`<h1>${t('console.forbidden.title')}</h1>
+            <p role="alert">${t('console.forbidden.body')}</p>`,
+        }),
         403,
       );
     }
@@ -193,3 +203,9 @@ export function notes(c: Context<AppEnv>): Html {
 
 export const isoDate = /^\d{4}-\d{2}-\d{2}$/;
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An instant as the market's clock shows it: 2026-12-02 05:40:12. */
+export const marketStamp = (at: string | Date, timeZone: string) => {
+  const d = typeof at === 'string' ? new Date(at) : at;
+  return `${localDate(d, timeZone)} ${localTime(d, timeZone)}`;
+};

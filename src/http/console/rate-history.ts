@@ -6,7 +6,7 @@ import { listFlowers } from '../../domain/flowers/flower.service.js';
 import { rateHistory } from '../../domain/rates/rate.service.js';
 import { emFor } from '../request.js';
 import type { AppEnv } from '../types.js';
-import { money, pageFor, shell, tFor, pageLanguage } from './layout.js';
+import { money, pageFor, shell, tFor, pageLanguage, marketStamp } from './layout.js';
 
 export function rateHistoryPage(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -29,33 +29,35 @@ export function rateHistoryPage(deps: AppDeps) {
         >
         <button type="submit">${t('console.show')}</button>
       </form>
-      ${history
-        ? html`<div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>${t('console.rates.from')}</th>
-                  <th>${t('console.slot')}</th>
-                  <th class="num">${t('console.rate')}</th>
-                  <th>${t('console.by')}</th>
-                  <th>${t('console.rates.setAt')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${history.items.map(
-                  (r) =>
-                    html`<tr>
-                      <td>${r.effectiveDate}</td>
-                      <td>${ta ? r.slotTa : r.slot}</td>
-                      <td class="num">${money(r.rate)}</td>
-                      <td>${r.createdBy ?? ''}</td>
-                      <td>${r.createdAt.slice(0, 16).replace('T', ' ')}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`
-        : ''}`;
+      ${
+        history
+          ? html`<div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th>${t('console.rates.from')}</th>
+                    <th>${t('console.slot')}</th>
+                    <th class="num">${t('console.rate')}</th>
+                    <th>${t('console.by')}</th>
+                    <th>${t('console.rates.setAt')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${history.items.map(
+                    (r) =>
+                      html`<tr>
+                        <td>${r.effectiveDate}</td>
+                        <td>${ta ? r.slotTa : r.slot}</td>
+                        <td class="num">${money(r.rate)}</td>
+                        <td>${r.createdBy ?? ''}</td>
+                        <td>${marketStamp(r.createdAt, deps.config.marketTimeZone)}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`
+          : ''
+      }`;
     return c.html(shell({ c, title: t('console.nav.rateHistory'), active: 'rateHistory', body }));
   });
   return app;

@@ -32,15 +32,17 @@ export function settingsPage(deps: AppDeps) {
                   <td><code>${s.key}</code><small>${s.description ?? ''}</small></td>
                   <td>
                     <form class="inline" method="post" action="/admin/settings/${s.key}">
-                      ${s.valueType === 'boolean'
-                        ? html`<label
-                            >${s.key}
-                            <select name="value">
-                              <option value="true" ${s.value === true ? 'selected' : ''}>${t('console.yes')}</option>
-                              <option value="false" ${s.value === false ? 'selected' : ''}>${t('console.no')}</option>
-                            </select></label
-                          >`
-                        : html`<label>${s.key} <input name="value" value="${shown(s.value, s.valueType)}" size="24" /></label>`}
+                      ${
+                        s.valueType === 'boolean'
+                          ? html`<label
+                              >${s.key}
+                              <select name="value">
+                                <option value="true" ${s.value === true ? 'selected' : ''}>${t('console.yes')}</option>
+                                <option value="false" ${s.value === false ? 'selected' : ''}>${t('console.no')}</option>
+                              </select></label
+                            >`
+                          : html`<label>${s.key} <input name="value" value="${shown(s.value, s.valueType)}" size="24" /></label>`
+                      }
                       <button type="submit" class="secondary">${t('console.save')}</button>
                     </form>
                   </td>

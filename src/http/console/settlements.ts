@@ -31,7 +31,9 @@ export function settlementsPage(deps: AppDeps) {
     const runForm = (dryRun: boolean, label: string) =>
       html`<form method="post" action="/admin/settlements/run" class="row">
         <label>${t('console.settlements.periodLabel')} <input name="period" value="${run?.period ?? ''}" placeholder="2026-W47" size="12" /></label>
-        <label class="check"><input type="checkbox" name="allowOpenPeriod" value="1" ${run?.open ? 'checked' : ''} /> ${t('console.settlements.open')}</label>
+        <label class="check"
+          ><input type="checkbox" name="allowOpenPeriod" value="1" ${run?.open ? 'checked' : ''} /> ${t('console.settlements.open')}</label
+        >
         <input type="hidden" name="dryRun" value="${dryRun ? '1' : '0'}" />
         <button type="submit" ${dryRun ? html`class="secondary"` : ''}>${label}</button>
       </form>`;
@@ -40,47 +42,51 @@ export function settlementsPage(deps: AppDeps) {
       <h2>${t('console.settlements.run')}</h2>
       <p class="muted">${t('console.settlements.runHelp')}</p>
       ${runForm(true, t('console.settlements.preview'))}
-      ${preview
-        ? html`<section aria-labelledby="preview-h" class="card">
-            <h2 id="preview-h">${t(preview.dryRun ? 'console.settlements.previewOf' : 'console.settlements.doneOf', { label: preview.period.label })}</h2>
-            <p>
-              ${t('console.settlements.totals', {
-                farmers: preview.totals.farmers,
-                entries: preview.totals.entries,
-                gross: money(rupees(preview.totals.gross)),
-                net: money(rupees(preview.totals.net)),
-              })}
-            </p>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th>${t('console.farmer')}</th>
-                    <th class="num">${t('console.today.entries')}</th>
-                    <th class="num">${t('console.today.gross')}</th>
-                    <th class="num">${t('console.today.commission')}</th>
-                    <th class="num">${t('console.settlements.advances')}</th>
-                    <th class="num">${t('console.settlements.net')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${[...preview.settled, ...preview.refused].map(
-                    (r) =>
-                      html`<tr>
-                        <td>${r.farmerCode}${r.refused ? html`<small>${t('console.settlements.refused')}</small>` : ''}</td>
-                        <td class="num">${r.entries}</td>
-                        <td class="num">${money(rupees(r.grossAmount))}</td>
-                        <td class="num">${money(rupees(r.totalCommission))}</td>
-                        <td class="num">${money(rupees(r.totalAdvances))}</td>
-                        <td class="num">${money(rupees(r.netPayable))}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>
-            ${preview.dryRun && preview.settled.length ? runForm(false, t('console.settlements.confirm', { label: preview.period.label })) : ''}
-          </section>`
-        : ''}
+      ${
+        preview
+          ? html`<section aria-labelledby="preview-h" class="card">
+              <h2 id="preview-h">
+                ${t(preview.dryRun ? 'console.settlements.previewOf' : 'console.settlements.doneOf', { label: preview.period.label })}
+              </h2>
+              <p>
+                ${t('console.settlements.totals', {
+                  farmers: preview.totals.farmers,
+                  entries: preview.totals.entries,
+                  gross: money(rupees(preview.totals.gross)),
+                  net: money(rupees(preview.totals.net)),
+                })}
+              </p>
+              <div class="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th>${t('console.farmer')}</th>
+                      <th class="num">${t('console.today.entries')}</th>
+                      <th class="num">${t('console.today.gross')}</th>
+                      <th class="num">${t('console.today.commission')}</th>
+                      <th class="num">${t('console.settlements.advances')}</th>
+                      <th class="num">${t('console.settlements.net')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${[...preview.settled, ...preview.refused].map(
+                      (r) =>
+                        html`<tr>
+                          <td>${r.farmerCode}${r.refused ? html`<small>${t('console.settlements.refused')}</small>` : ''}</td>
+                          <td class="num">${r.entries}</td>
+                          <td class="num">${money(rupees(r.grossAmount))}</td>
+                          <td class="num">${money(rupees(r.totalCommission))}</td>
+                          <td class="num">${money(rupees(r.totalAdvances))}</td>
+                          <td class="num">${money(rupees(r.netPayable))}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>
+              </div>
+              ${preview.dryRun && preview.settled.length ? runForm(false, t('console.settlements.confirm', { label: preview.period.label })) : ''}
+            </section>`
+          : ''
+      }
       <h2>${t('console.settlements.list')}</h2>
       <div class="table-wrap">
         <table>
@@ -104,12 +110,16 @@ export function settlementsPage(deps: AppDeps) {
                   <td class="num">${money(s.netPayable)}</td>
                   <td><a href="/admin/settlements/${s.id}/statement.pdf">${t('console.settlements.statement')}</a></td>
                   <td>
-                    ${s.status === 'paid'
-                      ? html`${t('console.settlements.status.paid')} <small>${s.paymentReference} · ${s.paidAt?.slice(0, 10)}</small>`
-                      : html`<form class="inline" method="post" action="/admin/settlements/${s.id}/paid">
-                          <label>${t('console.settlements.reference')} ${s.settlementNumber}<input name="reference" required maxlength="100" size="10" /></label>
-                          <button type="submit">${t('console.settlements.markPaid')}</button>
-                        </form>`}
+                    ${
+                      s.status === 'paid'
+                        ? html`${t('console.settlements.status.paid')} <small>${s.paymentReference} · ${s.paidAt?.slice(0, 10)}</small>`
+                        : html`<form class="inline" method="post" action="/admin/settlements/${s.id}/paid">
+                            <label
+                              >${t('console.settlements.reference')} ${s.settlementNumber}<input name="reference" required maxlength="100" size="10"
+                            /></label>
+                            <button type="submit">${t('console.settlements.markPaid')}</button>
+                          </form>`
+                    }
                   </td>
                 </tr>`,
             )}

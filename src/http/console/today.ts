@@ -26,30 +26,31 @@ export function todayPage(deps: AppDeps) {
     const ta = pageLanguage(c) === 'ta';
     const name = (x: { name: string; nameTa: string }) => (ta ? x.nameTa : x.name);
     const rows = list.items.map(
-      (e) => html`<tr ${e.status === 'voided' ? html`class="muted"` : ''}>
-        <td class="num">#${e.entryNo}</td>
-        <td>${localTime(new Date(e.entryTime), zone)}</td>
-        <td><a href="/admin/farmers/${e.farmer.id}">${e.farmer.code}</a> <small>${e.farmer.name}</small></td>
-        <td>${name(e.flower)}${e.slot ? html`<small>${name(e.slot)}</small>` : ''}</td>
-        <td class="num">${e.quantity} ${e.unit}</td>
-        <td class="num">${money(e.ratePerUnit)}</td>
-        <td class="num">${money(e.totalAmount)}</td>
-        <td class="num">${money(e.netAmount)}</td>
-        <td>${e.recordedBy ?? e.source}</td>
-        <td>
-          ${e.status === 'voided'
-            ? html`${t('console.today.voided')}<small>${e.voidReason}</small>`
-            : e.settlementId
-              ? t('console.today.settled')
-              : html`<form class="inline" method="post" action="/admin/today/void">
-                  <input type="hidden" name="entryId" value="${e.id}" /><input type="hidden" name="date" value="${date}" />
-                  <label
-                    >${t('console.today.reason')} #${e.entryNo}<input name="reason" required maxlength="500" size="12"
-                  /></label>
-                  <button type="submit" class="secondary">${t('console.today.void')}</button>
-                </form>`}
-        </td>
-      </tr>`,
+      (e) =>
+        html`<tr ${e.status === 'voided' ? html`class="muted"` : ''}>
+          <td class="num">#${e.entryNo}</td>
+          <td>${localTime(new Date(e.entryTime), zone)}</td>
+          <td><a href="/admin/farmers/${e.farmer.id}">${e.farmer.code}</a> <small>${e.farmer.name}</small></td>
+          <td>${name(e.flower)}${e.slot ? html`<small>${name(e.slot)}</small>` : ''}</td>
+          <td class="num">${e.quantity} ${e.unit}</td>
+          <td class="num">${money(e.ratePerUnit)}</td>
+          <td class="num">${money(e.totalAmount)}</td>
+          <td class="num">${money(e.netAmount)}</td>
+          <td>${e.recordedBy ?? e.source}</td>
+          <td>
+            ${
+              e.status === 'voided'
+                ? html`${t('console.today.voided')}<small>${e.voidReason}</small>`
+                : e.settlementId
+                  ? t('console.today.settled')
+                  : html`<form class="inline" method="post" action="/admin/today/void">
+                      <input type="hidden" name="entryId" value="${e.id}" /><input type="hidden" name="date" value="${date}" />
+                      <label>${t('console.today.reason')} #${e.entryNo}<input name="reason" required maxlength="500" size="12" /></label>
+                      <button type="submit" class="secondary">${t('console.today.void')}</button>
+                    </form>`
+            }
+          </td>
+        </tr>`,
     );
     const body = html`<h1>${t('console.today.title', { date })}</h1>
       ${notes(c)}
@@ -94,29 +95,31 @@ export function todayPage(deps: AppDeps) {
           </table>
         </div>
         <h2>${t('console.today.list')}</h2>
-        ${list.items.length === 0
-          ? html`<p>${t('console.today.none')}</p>`
-          : html`<div class="table-wrap">
-              <table id="entries">
-                <thead>
-                  <tr>
-                    <th>#</th>
-                    <th>${t('console.time')}</th>
-                    <th>${t('console.farmer')}</th>
-                    <th>${t('console.flower')}</th>
-                    <th class="num">${t('console.quantity')}</th>
-                    <th class="num">${t('console.rate')}</th>
-                    <th class="num">${t('console.today.gross')}</th>
-                    <th class="num">${t('console.today.net')}</th>
-                    <th>${t('console.by')}</th>
-                    <th>${t('console.today.void')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${rows}
-                </tbody>
-              </table>
-            </div>`}
+        ${
+          list.items.length === 0
+            ? html`<p>${t('console.today.none')}</p>`
+            : html`<div class="table-wrap">
+                <table id="entries">
+                  <thead>
+                    <tr>
+                      <th>#</th>
+                      <th>${t('console.time')}</th>
+                      <th>${t('console.farmer')}</th>
+                      <th>${t('console.flower')}</th>
+                      <th class="num">${t('console.quantity')}</th>
+                      <th class="num">${t('console.rate')}</th>
+                      <th class="num">${t('console.today.gross')}</th>
+                      <th class="num">${t('console.today.net')}</th>
+                      <th>${t('console.by')}</th>
+                      <th>${t('console.today.void')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${rows}
+                  </tbody>
+                </table>
+              </div>`
+        }
       </div>`;
     return c.html(shell({ c, title: t('console.nav.today'), active: 'today', body, refreshScript: true }));
   });

@@ -27,9 +27,13 @@ export function usersPage(deps: AppDeps, sessions: Sessions) {
       values.map((v) => html`<option value="${v}" ${v === current ? 'selected' : ''}>${label(v)}</option>`);
     const body = html`<h1>${t('console.nav.users')}</h1>
       ${notes(c)} ${note?.error ? html`<p class="msg err" role="alert">${note.error}</p>` : ''}
-      ${note?.password
-        ? html`<p class="msg ok" role="status">${t('console.users.password', { email: note.password.email })} <code>${note.password.password}</code></p>`
-        : ''}
+      ${
+        note?.password
+          ? html`<p class="msg ok" role="status">
+              ${t('console.users.password', { email: note.password.email })} <code>${note.password.password}</code>
+            </p>`
+          : ''
+      }
       <div class="table-wrap">
         <table>
           <thead>
@@ -62,13 +66,17 @@ export function usersPage(deps: AppDeps, sessions: Sessions) {
                           ${options(LANGUAGES, u.languagePreference, (l) => t(`console.languages.${l}`))}
                         </select></label
                       >
-                      <label class="check"><input type="checkbox" name="isActive" value="1" ${u.isActive ? 'checked' : ''} /> ${t('console.farmers.active')}</label>
+                      <label class="check"
+                        ><input type="checkbox" name="isActive" value="1" ${u.isActive ? 'checked' : ''} /> ${t('console.farmers.active')}</label
+                      >
                       <button type="submit" class="secondary">${t('console.save')}</button>
                     </form>
                   </td>
                   <td>
                     <form class="inline" method="post" action="/admin/users/${u.id}/password">
-                      <button type="submit" class="secondary" aria-label="${t('console.users.newPassword')} ${u.email}">${t('console.users.newPassword')}</button>
+                      <button type="submit" class="secondary" aria-label="${t('console.users.newPassword')} ${u.email}">
+                        ${t('console.users.newPassword')}
+                      </button>
                     </form>
                   </td>
                 </tr>`,

@@ -81,7 +81,12 @@ function choicesOf(payload: unknown, depth = 0): string[] {
 export function tryPages(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   const open = deps.config.nodeEnv === 'development';
-  const resolve = ledgerDocumentResolver({ orm: deps.db.orm, dataDir: deps.config.dataDir, timeZone: deps.config.marketTimeZone, renderer: deps.statementRenderer });
+  const resolve = ledgerDocumentResolver({
+    orm: deps.db.orm,
+    dataDir: deps.config.dataDir,
+    timeZone: deps.config.marketTimeZone,
+    renderer: deps.statementRenderer,
+  });
   const em = () => deps.db.orm.em.fork() as EntityManager;
 
   const allowed = (c: Context<AppEnv>) => {
@@ -97,7 +102,11 @@ export function tryPages(deps: AppDeps) {
     }
     if (!allowed(c)) {
       if (!c.get('user') && (c.req.path === '/try' || c.req.path === '/try/')) return c.redirect('/admin/login?next=/try', 303);
-      throw new AppError(c.get('user') ? 'FORBIDDEN' : 'UNAUTHENTICATED', 'The try-it page is for admins outside development', c.get('user') ? 403 : 401);
+      throw new AppError(
+        c.get('user') ? 'FORBIDDEN' : 'UNAUTHENTICATED',
+        'The try-it page is for admins outside development',
+        c.get('user') ? 403 : 401,
+      );
     }
     await next();
     c.header('cache-control', 'no-store');
@@ -107,7 +116,11 @@ export function tryPages(deps: AppDeps) {
   app.get('/assets/try.js', (c) => c.body(TRY_JS, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
   app.get('/api/people', async (c) => c.json({ items: await people(em()) }));
   app.get('/api/status', (c) =>
-    c.json({ service: 'malar-ledger', database: deps.db.kind === 'embedded' ? `embedded:${deps.config.dataDir}` : 'server', transport: deps.config.whatsapp.transport }),
+    c.json({
+      service: 'malar-ledger',
+      database: deps.db.kind === 'embedded' ? `embedded:${deps.config.dataDir}` : 'server',
+      transport: deps.config.whatsapp.transport,
+    }),
   );
 
   app.post('/api/messages', async (c) => {
@@ -170,7 +183,9 @@ function page(list: Person[]) {
         <script src="/try/assets/try.js" defer></script>
       </head>
       <body>
-        <header class="top"><a href="/"><strong>Malar Ledger · மலர் கணக்கு</strong></a> <a href="/admin">Office · அலுவலகம்</a></header>
+        <header class="top">
+          <a href="/"><strong>Malar Ledger · மலர் கணக்கு</strong></a> <a href="/admin">Office · அலுவலகம்</a>
+        </header>
         <main id="main" class="try">
           <section class="phone" aria-label="Chat with the bot · பாட்டுடன் உரையாடல்">
             <div class="who">
