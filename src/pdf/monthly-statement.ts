@@ -1,11 +1,10 @@
 // The one-page monthly statement: the farmer's month in their language, the other language beneath each label.
 // Same fonts, Tamil ActualText and fitting rules as the settlement statement (draw/bilingual from statement.ts).
-import PDFDocument from 'pdfkit';
 import type { Language } from '../domain/columns.js';
 import { dec, formatRupees } from '../domain/money.js';
 import type { MonthlyStatementData } from '../domain/monthly-statements/monthly-statement.js';
 import { translator } from '../i18n.js';
-import { parsedFonts } from './fonts.js';
+import { openDocument } from './document.js';
 import { bilingual, draw } from './statement.js';
 import { displayDate } from './statement-data.js';
 
@@ -32,25 +31,12 @@ export function renderMonthlyStatementPdf(data: MonthlyStatementData, generatedA
   const t1 = translator(lang);
   const t2 = translator(other);
   const both = (key: string, o: Record<string, unknown> = {}) => [t1(`monthly.${key}`, o), t2(`monthly.${key}`, o)] as const;
-  const doc = new PDFDocument({
-    font: null as unknown as string,
-    size: 'A4',
+  const { doc, done } = openDocument({
+    lang,
+    title: `${t1('monthly.title')} ${monthName(data.month, lang)} ${data.farmer.code}`,
+    author: lang === 'ta' ? data.market.nameTa : data.market.name,
+    date: generatedAt,
     margin: M,
-    lang: lang === 'ta' ? 'ta-IN' : 'en-IN',
-    displayTitle: true,
-    info: {
-      Title: `${t1('monthly.title')} ${monthName(data.month, lang)} ${data.farmer.code}`,
-      Author: lang === 'ta' ? data.market.nameTa : data.market.name,
-      CreationDate: generatedAt,
-      ModDate: generatedAt,
-    },
-  });
-  for (const [name, font] of Object.entries(parsedFonts())) doc.registerFont(name, font as unknown as Buffer);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
   });
 
   let y = M;

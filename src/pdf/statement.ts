@@ -1,10 +1,10 @@
 // The farmer's statement as a PDF: pure (data in, bytes out), so it runs in a worker thread as well as inline.
 // Every label is in the farmer's language with the other language beneath it; rupees use Indian grouping.
-import PDFDocument from 'pdfkit';
 import type { Language } from '../domain/columns.js';
 import { formatRupees } from '../domain/money.js';
 import { translator } from '../i18n.js';
-import { parsedFonts, scriptRuns, shareLayouts, type FontName } from './fonts.js';
+import { openDocument } from './document.js';
+import { scriptRuns, shareLayouts, type FontName } from './fonts.js';
 import { displayDate, type StatementData, type StatementLine } from './statement-data.js';
 
 export type Doc = PDFKit.PDFDocument;
@@ -160,31 +160,13 @@ function layout(data: StatementData): Promise<Buffer> {
   const t2 = translator(other);
   const both = (key: string, opts: Record<string, unknown> = {}) => [t1(`statement.${key}`, opts), t2(`statement.${key}`, opts)] as const;
 
-  const fixedAt = new Date(data.generatedAt);
-  const doc = new PDFDocument({
-    // No Helvetica: every run is drawn in one of our fonts, and loading it costs time on every document.
-    font: null as unknown as string,
-    size: 'A4',
+  const { doc, done } = openDocument({
+    lang,
+    title: `${t1(`statement.${data.kind === 'provisional' ? 'titleProvisional' : 'title'}`)} ${data.settlementNumber ?? data.farmer.code}`,
+    author: lang === 'ta' ? data.market.nameTa : data.market.name,
+    date: new Date(data.generatedAt),
     margin: PAGE.margin,
     bufferPages: true,
-    // A fixed date makes the same settlement render the same bytes.
-    // The reader's language and a title in it (viewers show the title, screen readers pick the voice).
-    lang: lang === 'ta' ? 'ta-IN' : 'en-IN',
-    displayTitle: true,
-    info: {
-      Title: `${t1(`statement.${data.kind === 'provisional' ? 'titleProvisional' : 'title'}`)} ${data.settlementNumber ?? data.farmer.code}`,
-      Author: lang === 'ta' ? data.market.nameTa : data.market.name,
-      CreationDate: fixedAt,
-      ModDate: fixedAt,
-    },
-  });
-  // pdfkit accepts a parsed fontkit font (its types only list paths and buffers).
-  for (const [name, font] of Object.entries(parsedFonts())) doc.registerFont(name, font as unknown as Buffer);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
   });
 
   // Header: market, address, title, number.
