@@ -52,7 +52,7 @@ export function landingPage(deps: AppDeps) {
   app.get('/', async (c) => {
     const s = await serviceState(deps);
     const channel = (await deps.readiness?.())?.whatsapp ?? { ok: false, detail: deps.config.whatsapp.transport };
-    const mark = (ok: boolean) => (ok ? html`<span aria-label="ok">✅</span>` : html`<span aria-label="not ok">⚠️</span>`);
+    const mark = (ok: boolean) => (ok ? html`<b class="state-ok">✓ ok</b>` : html`<b class="state-bad">✗ not ok · சரியில்லை</b>`);
     const tryOn = tryEnabled(deps.config);
     return c.html(
       html`<!doctype html>
