@@ -97,7 +97,7 @@ describe.skipIf(!hasChromium)('the console and the try-it page in chromium', () 
     // A staff advance above the auto-approve limit (₹2,000) waits for an admin.
     await page.getByLabel('Message · செய்தி').fill('adv FAR002 2500 seeds');
     await page.getByRole('button', { name: 'Send · அனுப்பு' }).click();
-    await expect.poll(() => page.locator('#chat .bubble.bot').count()).toBe(2);
+    await page.locator('#chat .bubble.bot').nth(1).waitFor();
     await shot('try');
 
     // Today shows the entry and its totals.
@@ -153,7 +153,7 @@ describe.skipIf(!hasChromium)('the console and the try-it page in chromium', () 
     expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
 
     // Mark it paid; the farmer's confirmation is refused by WhatsApp (131026) and shows on Messages.
-    await eventually(pending, 'the outbox to drain');
+    await eventually(pending, 'the outbox to drain', 4000);
     fake.script.push({ status: 400, code: 131026 });
     await settled.getByLabel(/Payment reference for/).fill('UPI-4471');
     await settled.getByRole('button', { name: 'Mark paid' }).click();
@@ -163,6 +163,7 @@ describe.skipIf(!hasChromium)('the console and the try-it page in chromium', () 
     await eventually(
       async () => (await sql(t.db, "select count(*)::int as n from notifications where status = 'failed'"))[0]!.n === 1,
       'the refusal',
+      4000,
     );
     await page.goto(`${base}/admin/messages`);
     const failed = page.locator('#failed tbody tr').first();
@@ -172,7 +173,7 @@ describe.skipIf(!hasChromium)('the console and the try-it page in chromium', () 
     const before = fake.accepted().length;
     await failed.getByRole('button', { name: /Send again/ }).click();
     expect(await page.textContent('[role=status]')).toBeTruthy();
-    await eventually(() => fake.accepted().length > before, 'the retried message at the Graph API');
+    await eventually(() => fake.accepted().length > before, 'the retried message at the Graph API', 4000);
     const resent = fake.accepted().at(-1)!;
     expect(resent.body.to).toBe('919876543212');
     expect(JSON.stringify(resent.body)).toContain('UPI-4471');
