@@ -10,7 +10,9 @@ import { healthRoutes } from './http/health.js';
 import { whatsappWebhookRoutes } from './channels/cloud-api/webhook.js';
 import type { RefusedDeliveries } from './channels/cloud-api/refusals.js';
 import { apiRoutes } from './http/api/index.js';
-import { adminPages } from './http/admin/rates-page.js';
+import { consolePages } from './http/console/index.js';
+import { landingPage } from './http/landing.js';
+import { tryPages, tryEnabled } from './http/try/try-page.js';
 import { sessions as createSessions, type SessionOptions } from './http/auth/session.js';
 import type { AppEnv } from './http/types.js';
 
@@ -49,7 +51,11 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', sessions.identify);
   app.use('/admin/*', sessions.identify);
   app.route('/api', apiRoutes(deps, sessions));
-  app.route('/admin', adminPages(deps, sessions));
+  app.use('/try', sessions.identify);
+  app.use('/try/*', sessions.identify);
+  app.route('/admin', consolePages(deps, sessions));
+  if (tryEnabled(deps.config)) app.route('/try', tryPages(deps));
+  app.route('/', landingPage(deps));
   app.notFound(notFound);
   app.onError(handleError(deps.logger));
   return app;

@@ -7,6 +7,8 @@ import { migrationStatus } from './db/schema.js';
 import { migrateSafely } from './ops/safe-migrate.js';
 import { MIGRATION_LOCK_KEY, withWaitingAdvisoryLock } from './db/advisory-lock.js';
 import { createApp } from './app.js';
+import { tryEnabled } from './http/try/try-page.js';
+import { writeLocalService } from './http/try/local-service.js';
 import { StatementRenderPool } from './pdf/render-pool.js';
 import type { Logger } from './logger.js';
 import { seedReference } from '../seeds/ReferenceSeeder.js';
@@ -172,6 +174,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
   });
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, host: config.host }, 'listening');
+  // The terminal chat finds this service by the file and talks to it over /try (src/http/try/local-service.ts).
+  const forgetLocalService = tryEnabled(config) ? writeLocalService(config, port) : () => {};
 
   await channel?.start(async (message) => {
     const stored = await storeInbound(db.orm.em.fork(), message);
@@ -189,6 +193,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const stop = (reason = 'stop') =>
     (stopping ??= (async () => {
       logger.info({ reason }, 'shutting down: no new requests, finishing those in flight');
+      forgetLocalService();
       await jobs.stop();
       // close() stops accepting and resolves once in-flight requests are answered; idle keep-alive sockets go now.
       await new Promise<void>((resolve) => {

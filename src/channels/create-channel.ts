@@ -9,6 +9,7 @@ import { applyProviderStatus } from '../domain/notifications/delivery.js';
 import { getStringSetting } from '../domain/settings/settings.service.js';
 import type { Channel } from './channel.js';
 import { CloudApiChannel, CUSTOMER_WINDOW_MS } from './cloud-api/cloud-channel.js';
+import { WebConsoleChannel } from './console/web-console-channel.js';
 import { WebjsChannel, type WebjsClient } from './webjs/webjs-channel.js';
 
 export interface ChannelDeps {
@@ -21,11 +22,8 @@ export interface ChannelDeps {
 /** A little short of 24 hours, so a message sent at the edge is not refused by Meta. */
 const WINDOW_SAFETY_MS = 10 * 60_000;
 
-/**
- * The channel for config.whatsapp.transport, or null for 'console' (the terminal simulator is its own
- * feature and not built here).
- */
-export async function createChannel(config: Config, deps: ChannelDeps): Promise<Channel | null> {
+/** The channel for config.whatsapp.transport; 'console' is the try-it page's and the terminal chat's. */
+export async function createChannel(config: Config, deps: ChannelDeps): Promise<Channel> {
   const { db, logger } = deps;
   const w = config.whatsapp;
   const remember = (phone: string, commands: string[]) => rememberMenu(db.orm.em.fork(), phone, commands);
@@ -71,6 +69,6 @@ export async function createChannel(config: Config, deps: ChannelDeps): Promise<
       });
     }
     case 'console':
-      return null;
+      return new WebConsoleChannel();
   }
 }

@@ -163,3 +163,33 @@ export async function getEntryRow(em: EntityManager, id: string): Promise<EntryR
   if (!rows[0]) throw new AppError('ENTRY_NOT_FOUND', 'No such entry', 404);
   return toRow(rows[0]);
 }
+
+export interface FlowerSlotTotal {
+  flower: { code: string; name: string; nameTa: string; unit: string };
+  slot: { name: string; nameTa: string } | null;
+  entries: number;
+  quantity: string;
+  totalAmount: string;
+  netAmount: string;
+}
+
+/** Active entries of a market day by flower and slot (the office's Today page). */
+export async function dayTotalsByFlowerAndSlot(em: EntityManager, date: string): Promise<FlowerSlotTotal[]> {
+  const rows = await em.execute<Record<string, string | null>[]>(
+    `select ft.code, ft.name, ft.name_ta, ft.unit, s.name as slot, s.name_ta as slot_ta, count(*)::text as n,
+            sum(e.quantity)::text as quantity, sum(e.total_amount)::text as total, sum(e.net_amount)::text as net
+       from daily_entries e join flower_types ft on ft.id = e.flower_type_id left join time_slots s on s.id = e.time_slot_id
+      where e.entry_date = ?::date and e.status = 'active'
+      group by ft.code, ft.name, ft.name_ta, ft.unit, s.name, s.name_ta, s.sort_order, s.start_time
+      order by ft.code, s.sort_order, s.start_time`,
+    [date],
+  );
+  return rows.map((r) => ({
+    flower: { code: r.code!, name: r.name!, nameTa: r.name_ta!, unit: r.unit! },
+    slot: r.slot == null ? null : { name: r.slot, nameTa: r.slot_ta! },
+    entries: Number(r.n),
+    quantity: qty(r.quantity!),
+    totalAmount: rupees(r.total!),
+    netAmount: rupees(r.net!),
+  }));
+}

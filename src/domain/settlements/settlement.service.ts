@@ -11,7 +11,7 @@ import { sum } from '../money.js';
 import { localDate } from '../market-time.js';
 import { getStringSetting } from '../settings/settings.service.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { isSettlementFrequency, lastCompletePeriod, type SettlementFrequency, type SettlementPeriod } from './period.js';
+import { isSettlementFrequency, lastCompletePeriod, parsePeriod, type SettlementFrequency, type SettlementPeriod } from './period.js';
 import { findFarmersToSettle, lockFarmers, settleBatch, type SettledRow } from './settlement.sql.js';
 import { enqueueStatementsFor } from './statement.service.js';
 
@@ -63,6 +63,11 @@ export async function settlementFrequency(em: EntityManager): Promise<Settlement
 /** The period a run settles by default: the last one that has fully ended. */
 export async function defaultPeriod(em: EntityManager, now: Date, timeZone: string): Promise<SettlementPeriod> {
   return lastCompletePeriod(await settlementFrequency(em), now, timeZone);
+}
+
+/** The period a person names (2026-W47, 2026-11, a date), read by settlement_frequency; none: the last one ended. */
+export async function chosenPeriod(em: EntityManager, named: string | undefined, now: Date, timeZone: string): Promise<SettlementPeriod> {
+  return named ? parsePeriod(await settlementFrequency(em), named) : defaultPeriod(em, now, timeZone);
 }
 
 export async function settlePeriod(orm: MikroORM, options: SettleOptions): Promise<SettleResult> {

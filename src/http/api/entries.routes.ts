@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { exportEntries, getEntryRow, listEntries, type EntryRow } from '../../domain/entries/entry.queries.js';
-import { addOfficeEntry, voidOfficeEntry, withPhone } from '../../domain/entries/entries.service.js';
+import { addOfficeEntry, withPhone } from '../../domain/entries/entries.service.js';
 import { fixEntry } from '../../domain/entries/fix-entry.js';
+import { voidOfficeEntryAndTell } from '../../chat/office-entries.js';
 import { queueReceipt, receiptFarmer } from '../../chat/receipts.js';
 import { localTime } from '../../domain/market-time.js';
 import { allow } from '../auth/session.js';
@@ -220,10 +221,7 @@ export const entriesResource: ApiResource = {
       async (c) => {
         const em = emFor(deps);
         const entryId = c.req.valid('param').id;
-        await em.transactional(async (tx) => {
-          const done = await voidOfficeEntry(tx, { entryId, reason: c.req.valid('json').reason, at: new Date() }, officeActor(c, deps));
-          await queueReceipt(tx, receiptFarmer(done.farmer), { kind: 'void', entry: done.entry, flower: done.flower }, done.balanceAfter);
-        });
+        await voidOfficeEntryAndTell(em, { entryId, reason: c.req.valid('json').reason, at: new Date() }, officeActor(c, deps));
         return c.json(await getEntryRow(em, entryId), 200);
       },
     );

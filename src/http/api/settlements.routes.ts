@@ -3,7 +3,7 @@ import { rupees } from '../../domain/money.js';
 import { paySettlement } from '../../chat/payments.js';
 import { parsePeriod } from '../../domain/settlements/period.js';
 import { getSettlement, listSettlements } from '../../domain/settlements/settlement.queries.js';
-import { defaultPeriod, settlementFrequency, settlePeriod } from '../../domain/settlements/settlement.service.js';
+import { chosenPeriod, settlementFrequency, settlePeriod } from '../../domain/settlements/settlement.service.js';
 import { SETTLEMENT_STATUSES } from '../../domain/settlements/settlement.entity.js';
 import { inlineRenderer } from '../../pdf/render-pool.js';
 import { renderStatementDocument } from '../../domain/settlements/statement.service.js';
@@ -174,9 +174,7 @@ export const settlementsResource: ApiResource = {
         const body = c.req.valid('json');
         const em = emFor(deps);
         const now = new Date();
-        const period = body.period
-          ? parsePeriod(await settlementFrequency(em), body.period)
-          : await defaultPeriod(em, now, deps.config.marketTimeZone);
+        const period = await chosenPeriod(em, body.period, now, deps.config.marketTimeZone);
         const result = await settlePeriod(deps.db.orm, {
           period,
           timeZone: deps.config.marketTimeZone,
