@@ -250,6 +250,24 @@ describe('a changed WhatsApp number', () => {
     );
   });
 
+  it("moves a buyer's phone; the buyer is then known at the new number", async () => {
+    // B003 is a sample buyer of the test market (+919876543223).
+    const newPhone = '+919811100223';
+    const { id } = await send(t, '+919876543223', newPhone, { mediaKind: 'number_changed' });
+    expect(await outcomeOf(id)).toBe('number_changed');
+    expect((await sql<{ phone: string }>(t.db, `select phone from buyers where buyer_code = 'B003'`))[0]!.phone).toBe(newPhone);
+    const [audit] = await sql<{ details: { people: { kind: string; label: string }[] } }>(
+      t.db,
+      `select details from security_logs where action = 'identity.number_changed' and entity_id = ?`,
+      [id],
+    );
+    expect(audit!.details.people).toMatchObject([{ kind: 'buyer', label: 'B003' }]);
+    const ask = await lastOutboxId(t);
+    await send(t, newPhone, 'bal');
+    expect((await outSince(ask)).map((o) => o.recipient_phone)).toEqual([newPhone]);
+    expect((await outSince(ask))[0]!.text).toContain('B003');
+  });
+
   it("moves a staff member's phone too; an unknown number's change is ignored", async () => {
     const staff = await createStaff(t, '+919800000150');
     await send(t, staff.phone, '+919811100150', { mediaKind: 'number_changed' });

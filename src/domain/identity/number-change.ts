@@ -2,11 +2,11 @@
 // free, and the move itself with its audit row, all in the caller's transaction. Channels report the change
 // (the Cloud API's `user_changed_number`); the chat layer words what the people involved are told.
 //
-// Extension point: each kind of person the bot recognises by phone is a NumberHolderKind in NUMBER_HOLDERS.
-// Buyers (when their table lands) add one entry here with the same three functions; nothing else changes.
+// Each kind of person the bot recognises by phone is a NumberHolderKind in NUMBER_HOLDERS.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Language } from '../columns.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
+import { Buyer } from '../buyers/buyer.entity.js';
 import { Farmer } from '../farmers/farmer.entity.js';
 import { User } from '../users/user.entity.js';
 
@@ -61,7 +61,22 @@ export const USERS: NumberHolderKind = {
   },
 };
 
-export const NUMBER_HOLDERS: NumberHolderKind[] = [FARMERS, USERS];
+const buyerHolder = (b: Buyer): NumberHolder => ({ kind: 'buyer', id: b.id, name: b.name, label: b.buyerCode, language: b.languagePreference });
+
+export const BUYERS: NumberHolderKind = {
+  kind: 'buyer',
+  async recognisedBy(em, phone) {
+    return (await em.find(Buyer, { phone, isActive: true })).map(buyerHolder);
+  },
+  async using(em, phone) {
+    return (await em.find(Buyer, { phone })).map(buyerHolder);
+  },
+  async move(em, holder, to) {
+    await em.nativeUpdate(Buyer, { id: holder.id }, { phone: to });
+  },
+};
+
+export const NUMBER_HOLDERS: NumberHolderKind[] = [FARMERS, USERS, BUYERS];
 
 export type NumberChange =
   | { kind: 'unknown' }
