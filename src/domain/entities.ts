@@ -18,6 +18,7 @@ import { DailyEntryArchive } from './archive/daily-entry-archive.entity.js';
 import { SettlementItemArchive } from './archive/settlement-item-archive.entity.js';
 import { JobRun } from './job-runs/job-run.entity.js';
 import { BroadcastPreference } from './broadcasts/broadcast-preference.entity.js';
+import { Adjustment } from './adjustments/adjustment.entity.js';
 import { DataMigrationUndo } from '../db/data-migration-undo.entity.js';
 
 export const entities = [
@@ -41,4 +42,5 @@ export const entities = [
   UserSession,
   JobRun,
   BroadcastPreference,
+  Adjustment,
 ];
