@@ -2,7 +2,23 @@
 // Flower and slot words are NOT here: they come from the flower_types and time_slots rows.
 
 export type Keyword =
-  'help' | 'balance' | 'rates' | 'today' | 'statement' | 'paid' | 'advance' | 'undo' | 'void' | 'lang' | 'summary' | 'stop' | 'month';
+  | 'help'
+  | 'balance'
+  | 'rates'
+  | 'today'
+  | 'statement'
+  | 'paid'
+  | 'advance'
+  | 'undo'
+  | 'void'
+  | 'lang'
+  | 'summary'
+  | 'stop'
+  | 'month'
+  | 'adjust'
+  | 'approve'
+  | 'reject'
+  | 'reverse';
 
 export const KEYWORDS: Record<Keyword, readonly string[]> = {
   help: ['help', 'h', '?', 'menu', 'உதவி', 'udhavi', 'uthavi', 'udavi'],
@@ -20,6 +36,11 @@ export const KEYWORDS: Record<Keyword, readonly string[]> = {
   summary: ['summary', 'சுருக்கம்', 'surukkam'],
   stop: ['stop', 'நிறுத்து', 'niruthu'],
   month: ['மாத', 'மாதம்', 'maadha', 'matha', 'monthly'],
+  // Admins' corrections (src/chat/corrections.ts).
+  adjust: ['adj', 'adjust', 'adjustment', 'சரிசெய்', 'சரிசெய்தல்', 'sariseiy', 'sariseyi', 'sari'],
+  approve: ['approve', 'ஒப்புதல்', 'அனுமதி', 'oppudhal', 'anumathi'],
+  reject: ['reject', 'நிராகரி', 'nirakari'],
+  reverse: ['reverse', 'திருப்பு', 'thiruppu', 'tiruppu'],
 };
 
 /** After `rates` or `stmt`: opting out of / back in to the scheduled messages. */
