@@ -42,6 +42,7 @@ export class Migration20261202142000_corrections extends Migration {
     this.addSql(`alter table "settlement_items" drop constraint "settlement_items_item_type_check";`);
     this.addSql(`alter table "settlement_items" drop constraint "settlement_items_link_check";`);
     this.addSql(`alter table "settlement_items" add "adjustment_id" uuid null;`);
+    this.addSql(`alter table "settlement_items_archive" add "adjustment_id" uuid null;`);
     this.addSql(`alter table "settlement_items" add constraint "settlement_items_adjustment_id_foreign" foreign key ("adjustment_id") references "adjustments" ("id") on delete restrict;`);
     this.addSql(`create index "settlement_items_adjustment_id_index" on "settlement_items" ("adjustment_id");`);
     this.addSql(`alter table "settlement_items" add constraint "settlement_items_item_type_check" check ("item_type" in ('advance', 'fee', 'adjustment'));`);
@@ -82,6 +83,7 @@ export class Migration20261202142000_corrections extends Migration {
     this.addSql(`alter table "settlement_items" drop constraint "settlement_items_link_check";`);
     this.addSql(`alter table "settlement_items" drop constraint "settlement_items_item_type_check";`);
     this.addSql(`alter table "settlement_items" drop column "adjustment_id";`);
+    this.addSql(`alter table "settlement_items_archive" drop column "adjustment_id";`);
     this.addSql(`alter table "settlement_items" add constraint "settlement_items_link_check" check (((item_type = 'advance'::text) AND (cash_advance_id IS NOT NULL)) OR (item_type = 'fee'::text));`);
     this.addSql(`alter table "settlement_items" add constraint "settlement_items_item_type_check" check ("item_type" in ('advance', 'fee'));`);
 

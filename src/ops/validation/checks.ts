@@ -212,21 +212,10 @@ export function ledgerChecks(expectedForeignKeys: ForeignKey[]): Check[] {
                                                           where i.adjustment_id = a.id and si.status <> 'reopened'))`,
     },
     {
-      id: 'advance_recovered_matches',
-      severity: 'error',
-      title: 'An advance\u2019s amount recovered = Σ its lines in settlements that are not reopened',
-      sql: `select 'A' || ca.advance_no as id from cash_advances ca
-             where ca.amount_recovered <> coalesce((select sum(i.amount) from (select settlement_id, cash_advance_id, amount from settlement_items
-                                                                            union all
-                                                                            select settlement_id, cash_advance_id, amount from settlement_items_archive) i
-                                                      join settlements s on s.id = i.settlement_id
-                                                     where i.cash_advance_id = ca.id and s.status <> 'reopened'), 0)`,
-    },
-    {
       id: 'reversed_advances_recover_nothing',
       severity: 'error',
       title: 'A reversed advance has recovered nothing (a recovered part is corrected by an adjustment)',
-      sql: `select 'A' || advance_no as id from cash_advances where status = 'reversed' and amount_recovered <> 0`,
+      sql: `select id from cash_advances where status = 'reversed' and amount_recovered <> 0`,
     },
     {
       id: 'unpaid_settlements_no_payment',
