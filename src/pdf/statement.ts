@@ -250,7 +250,13 @@ function layout(data: StatementData): Promise<Buffer> {
     [both('fees'), data.totalFees, true, false],
     // Each adjustment its own line, signed: a credit adds, a debit takes off.
     ...(data.adjustments ?? []).map(
-      (a) => [both('adjustment', { ref: a.ref, reason: a.reason }), a.amount, false, false] as [readonly [string, string], string, boolean, boolean],
+      (a) =>
+        [both('adjustment', { ref: a.ref, reason: a.reason }), a.amount.replace(/^-/, ''), a.amount.startsWith('-'), false] as [
+          readonly [string, string],
+          string,
+          boolean,
+          boolean,
+        ],
     ),
     [both('advancesDeducted'), data.totalAdvances, true, false],
     [both(data.kind === 'provisional' ? 'netProvisional' : 'netPayable'), data.netPayable, false, true],

@@ -11,7 +11,7 @@ import { parsePeriod } from '../../src/domain/settlements/period.js';
 import { renderStatementDocument } from '../../src/domain/settlements/statement.service.js';
 import { inlineRenderer } from '../../src/pdf/render-pool.js';
 import { addAdvance, addEntry, addFarmer, run, TZ, W45 } from '../settlements/fixture.js';
-import { createStaff, lastOutboxId, outboxSince, send } from '../chat/helpers.js';
+import { createFarmer, createStaff, lastOutboxId, outboxSince, send } from '../chat/helpers.js';
 import { ledgerChecks } from '../../src/ops/validation/checks.js';
 
 let h: ApiHarness;
@@ -83,7 +83,7 @@ describe('advance reversal', () => {
     expect(refused.status).toBe(409);
     const err = (await body(refused)).error;
     expect(err.code).toBe('ADVANCE_RECOVERED');
-    expect(err).toMatchObject({ amount: '2000.00', recovered: '950.00', outstanding: '1050.00' });
+    expect(err.details).toMatchObject({ amount: '2000.00', recovered: '950.00', outstanding: '1050.00' });
     expect((await farmerOf(code)).b).toBe('-1050.00');
 
     // A second advance, not yet recovered, is reversed.
@@ -195,7 +195,7 @@ describe('adjustments', () => {
   });
 
   it('chat: an admin adjusts in one message (farmer told in Tamil); staff are refused; admins approve by chat', async () => {
-    const code = await addFarmer(h.t.db, { language: 'ta' });
+    const { code } = await createFarmer(h.t, { language: 'ta' });
     const f = await farmerOf(code);
     const adminPhone = '+919811100001';
     const staffPhone = '+919811100002';
@@ -260,10 +260,11 @@ describe('adjustments', () => {
     if (process.env.STATEMENT_ADJUSTMENT_PNG) execFileSync('pdftoppm', ['-png', '-r', '110', '-singlefile', file, process.env.STATEMENT_ADJUSTMENT_PNG]);
     const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
     const line = (re: RegExp) => text.split('\n').find((l) => re.test(l)) ?? '';
-    expect(line(/Adjustment J\d+: crate damage/)).toMatch(/-₹200\.00\s*$/);
-    expect(line(/Adjustment J\d+: short paid W47/)).toMatch(/₹150\.00\s*$/);
+    expect(line(/Adjustment J\d+: crate damage/)).toMatch(/- ₹200\.00\s*$/);
+    expect(line(/Adjustment J\d+: short paid W47/)).toMatch(/ ₹150\.00\s*$/);
+    expect(line(/Adjustment J\d+: short paid W47/)).not.toMatch(/-/);
     expect(text).toContain('சரிசெய்தல்');
     // 1200.00 − 60.00 − 200.00 + 150.00 − 300.00 = 790.00
-    expect(line(/Net payable/)).toMatch(/₹790\.00\s*$/);
+    expect(line(/Net amount payable to you/)).toMatch(/₹790\.00\s*$/);
   });
 });
