@@ -49,7 +49,13 @@ function tellSettlement(tx: EntityManager, fact: SettlementCorrection, key: 'unp
     balance: formatRupees(fact.balanceAfter),
   });
   return enqueueNotifications(tx, [
-    { recipientPhone: fact.recipient, type: 'notice', language: fact.language, farmerId: fact.farmerId, payload: { text, settlementId: fact.settlementId } },
+    {
+      recipientPhone: fact.recipient,
+      type: 'notice',
+      language: fact.language,
+      farmerId: fact.farmerId,
+      payload: { text, settlementId: fact.settlementId },
+    },
   ]);
 }
 

@@ -246,7 +246,8 @@ function parseKeyword(keyword: Keyword, args: string[], original: string[]): Par
       const ref = /^#?a?(\d{1,18})$/.exec(args[0] ?? '');
       if (!ref) return { ok: false, error: 'need_advance_ref', word: args[0] };
       const no = `A${String(BigInt(ref[1]!))}`;
-      if (keyword === 'approve') return args.length === 1 ? { ok: true, command: { kind: 'approve', ref: no } } : { ok: false, error: 'need_advance_ref' };
+      if (keyword === 'approve')
+        return args.length === 1 ? { ok: true, command: { kind: 'approve', ref: no } } : { ok: false, error: 'need_advance_ref' };
       const reason = original.slice(1).join(' ');
       if (!reason) return { ok: false, error: 'need_reason' };
       return { ok: true, command: { kind: keyword, ref: no, reason } };

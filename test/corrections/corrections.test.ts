@@ -235,9 +235,7 @@ describe('adjustments', () => {
     mark = await lastOutboxId(h.t);
     await send(h.t, adminPhone, `approve ${ref}`);
     out = await outboxSince(h.t, mark);
-    expect(out.find((o) => o.recipient_phone === adminPhone)!.text).toBe(
-      `✓ Advance ${ref} of ₹2,500.00 to ${code} approved. Balance: -₹2,700.00`,
-    );
+    expect(out.find((o) => o.recipient_phone === adminPhone)!.text).toBe(`✓ Advance ${ref} of ₹2,500.00 to ${code} approved. Balance: -₹2,700.00`);
     mark = await lastOutboxId(h.t);
     await send(h.t, adminPhone, `reverse ${ref} given to the wrong farmer`);
     out = await outboxSince(h.t, mark);
@@ -257,7 +255,8 @@ describe('adjustments', () => {
     const doc = await renderStatementDocument(h.t.db.orm.em.fork(), { settlementId: s!.id }, TZ, inlineRenderer);
     const file = path.join(tmp, 'adjusted.pdf');
     fs.writeFileSync(file, doc.bytes);
-    if (process.env.STATEMENT_ADJUSTMENT_PNG) execFileSync('pdftoppm', ['-png', '-r', '110', '-singlefile', file, process.env.STATEMENT_ADJUSTMENT_PNG]);
+    if (process.env.STATEMENT_ADJUSTMENT_PNG)
+      execFileSync('pdftoppm', ['-png', '-r', '110', '-singlefile', file, process.env.STATEMENT_ADJUSTMENT_PNG]);
     const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
     const line = (re: RegExp) => text.split('\n').find((l) => re.test(l)) ?? '';
     expect(line(/Adjustment J\d+: crate damage/)).toMatch(/- ₹200\.00\s*$/);

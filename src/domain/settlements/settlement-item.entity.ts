@@ -26,7 +26,8 @@ export const SettlementItem = defineEntity({
   checks: [
     {
       name: 'settlement_items_link_check',
-      expression: "(item_type = 'advance' and cash_advance_id is not null) or (item_type = 'adjustment' and adjustment_id is not null) or item_type = 'fee'",
+      expression:
+        "(item_type = 'advance' and cash_advance_id is not null) or (item_type = 'adjustment' and adjustment_id is not null) or item_type = 'fee'",
     },
   ],
 });

@@ -68,7 +68,7 @@ export const Settlement = defineEntity({
         "if old.status = 'reopened' and (to_jsonb(new) - 'sent_at') is distinct from (to_jsonb(old) - 'sent_at') then " +
         "raise exception 'settlement % was reopened and cannot change', old.settlement_number using errcode = 'check_violation'; end if; " +
         "if old.status = 'paid' and (new.status, new.paid_at, new.paid_by_id, new.payment_reference) is distinct from " +
-        '(old.status, old.paid_at, old.paid_by_id, old.payment_reference) and not (new.status = \'finalized\' and new.paid_at is null ' +
+        "(old.status, old.paid_at, old.paid_by_id, old.payment_reference) and not (new.status = 'finalized' and new.paid_at is null " +
         'and new.paid_by_id is null and new.payment_reference is null) then ' +
         "raise exception 'settlement % is already paid', old.settlement_number using errcode = 'check_violation'; end if; return new",
     },

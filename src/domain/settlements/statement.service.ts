@@ -10,13 +10,7 @@ import { localDate } from '../market-time.js';
 import { enqueueNotification, enqueueNotifications } from '../notifications/outbox.js';
 import { settledEntriesOf } from './settlement.sql.js';
 import { settingDefault } from '../settings/settings.service.js';
-import {
-  statementFilename,
-  type StatementAdjustment,
-  type StatementData,
-  type StatementLine,
-  type StatementRenderer,
-} from './statement-data.js';
+import { statementFilename, type StatementAdjustment, type StatementData, type StatementLine, type StatementRenderer } from './statement-data.js';
 
 type AdjustmentRow = { no: string; reason: string; amount: string };
 const toAdjustments = (rows: AdjustmentRow[]): StatementAdjustment[] =>
@@ -190,7 +184,10 @@ export async function provisionalStatementData(em: EntityManager, farmerId: stri
   const gross = sum(lineRows.map((r) => r.amount));
   const commission = sum(lineRows.map((r) => r.commission));
   const fees = sum(lineRows.map((r) => r.fee));
-  const available = dec(gross).minus(commission).minus(fees).plus(sum(adjustmentRows.map((r) => r.amount)));
+  const available = dec(gross)
+    .minus(commission)
+    .minus(fees)
+    .plus(sum(adjustmentRows.map((r) => r.amount)));
   const owed = dec(adv[0]?.outstanding ?? '0');
   const deducted = available.lte(0) ? new Big(0) : available.lt(owed) ? available : owed;
   const today = localDate(asOf, timeZone);

@@ -1,6 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ADVANCE_STATUSES } from '../../domain/advances/cash-advance.entity.js';
-import { approveAdvance, getAdvance, listAdvances, recordOfficeAdvance, rejectAdvance, reverseAdvance } from '../../domain/advances/advances.service.js';
+import {
+  approveAdvance,
+  getAdvance,
+  listAdvances,
+  recordOfficeAdvance,
+  rejectAdvance,
+  reverseAdvance,
+} from '../../domain/advances/advances.service.js';
 import { requireRole } from '../auth/session.js';
 import { tellAdvanceAll as tellAdvance } from '../../chat/corrections.js';
 import { emFor, officeActor } from '../request.js';

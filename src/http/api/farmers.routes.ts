@@ -30,7 +30,10 @@ const AdjustmentSchema = z
     amount: Money.openapi({ description: 'Credit (+) or debit (−)', example: '-200.00' }),
     reason: z.string(),
     createdBy: z.string().nullable(),
-    settlement: z.object({ id: z.uuid(), number: z.string() }).nullable().openapi({ description: 'The settlement that carries it; null until settled' }),
+    settlement: z
+      .object({ id: z.uuid(), number: z.string() })
+      .nullable()
+      .openapi({ description: 'The settlement that carries it; null until settled' }),
     createdAt: z.string(),
   })
   .openapi('Adjustment');
@@ -130,7 +133,9 @@ export const farmersResource: ApiResource = {
       async (c) => {
         const em = emFor(deps);
         const body = c.req.valid('json');
-        const [fact] = await adjustAndTell(em, officeActor(c, deps), [{ farmerId: c.req.valid('param').id, amount: body.amount, reason: body.reason }]);
+        const [fact] = await adjustAndTell(em, officeActor(c, deps), [
+          { farmerId: c.req.valid('param').id, amount: body.amount, reason: body.reason },
+        ]);
         const page = await listAdjustments(em, fact!.farmerId, { page: 1, pageSize: 1 });
         return c.json(page.items[0]!, 201);
       },
