@@ -84,6 +84,7 @@ describe('advance reversal', () => {
     const err = (await body(refused)).error;
     expect(err.code).toBe('ADVANCE_RECOVERED');
     expect(err.details).toMatchObject({ amount: '2000.00', recovered: '950.00', outstanding: '1050.00' });
+    expect(err.message).toMatch(/^Advance A\d+ of 2000\.00: 950\.00 is already recovered by a settlement, so it cannot be reversed/);
     expect((await farmerOf(code)).b).toBe('-1050.00');
 
     // A second advance, not yet recovered, is reversed.
