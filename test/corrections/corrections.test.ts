@@ -171,7 +171,15 @@ describe('unpay and reopen', () => {
     // Running it again creates nothing; a reopened settlement cannot be paid or reopened again.
     expect((await settleW10(code)).settled).toEqual([]);
     expect((await post(`/api/settlements/${first!.id}/reopen`, admin, { reason: 'again' })).status).toBe(409);
+    // The triggers allow only these moves: a reopened settlement never changes, a live settled entry never leaves.
+    await expect(run(h.t.db, `update settlements set status = 'finalized', reopened_at = null where id = $1`, [first!.id])).rejects.toThrow(
+      /was reopened/,
+    );
+    await expect(run(h.t.db, `update daily_entries set settlement_id = null where settlement_id = $1`, [rows[1]!.id])).rejects.toThrow(/is settled/);
     expect((await post(`/api/settlements/${rows[1]!.id}/paid`, admin, { reference: 'CASH-2' })).status).toBe(200);
+    await expect(run(h.t.db, `update settlements set status = 'finalized', paid_at = null where id = $1`, [rows[1]!.id])).rejects.toThrow(
+      /already paid/,
+    );
     expect((await farmerOf(code)).b).toBe('0.00');
     expect(await validationErrors()).toEqual({});
   });
