@@ -143,5 +143,5 @@ describe('corrections keep the ledger whole', () => {
       // first failing sequence is the one reported.
       { numRuns: 20, endOnFailure: true },
     );
-  });
+  }, 300_000);
 });
