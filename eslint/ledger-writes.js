@@ -3,6 +3,7 @@
 export const LEDGER_TABLES = [
   'daily_entries',
   'cash_advances',
+  'adjustments',
   'settlements',
   'settlement_items',
   'farmers',

@@ -10,7 +10,16 @@ import { farmerMenu, undoChoice } from './conversation.js';
 import { translator } from '../i18n.js';
 import type { Language } from '../domain/columns.js';
 import { recordSecurityEvent } from '../domain/audit/audit.service.js';
-import { recordAdvance } from '../domain/advances/advances.service.js';
+import {
+  advanceIdByRef,
+  approveAdvance,
+  recordAdvance,
+  rejectAdvance,
+  reverseAdvance,
+  tellFarmer,
+  type AdvanceView,
+} from '../domain/advances/advances.service.js';
+import { adjustAndTell, signedMoney, tellAdvanceAll } from './corrections.js';
 import { getBalance } from '../domain/balances/balances.service.js';
 import type { StaffActor } from '../domain/audit/actor.js';
 import { dayTotals, undoLastEntry, voidEntry } from '../domain/entries/entries.service.js';
@@ -92,6 +101,13 @@ function actorOf(sender: Sender): StaffActor {
   return chatActor(sender.user, sender.phone);
 }
 
+/** Corrections are for admins only. */
+function adminOf(sender: Sender): StaffActor {
+  const actor = actorOf(sender);
+  if (actor.role !== 'admin') throw refusal('ADMIN_ONLY');
+  return actor;
+}
+
 /** A farmer the sender may see: staff any, a farmer only themself. No code: the sender's own farmer row. */
 async function visibleFarmer(ctx: LineContext, code: string | null, example: string): Promise<Farmer> {
   if (!code) {
@@ -115,7 +131,7 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
       flower: flower ? nameIn(ctx.lang, flower) : '',
       unit: flower ? unitWord(t, flower.unit) : '',
     };
-    const text = `✗ ${t([`chat.error.${parsed.error}`, `fixes.error.${parsed.error}`, `buyers.error.${parsed.error}`], args)}`;
+    const text = `✗ ${t([`chat.error.${parsed.error}`, `fixes.error.${parsed.error}`, `buyers.error.${parsed.error}`, `corrections.error.${parsed.error}`], args)}`;
     if (parsed.error === 'unknown_command' && ctx.singleLine && farmerOnly(ctx)) return { ok: false, text, choices: farmerMenu(ctx.lang) };
     return { ok: false, text: parsed.error === 'unknown_command' && ctx.singleLine ? `${text}\n\n${helpText(ctx, t)}` : text };
   }
@@ -150,7 +166,7 @@ export async function runLine(ctx: LineContext, parsed: ParseResult, lineNo: num
     }
     return {
       ok: false,
-      text: `✗ ${t([`chat.error.${err.code}`, `fixes.error.${err.code}`, `buyers.error.${err.code}`], { ...details, defaultValue: err.message })}`,
+      text: `✗ ${t([`chat.error.${err.code}`, `fixes.error.${err.code}`, `buyers.error.${err.code}`, `corrections.error.${err.code}`], { ...details, defaultValue: err.message })}`,
     };
   }
 }
@@ -221,13 +237,48 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
         sourceMessageId: `${ctx.providerMessageId}#${lineNo}`,
         confirmed: ctx.confirmed ?? false,
       });
+      const ref = `A${advance.advanceNo}`;
       if (advance.status !== 'approved') {
+        await tellFarmer(em, tellAdvanceAll, farmer, 'pending', advance);
         const limit = await getDecimalSetting(em, 'advance_auto_approve_limit');
-        return t('chat.advancePending', { amount: money(advance.amount), farmer: farmer.farmerCode, limit: money(limit) });
+        return t('chat.advancePending', { ref, amount: money(advance.amount), farmer: farmer.farmerCode, limit: money(limit) });
       }
       addReceipt(ctx, farmer, { kind: 'advance', amount: advance.amount });
       const balance = await getBalance(em, farmer.id);
-      return t('chat.advanceApproved', { amount: money(advance.amount), farmer: farmer.farmerCode, balance: money(balance.currentBalance) });
+      return t('chat.advanceApproved', { ref, amount: money(advance.amount), farmer: farmer.farmerCode, balance: money(balance.currentBalance) });
+    }
+    case 'adjust': {
+      const actor = adminOf(ctx.sender);
+      const farmer = await findActiveFarmer(em, command.farmerCode);
+      const [fact] = await adjustAndTell(em, actor, [
+        { farmerId: farmer.id, amount: command.amount, reason: command.reason, sourceMessageId: `${ctx.providerMessageId}#${lineNo}` },
+      ]);
+      return t('corrections.adjusted', {
+        ref: `J${fact!.adjustmentNo}`,
+        farmer: farmer.farmerCode,
+        amount: signedMoney(fact!.amount),
+        reason: fact!.reason,
+        balance: money(fact!.balanceAfter),
+      });
+    }
+    case 'approve':
+    case 'reject':
+    case 'reverse': {
+      const actor = adminOf(ctx.sender);
+      const advanceId = await advanceIdByRef(em, command.ref);
+      const at = ctx.at;
+      let view: AdvanceView;
+      if (command.kind === 'approve') view = await approveAdvance(em, { advanceId, at }, actor, tellAdvanceAll);
+      else if (command.kind === 'reject') view = await rejectAdvance(em, { advanceId, reason: command.reason, at }, actor, tellAdvanceAll);
+      else view = await reverseAdvance(em, { advanceId, reason: command.reason, at }, actor, tellAdvanceAll);
+      const balance = await getBalance(em, view.farmer.id);
+      return t(`corrections.${command.kind === 'approve' ? 'approvedReply' : command.kind === 'reject' ? 'rejectedReply' : 'reversedReply'}`, {
+        ref: view.ref,
+        amount: money(view.amount),
+        farmer: view.farmer.code,
+        reason: command.kind === 'approve' ? '' : command.reason,
+        balance: money(balance.currentBalance),
+      });
     }
     case 'balance': {
       // A buyer's phone: their own figures; a phone that is a farmer's and a buyer's gets both.
@@ -325,6 +376,7 @@ function helpText(ctx: LineContext, t: TFunction): string {
   return [
     ctx.sender.user ? t('chat.help.staff') : null,
     ctx.sender.user ? t('buyers.help.staff') : null,
+    ctx.sender.user?.role === 'admin' ? t('corrections.helpAdmin') : null,
     ctx.sender.farmer ? t('chat.help.farmer') : null,
     ctx.sender.buyer ? t('buyers.help.buyer') : null,
   ]

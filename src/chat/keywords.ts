@@ -17,7 +17,11 @@ export type Keyword =
   | 'month'
   | 'fix'
   | 'confirm'
-  | 'decline';
+  | 'decline'
+  | 'adjust'
+  | 'approve'
+  | 'reject'
+  | 'reverse';
 
 export const KEYWORDS: Record<Keyword, readonly string[]> = {
   help: ['help', 'h', '?', 'menu', 'உதவி', 'udhavi', 'uthavi', 'udavi'],
@@ -40,6 +44,11 @@ export const KEYWORDS: Record<Keyword, readonly string[]> = {
   // Alone, after the fat-finger guard held a line: save it, or drop it.
   confirm: ['ok', 'okay', 'k', 'confirm', 'yes', 'சரி', 'sari', 'seri', 'ஆம்', 'aam'],
   decline: ['no', 'இல்லை', 'illai', 'illa', 'வேண்டாம்', 'vendam', 'venam'],
+  // Admins' corrections (src/chat/corrections.ts).
+  adjust: ['adj', 'adjust', 'adjustment', 'சரிசெய்', 'சரிசெய்தல்', 'sariseiy', 'sariseyi'],
+  approve: ['approve', 'ஒப்புதல்', 'அனுமதி', 'oppudhal', 'anumathi'],
+  reject: ['reject', 'நிராகரி', 'nirakari'],
+  reverse: ['reverse', 'திருப்பு', 'thiruppu', 'tiruppu'],
 };
 
 /** After `rates` or `stmt`: opting out of / back in to the scheduled messages. */

@@ -7,12 +7,13 @@ import { translator } from '../i18n.js';
 
 /** An advance approved or rejected at the office: the farmer is told, with the balance after. */
 export function tellAdvance(tx: EntityManager, fact: AdvanceFact): void {
+  if (fact.outcome === 'pending') return;
   const to = fact.farmer.whatsappNumber ?? fact.farmer.phone;
   if (!to) return;
   const lang = fact.farmer.languagePreference;
   const text = translator(lang)(`advances.${fact.outcome}`, {
     amount: formatRupees(fact.advance.amount),
-    reason: fact.advance.rejectionReason ?? '',
+    reason: fact.advance.reversalReason ?? fact.advance.rejectionReason ?? '',
     balance: formatRupees(fact.balanceAfter),
   });
   enqueueNotification(tx, {

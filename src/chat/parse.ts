@@ -43,7 +43,10 @@ export type Command =
   | { kind: 'summary' }
   | { kind: 'optOut'; what: 'rateCard' | 'monthlyStatement'; optOut: boolean }
   | { kind: 'monthStatement' }
-  | SalesCommand;
+  | SalesCommand
+  | { kind: 'adjust'; farmerCode: string; amount: string; reason: string }
+  | { kind: 'approve'; ref: string }
+  | { kind: 'reject' | 'reverse'; ref: string; reason: string };
 
 export type ParseErrorCode =
   | 'empty'
@@ -64,6 +67,8 @@ export type ParseErrorCode =
   | 'need_reference'
   | 'need_fix'
   | 'bad_language'
+  | 'need_advance_ref'
+  | 'bad_adjustment'
   | NumberProblem;
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; error: ParseErrorCode | SalesParseError; word?: string };
@@ -238,6 +243,30 @@ function parseKeyword(keyword: Keyword, args: string[], original: string[]): Par
     case 'decline':
       // Only alone: 'ok' inside a sentence is not a confirmation.
       return args.length === 0 ? { ok: true, command: { kind: keyword } } : { ok: false, error: 'unknown_command', word: keyword };
+    case 'adjust': {
+      const f = farmerArg();
+      if (!f.code) return { ok: false, error: 'bad_farmer', word: f.bad };
+      // The sign is required: which way money moves is never guessed.
+      const signed = /^([+\-−–])(.+)$/.exec(args[1] ?? '');
+      if (!signed) return { ok: false, error: 'bad_adjustment', word: args[1] };
+      const amount = amountOf(signed[2]);
+      if (!amount.ok) return { ok: false, error: amount.error, word: args[1] };
+      const reason = original.slice(2).join(' ');
+      if (!reason) return { ok: false, error: 'need_reason' };
+      return { ok: true, command: { kind: 'adjust', farmerCode: f.code, amount: `${signed[1] === '+' ? '' : '-'}${amount.value}`, reason } };
+    }
+    case 'approve':
+    case 'reject':
+    case 'reverse': {
+      const ref = /^#?a?(\d{1,18})$/.exec(args[0] ?? '');
+      if (!ref) return { ok: false, error: 'need_advance_ref', word: args[0] };
+      const no = `A${String(BigInt(ref[1]!))}`;
+      if (keyword === 'approve')
+        return args.length === 1 ? { ok: true, command: { kind: 'approve', ref: no } } : { ok: false, error: 'need_advance_ref' };
+      const reason = original.slice(1).join(' ');
+      if (!reason) return { ok: false, error: 'need_reason' };
+      return { ok: true, command: { kind: keyword, ref: no, reason } };
+    }
     case 'lang': {
       const lang = args.length === 1 ? LANGUAGE_WORDS[args[0]!] : undefined;
       if (!lang) return { ok: false, error: 'bad_language', word: args[0] };

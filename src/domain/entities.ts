@@ -24,6 +24,7 @@ import { Buyer } from './buyers/buyer.entity.js';
 import { Sale } from './buyers/sale.entity.js';
 import { Collection, CollectionAllocation } from './buyers/collection.entity.js';
 import { SaleRate } from './buyers/sale-rate.entity.js';
+import { Adjustment } from './adjustments/adjustment.entity.js';
 import { DataMigrationUndo } from '../db/data-migration-undo.entity.js';
 
 export const entities = [
@@ -54,4 +55,5 @@ export const entities = [
   Collection,
   CollectionAllocation,
   SaleRate,
+  Adjustment,
 ];

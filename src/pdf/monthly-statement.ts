@@ -121,7 +121,11 @@ export function renderMonthlyStatementPdf(data: MonthlyStatementData, generatedA
   if (!data.advances.length) none();
   for (const a of data.advances)
     row([
-      { text: `${displayDate(a.date)}${a.status === 'pending' ? ` (${t1('monthly.pending')})` : ''}`, x: M + 4, width: 380 },
+      {
+        text: `${displayDate(a.date)}${a.status === 'pending' || a.status === 'reversed' ? ` (${t1(`monthly.${a.status}`)})` : ''}`,
+        x: M + 4,
+        width: 380,
+      },
       { text: formatRupees(a.amount), x: 430, width: RIGHT - 430, align: 'right' },
     ]);
 

@@ -248,10 +248,20 @@ function layout(data: StatementData): Promise<Buffer> {
     [both('gross'), data.grossAmount, false, false],
     [data.commissionRate ? both('commissionAt', { rate: data.commissionRate }) : both('commission'), data.totalCommission, true, false],
     [both('fees'), data.totalFees, true, false],
+    // Each adjustment its own line, signed: a credit adds, a debit takes off.
+    ...(data.adjustments ?? []).map(
+      (a) =>
+        [both('adjustment', { ref: a.ref, reason: a.reason }), a.amount.replace(/^-/, ''), a.amount.startsWith('-'), false] as [
+          readonly [string, string],
+          string,
+          boolean,
+          boolean,
+        ],
+    ),
     [both('advancesDeducted'), data.totalAdvances, true, false],
     [both(data.kind === 'provisional' ? 'netProvisional' : 'netPayable'), data.netPayable, false, true],
   ];
-  if (y > PAGE.height - PAGE.margin - 230) {
+  if (y > PAGE.height - PAGE.margin - 230 - 28 * (data.adjustments?.length ?? 0)) {
     doc.addPage();
     y = PAGE.margin;
   }
@@ -284,7 +294,7 @@ function layout(data: StatementData): Promise<Buffer> {
   const status =
     data.status === 'paid'
       ? both('paid', { date: displayDate((data.paidAt ?? '').slice(0, 10)), ref: data.paymentReference ?? '' })
-      : both(data.status === 'provisional' ? 'provisional' : 'unpaid');
+      : both(data.status === 'provisional' ? 'provisional' : data.status === 'reopened' ? 'reopened' : 'unpaid');
   doc
     .rect(PAGE.margin, y - 4, RIGHT - PAGE.margin, 34)
     .lineWidth(1)

@@ -96,7 +96,7 @@ export async function setSetting(t: TestDatabase, key: string, value: string) {
 export async function businessLogicViolations(t: TestDatabase) {
   const settlements = await sql(
     t.db,
-    `select id from settlements where net_payable != (gross_amount - total_commission - total_fees - total_advances)`,
+    `select id from settlements where net_payable != (gross_amount - total_commission - total_fees + total_adjustments - total_advances)`,
   );
   const balances = await sql(
     t.db,

@@ -11,12 +11,40 @@ beforeAll(async () => {
   // These tests probe constraints by rewriting settled rows; the triggers that forbid that have their own tests.
   await sql(t.db, 'alter table daily_entries disable trigger user');
   await sql(t.db, 'alter table settlements disable trigger user');
+  await sql(t.db, 'alter table adjustments disable trigger user');
   // Two of everything, so a unique column of one row can be copied onto another.
-  await insertLedgerRows(t.db);
-  await insertLedgerRows(t.db);
+  for (const rows of [await insertLedgerRows(t.db), await insertLedgerRows(t.db)]) await correctionRows(rows);
   await insertBuyerRows(t.db);
   await insertBuyerRows(t.db);
 });
+
+/** The corrections' rows, so their keys and links are probed too: an adjustment carried by a settlement, a
+ * reversed advance, a reopened settlement. */
+async function correctionRows(r: Awaited<ReturnType<typeof insertLedgerRows>>) {
+  const [s] = await sql<{ id: string }>(
+    t.db,
+    `insert into settlements (settlement_number, farmer_id, period_start, period_end, gross_amount, total_commission, total_fees,
+                              total_advances, total_adjustments, net_payable, status, reopened_at, reopened_by_id)
+     values (?, ?, '2026-11-23', '2026-11-29', 0, 0, 0, 0, 10, 10, 'reopened', now(), ?) returning id`,
+    [`S-R${r.settlementId.slice(0, 8)}`, r.farmerId, r.userId],
+  );
+  const [a] = await sql<{ id: string }>(
+    t.db,
+    `insert into adjustments (farmer_id, amount, reason, created_by_id, source_message_id, settlement_id) values (?, 10, 'short paid', ?, ?, ?) returning id`,
+    [r.farmerId, r.userId, `wamid.adj${r.settlementId}`, s!.id],
+  );
+  await sql(
+    t.db,
+    `insert into settlement_items (settlement_id, item_type, adjustment_id, description, amount) values (?, 'adjustment', ?, 'short paid', 10)`,
+    [s!.id, a!.id],
+  );
+  await sql(
+    t.db,
+    `insert into cash_advances (farmer_id, amount, status, recorded_by_id, approved_by_id, approved_at, reversed_by_id, reversed_at, reversal_reason)
+     values (?, 50, 'reversed', ?, ?, now(), ?, now(), 'given twice')`,
+    [r.farmerId, r.userId, r.userId, r.userId],
+  );
+}
 afterAll(() => t?.close());
 
 interface UniqueRow {
@@ -40,6 +68,9 @@ async function uniqueConstraints(): Promise<UniqueRow[]> {
 }
 
 const EXPECTED_UNIQUES = [
+  'adjustments(adjustment_no)',
+  'adjustments(source_message_id)',
+  'cash_advances(advance_no)',
   'buyers(buyer_code)',
   'buyers(phone)',
   'cash_advances(source_message_id)',
@@ -57,7 +88,7 @@ const EXPECTED_UNIQUES = [
   'sale_rates(flower_type_id,rate_date)',
   'sales(sale_no)',
   'sales(source_message_id,source_line)',
-  'settlements(farmer_id,period_start,period_end)',
+  'settlements(farmer_id,period_start,period_end,revision)',
   'settlements(settlement_number)',
   'system_settings(key)',
   'time_slots(name)',
@@ -102,8 +133,10 @@ describe('foreign keys', () => {
     // 20 before settlement_items.daily_entry_id went (an entry is its own settlement line); 20 again with
     // user_sessions.user_id, 21 with farmer_broadcast_preferences.farmer_id, 23 with daily_entries.corrects_entry_id
     // and pending_confirmations.actor_user_id; 34 with the buyers' book (sales: buyer, flower, recorded_by, voided_by,
-    // corrects_sale; collections: buyer, recorded_by; allocations: collection, sale; sale_rates: flower, created_by).
-    expect(fks.length).toBe(34);
+    // corrects_sale; collections: buyer, recorded_by; allocations: collection, sale; sale_rates: flower, created_by);
+    // 40 with the corrections (adjustments' farmer, creator and settlement; settlement_items.adjustment_id; who
+    // reversed an advance, who reopened a settlement).
+    expect(fks.length).toBe(40);
     await sql(t.db, `insert into user_sessions (user_id, expires_at) select id, now() + interval '1 hour' from users order by email limit 1`);
     await sql(
       t.db,
@@ -152,6 +185,9 @@ describe('checks', () => {
     expect(await sqlErrorCode(t.db, `update settlements set paid_at = null`)).toBe('23514'); // paid needs paid_at
     expect(await sqlErrorCode(t.db, `update market_rates set rate_per_unit = 0`)).toBe('23514');
     expect(await sqlErrorCode(t.db, `update farmers set language_preference = 'hi'`)).toBe('23514');
+    expect(await sqlErrorCode(t.db, `update adjustments set amount = 0`)).toBe('23514');
+    expect(await sqlErrorCode(t.db, `update cash_advances set reversed_at = null where status = 'reversed'`)).toBe('23514'); // reversed needs reversed_at
+    expect(await sqlErrorCode(t.db, `update settlements set reopened_at = null where status = 'reopened'`)).toBe('23514');
   });
 
   it('refuse overlapping active time slots, but allow an inactive one', async () => {

@@ -62,6 +62,9 @@ describe("the guide's referential integrity check", () => {
     );
     const pairs = [...new Set(rows.map((r) => `${r.table_name}->${r.foreign_table_name}.${r.foreign_column_name}`))].sort();
     expect(pairs).toEqual([
+      'adjustments->farmers.id',
+      'adjustments->settlements.id',
+      'adjustments->users.id',
       'cash_advances->farmers.id',
       'cash_advances->users.id',
       'collection_allocations->collections.id',
@@ -88,6 +91,7 @@ describe("the guide's referential integrity check", () => {
       'sales->sales.id',
       'sales->users.id',
       'security_logs->users.id',
+      'settlement_items->adjustments.id',
       'settlement_items->cash_advances.id',
       'settlement_items->settlements.id',
       'settlements->farmers.id',

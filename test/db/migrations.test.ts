@@ -4,6 +4,7 @@ import { sql } from '../support/sql.js';
 import { migrateDown, migrateUp, migrationStatus, schemaDrift } from '../../src/db/schema.js';
 
 const OUR_TABLES = [
+  'adjustments',
   'buyers',
   'cash_advances',
   'chat_menus',

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sql } from '../support/sql.js';
-import { migrateDown } from '../../src/db/schema.js';
+import { migrateDown, migrateDownTo, migrateUp } from '../../src/db/schema.js';
 import { settlementStatementData } from '../../src/domain/settlements/statement.service.js';
 
 const MIGRATION = 'Migration20261125171745_settlement_lines_from_entries';
@@ -67,8 +67,11 @@ describe('settlement entry lines move onto the entries', () => {
     expect(await q(`select item_type, amount::text from settlement_items`)).toEqual([{ item_type: 'advance', amount: '100.00' }]);
     expect(await q(`select count(*)::int as n from settlement_items_archive`)).toEqual([{ n: 0 }]);
     expect(await q(`select first_entry_date::text as d from settlements where id = '${S1}'`)).toEqual([{ d: '2026-10-30' }]);
-    // The statement reads its lines from the live entries: the two of them, oldest first.
+    // The statement reads its lines from the live entries: the two of them, oldest first. Today's statement code
+    // reads today's schema (adjustments came later), so it is read there and the schema taken back after.
+    await migrateUp(t.db.orm);
     const data = await settlementStatementData(t.db.orm.em.fork(), S1);
+    await migrateDownTo(t.db.orm, MIGRATION);
     expect(data.lines.map((l) => [l.date, l.quantity, l.rate, l.amount])).toEqual([
       ['2026-11-03', '12.345', '450.50', '5561.42'],
       ['2026-11-08', '3.500', '150.00', '525.00'],

@@ -104,6 +104,7 @@ describe('/api/settlements', () => {
         totalCommission: '293.75',
         totalFees: '0.00',
         totalAdvances: '1000.00',
+        totalAdjustments: '0.00',
         netPayable: '4581.25',
         advancesOutstanding: '0.00',
       },

@@ -109,6 +109,34 @@ const FAULTS: [string, string[], string[]][] = [
   ],
   ['possible_duplicate_entries', [copyOfE106(107, `'wamid.other'`, '30 seconds'), creditFar002], ['107']],
   ['entries_without_slot', ['update daily_entries set time_slot_id = null where entry_no = 106'], ['106']],
+  // Corrections. The stored figures follow each plant, so only the broken correction is the fault.
+  [
+    'adjustments_settled_once',
+    [
+      `insert into adjustments (adjustment_no, farmer_id, amount, reason, settlement_id)
+       select 7, id, 10.00, 'short paid', '${IDS.s2}' from farmers where farmer_code = 'FAR002'`,
+      `update farmers set current_balance = current_balance + 10.00 where farmer_code = 'FAR002'`,
+    ],
+    ['J7'],
+  ],
+  [
+    'reversed_advances_recover_nothing',
+    [
+      withoutFkChecks,
+      `update cash_advances set status = 'reversed', reversed_at = now(), reversal_reason = 'x' where id = '${IDS.a1}'`,
+      `update farmers set total_advances = total_advances - 100.00, current_balance = current_balance + 100.00 where farmer_code = 'FAR001'`,
+    ],
+    [IDS.a1],
+  ],
+  [
+    'unpaid_settlements_no_payment',
+    [
+      withoutFkChecks,
+      `update settlements set status = 'finalized', paid_at = null where id = '${IDS.s1}'`,
+      `update farmers set total_settlements = total_settlements - 5623.30, current_balance = current_balance + 5623.30 where farmer_code = 'FAR001'`,
+    ],
+    ['S-2025W23-FAR001'],
+  ],
 ];
 
 class Rollback extends Error {}

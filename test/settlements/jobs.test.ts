@@ -66,6 +66,7 @@ describe('settlement schedules', () => {
           totalCommission: '6172.83',
           totalFees: '0.00',
           totalAdvances: '1000.00',
+          totalAdjustments: '0.00',
           netPayable: '116283.67',
           advancesOutstanding: '0.00',
           refused: false,

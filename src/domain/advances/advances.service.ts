@@ -6,6 +6,7 @@ import { recordSecurityEvent } from '../audit/audit.service.js';
 import { applyBalanceChanges, getBalance } from '../balances/balances.service.js';
 import type { StaffActor } from '../audit/actor.js';
 import { advanceGuard, confirmationRequired } from '../confirmations/guard.js';
+import type { Language } from '../columns.js';
 import { withPhone } from '../entries/entries.service.js';
 import { Farmer } from '../farmers/farmer.entity.js';
 import { dec, rupees } from '../money.js';
@@ -62,6 +63,8 @@ export async function recordAdvance(em: EntityManager, input: NewAdvance): Promi
 
 export interface AdvanceView {
   id: string;
+  /** The short reference of replies: 'A12'. */
+  ref: string;
   farmer: { id: string; code: string; name: string };
   amount: string;
   reason: string | null;
@@ -70,6 +73,8 @@ export interface AdvanceView {
   approvedBy: string | null;
   approvedAt: string | null;
   rejectionReason: string | null;
+  reversedAt: string | null;
+  reversalReason: string | null;
   amountRecovered: string;
   createdAt: string;
 }
@@ -94,7 +99,7 @@ export async function recordOfficeAdvance(
       sourceMessageId: null,
       confirmed: input.confirmed ?? false,
     });
-    if (advance.status === 'approved') await tellFarmer(tx, tell, farmer, 'approved', advance);
+    await tellFarmer(tx, tell, farmer, advance.status === 'approved' ? 'approved' : 'pending', advance);
     return advance.id;
   });
   return getAdvance(em, id);
@@ -141,6 +146,72 @@ export async function rejectAdvance(
   return getAdvance(em, input.advanceId);
 }
 
+/**
+ * An approved advance given by mistake is reversed (by an admin, with a reason): the farmer's total advances and
+ * balance move back and the farmer is told. Refused once a settlement has recovered any of it: the recovered part
+ * is in a settlement's figures, so it is corrected by an adjustment (or by reopening that settlement, if unpaid).
+ */
+export async function reverseAdvance(
+  em: EntityManager,
+  input: { advanceId: string; reason: string; at: Date },
+  actor: StaffActor,
+  tell?: AdvanceNotice,
+): Promise<AdvanceView> {
+  if (actor.role !== 'admin') throw new AppError('ADMIN_ONLY', 'Only an admin may reverse an advance', 403, { refusal: true });
+  const reason = input.reason.trim();
+  if (!reason) throw new AppError('REASON_REQUIRED', 'Say why the advance is reversed', 422);
+  await em.transactional(async (tx) => {
+    const advance = await tx.findOne(CashAdvance, input.advanceId, { populate: ['farmer'], lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!advance) throw new AppError('ADVANCE_NOT_FOUND', 'No such advance', 404);
+    const ref = `A${advance.advanceNo}`;
+    if (advance.status !== 'approved') {
+      throw new AppError('ADVANCE_NOT_APPROVED', `Advance ${ref} is ${advance.status}: only an approved advance is reversed`, 409, {
+        ref,
+        status: advance.status,
+      });
+    }
+    if (dec(advance.amountRecovered).gt(0)) {
+      throw new AppError(
+        'ADVANCE_RECOVERED',
+        `Advance ${ref} of ${rupees(advance.amount)}: ${rupees(advance.amountRecovered)} already recovered by a settlement; correct that part with an adjustment`,
+        409,
+        {
+          ref,
+          amount: rupees(advance.amount),
+          recovered: rupees(advance.amountRecovered),
+          outstanding: rupees(dec(advance.amount).minus(advance.amountRecovered)),
+        },
+      );
+    }
+    advance.status = 'reversed';
+    advance.reversedBy = tx.getReference(User, actor.userId);
+    advance.reversedAt = input.at;
+    advance.reversalReason = reason;
+    await tx.flush();
+    const farmer = advance.farmer as Farmer;
+    await applyBalanceChanges(tx, [{ farmerId: farmer.id, advances: dec(advance.amount).neg().toString() }]);
+    audit(tx, 'advance.reverse', advance, actor, { status: 'approved' }, { status: 'reversed', reason, reversedAt: input.at.toISOString() });
+    await tellFarmer(tx, tell, farmer, 'reversed', advance);
+  });
+  return getAdvance(em, input.advanceId);
+}
+
+/** An advance by its reference as replies show it ('A12', 'a12', '12'). */
+export async function advanceIdByRef(em: EntityManager, ref: string): Promise<string> {
+  const no = /^a?(\d{1,18})$/i.exec(ref.trim().replace(/^#/, ''));
+  const rows = no ? await em.execute<{ id: string }[]>(`select id from cash_advances where advance_no = ?`, [no[1]]) : [];
+  if (!rows[0]) throw new AppError('ADVANCE_NOT_FOUND', `No advance ${ref}`, 404, { ref });
+  return rows[0].id;
+}
+
+/** Active admins with a phone, to be told when an advance waits for them. */
+export async function adminsToTell(em: EntityManager): Promise<{ userId: string; phone: string; language: Language }[]> {
+  const rows = await em.execute<{ id: string; phone: string; lang: Language }[]>(
+    `select id, phone, language_preference as lang from users where role = 'admin' and is_active and phone is not null order by id`,
+  );
+  return rows.map((r) => ({ userId: r.id, phone: r.phone, language: r.lang }));
+}
+
 /** Locked, so two admins deciding at once cannot both move the farmer's totals. */
 async function pendingAdvance(tx: EntityManager, id: string): Promise<CashAdvance> {
   const advance = await tx.findOne(CashAdvance, id, { populate: ['farmer'], lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -163,20 +234,21 @@ function audit(tx: EntityManager, action: string, advance: CashAdvance, actor: S
 
 /** What an office decision on an advance did, for the farmer's notice (worded at the edge: src/chat/notices.ts). */
 export interface AdvanceFact {
-  outcome: 'approved' | 'rejected';
+  /** 'pending': recorded, waiting for an admin (the admins are told). */
+  outcome: 'pending' | 'approved' | 'rejected' | 'reversed';
   farmer: Farmer;
-  advance: { id: string; amount: string; rejectionReason: string | null };
+  advance: { id: string; ref: string; amount: string; rejectionReason: string | null; reversalReason: string | null };
   balanceAfter: string;
 }
 
 /** Queues the farmer's notice of a decision, in the same transaction. */
 export type AdvanceNotice = (tx: EntityManager, fact: AdvanceFact) => Promise<void> | void;
 
-async function tellFarmer(
+export async function tellFarmer(
   tx: EntityManager,
   tell: AdvanceNotice | undefined,
   farmer: Farmer,
-  outcome: 'approved' | 'rejected',
+  outcome: AdvanceFact['outcome'],
   advance: CashAdvance,
 ) {
   if (!tell) return;
@@ -184,7 +256,13 @@ async function tellFarmer(
   await tell(tx, {
     outcome,
     farmer,
-    advance: { id: advance.id, amount: rupees(advance.amount), rejectionReason: advance.rejectionReason ?? null },
+    advance: {
+      id: advance.id,
+      ref: `A${advance.advanceNo}`,
+      amount: rupees(advance.amount),
+      rejectionReason: advance.rejectionReason ?? null,
+      reversalReason: advance.reversalReason ?? null,
+    },
     balanceAfter: balance.currentBalance,
   });
 }
@@ -222,7 +300,7 @@ export async function listAdvances(em: EntityManager, filter: AdvanceFilter & Pa
   const where = conds.length ? `where ${conds.join(' and ')}` : '';
   const total = await em.execute<{ n: string }[]>(`select count(*)::text as n from cash_advances a ${where}`, params);
   const rows = await em.execute<Record<string, unknown>[]>(
-    `select a.id, f.id as farmer_id, f.farmer_code, f.name as farmer_name, a.amount::text as amount, a.reason, a.status,
+    `select a.id, a.advance_no::text as advance_no, a.reversed_at, a.reversal_reason, f.id as farmer_id, f.farmer_code, f.name as farmer_name, a.amount::text as amount, a.reason, a.status,
             r.email as recorded_by, ap.email as approved_by, a.approved_at, a.rejection_reason,
             a.amount_recovered::text as amount_recovered, a.created_at
        from cash_advances a join farmers f on f.id = a.farmer_id
@@ -235,6 +313,7 @@ export async function listAdvances(em: EntityManager, filter: AdvanceFilter & Pa
   return {
     items: rows.map((r) => ({
       id: String(r.id),
+      ref: `A${String(r.advance_no)}`,
       farmer: { id: String(r.farmer_id), code: String(r.farmer_code), name: String(r.farmer_name) },
       amount: rupees(String(r.amount)),
       reason: s(r.reason),
@@ -243,6 +322,8 @@ export async function listAdvances(em: EntityManager, filter: AdvanceFilter & Pa
       approvedBy: s(r.approved_by),
       approvedAt: iso(r.approved_at),
       rejectionReason: s(r.rejection_reason),
+      reversedAt: iso(r.reversed_at),
+      reversalReason: s(r.reversal_reason),
       amountRecovered: rupees(String(r.amount_recovered)),
       createdAt: iso(r.created_at)!,
     })),

@@ -3,7 +3,7 @@ import { createdAt, money, updatedAt, uuidPk } from '../columns.js';
 import { Farmer } from '../farmers/farmer.entity.js';
 import { User } from '../users/user.entity.js';
 
-export const ADVANCE_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export const ADVANCE_STATUSES = ['pending', 'approved', 'rejected', 'reversed'] as const;
 
 /** Cash given to a farmer ahead of settlement; settlements recover it oldest first. */
 export const CashAdvance = defineEntity({
@@ -11,6 +11,8 @@ export const CashAdvance = defineEntity({
   tableName: 'cash_advances',
   properties: {
     id: uuidPk(),
+    // The short reference of replies and of `approve A12` / `reverse A12`.
+    advanceNo: p.bigint('string').autoincrement().unique(),
     farmer: () => p.manyToOne(Farmer),
     amount: money(),
     reason: p.text().nullable(),
@@ -20,6 +22,10 @@ export const CashAdvance = defineEntity({
     approvedAt: p.datetime().nullable(),
     rejectionReason: p.text().nullable(),
     amountRecovered: money().default('0'),
+    // An approved advance given by mistake is reversed (never deleted); only one nothing has recovered yet.
+    reversedBy: () => p.manyToOne(User).nullable().deleteRule('restrict'),
+    reversedAt: p.datetime().nullable(),
+    reversalReason: p.text().nullable(),
     sourceMessageId: p.string().length(255).nullable().unique(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -28,6 +34,7 @@ export const CashAdvance = defineEntity({
   checks: [
     { name: 'cash_advances_amount_check', expression: 'amount > 0' },
     { name: 'cash_advances_recovered_check', expression: 'amount_recovered >= 0 and amount_recovered <= amount' },
+    { name: 'cash_advances_reversed_check', expression: "(status = 'reversed') = (reversed_at is not null)" },
   ],
 });
 export type CashAdvance = InferEntity<typeof CashAdvance>;

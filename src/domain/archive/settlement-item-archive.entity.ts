@@ -13,6 +13,7 @@ export const SettlementItemArchive = defineEntity({
     settlementId: p.uuid().index(),
     itemType: p.text(),
     cashAdvanceId: p.uuid().nullable(),
+    adjustmentId: p.uuid().nullable(),
     description: p.text(),
     quantity: quantity().nullable(),
     rate: rate().nullable(),

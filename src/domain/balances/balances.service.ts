@@ -1,5 +1,5 @@
 // The balance rule (docs/ledger.md): what the agent owes the farmer =
-//   Σ net_amount of active entries − Σ approved advances − Σ net_payable of paid settlements.
+//   Σ net_amount of active entries + Σ adjustments − Σ approved advances − Σ net_payable of paid settlements.
 // This module is the only writer of farmers.current_balance / total_advances / total_settlements. Every change
 // moves them by a delta in the same transaction as the change, with one atomic UPDATE for any number of farmers,
 // so concurrent messages for one farmer never lose an update.
@@ -12,7 +12,9 @@ export interface BalanceDelta {
   farmerId: string;
   /** Net of entries added (positive) or voided (negative). */
   entriesNet?: string;
-  /** Approved advances added. */
+  /** Adjustments added (credits positive, debits negative): they move the balance only. */
+  adjustments?: string;
+  /** Approved advances added (negative: reversed). */
   advances?: string;
   /** Settlements marked paid (their net_payable). */
   settlementsPaid?: string;
@@ -79,9 +81,11 @@ export const movedBalance = (r: MovedRow): MovedBalance => ({
 export async function applyBalanceChanges(em: EntityManager, changes: BalanceDelta[]): Promise<Map<string, MovedBalance>> {
   if (changes.length === 0) return new Map();
   const col = (f: (c: BalanceDelta) => string | undefined) => changes.map((c) => rupees(dec(f(c) ?? '0')));
+  // An adjustment moves the balance as an entry's net does; the relation has one column for both.
+  const net = changes.map((c) => rupees(dec(c.entriesNet ?? '0').plus(c.adjustments ?? '0')));
   const { rows } = await sql<MovedRow>`
     with deltas as (
-      select * from unnest(${changes.map((c) => c.farmerId)}::uuid[], ${col((c) => c.entriesNet)}::numeric[],
+      select * from unnest(${changes.map((c) => c.farmerId)}::uuid[], ${net}::numeric[],
                            ${col((c) => c.advances)}::numeric[], ${col((c) => c.settlementsPaid)}::numeric[])
              as d(farmer_id, entries_net, advances, settled)
     ),
@@ -116,29 +120,38 @@ export async function getBalance(em: EntityManager, farmerId: string): Promise<F
 }
 
 /**
- * The balance rule as SQL, the one copy: a relation (farmer_id, entries_net, advances, settled) of every farmer
- * with ledger rows, counting archived entries (daily_entries_archive) as well as live ones. Validation, the
- * recompute and the checks read it; a farmer without rows is absent (coalesce to 0).
+ * The balance rule as SQL, the one copy: a relation (farmer_id, entries_net, adjustments, advances, settled) of
+ * every farmer with ledger rows, counting archived entries (daily_entries_archive) as well as live ones.
+ * Validation, the recompute and the monthly statement read it; a farmer without rows is absent (coalesce to 0).
+ * LEDGER_BALANCE('l') is the balance it gives.
  */
-// `upTo` bounds each kind of row by its own date (an entry's market date, an advance's approval, a payment);
-// empty for the whole ledger.
-const ledgerSql = (upTo: { entry: string; advance: string; paid: string }) => `(
-    select farmer_id, sum(entries_net) as entries_net, sum(advances) as advances, sum(settled) as settled from (
-      select farmer_id, net_amount as entries_net, 0 as advances, 0 as settled from daily_entries where status = 'active'${upTo.entry}
+// `upTo` bounds each kind of row by its own date (an entry's market date, an adjustment's and an advance's time, a
+// payment); empty for the whole ledger.
+const ledgerSql = (upTo: { entry: string; adjustment: string; advance: string; paid: string }) => `(
+    select farmer_id, sum(entries_net) as entries_net, sum(adjustments) as adjustments, sum(advances) as advances,
+           sum(settled) as settled from (
+      select farmer_id, net_amount as entries_net, 0 as adjustments, 0 as advances, 0 as settled from daily_entries where status = 'active'${upTo.entry}
       union all
-      select farmer_id, net_amount, 0, 0 from daily_entries_archive where status = 'active'${upTo.entry}
+      select farmer_id, net_amount, 0, 0, 0 from daily_entries_archive where status = 'active'${upTo.entry}
       union all
-      select farmer_id, 0, amount, 0 from cash_advances where status = 'approved'${upTo.advance}
+      select farmer_id, 0, amount, 0, 0 from adjustments where true${upTo.adjustment}
       union all
-      select farmer_id, 0, 0, net_payable from settlements where status = 'paid'${upTo.paid}
+      select farmer_id, 0, 0, amount, 0 from cash_advances where status = 'approved'${upTo.advance}
+      union all
+      select farmer_id, 0, 0, 0, net_payable from settlements where status = 'paid'${upTo.paid}
     ) rows group by farmer_id
   )`;
 
-export const FARMER_LEDGER_SQL = ledgerSql({ entry: '', advance: '', paid: '' });
+export const FARMER_LEDGER_SQL = ledgerSql({ entry: '', adjustment: '', advance: '', paid: '' });
+
+/** The balance the rule gives, over a FARMER_LEDGER_SQL relation aliased `alias` (left-joined: absent is 0). */
+export const LEDGER_BALANCE = (alias: string) =>
+  `(coalesce(${alias}.entries_net, 0) + coalesce(${alias}.adjustments, 0) - coalesce(${alias}.advances, 0) - coalesce(${alias}.settled, 0))`;
 
 /** The same rule for rows dated on or before a market date; parameters in order: see balanceAsOf. */
 const FARMER_LEDGER_AS_OF_SQL = ledgerSql({
   entry: ` and entry_date <= ?::date`,
+  adjustment: ` and (created_at at time zone ?)::date <= ?::date`,
   advance: ` and (coalesce(approved_at, created_at) at time zone ?)::date <= ?::date`,
   paid: ` and (paid_at at time zone ?)::date <= ?::date`,
 });
@@ -149,9 +162,9 @@ const FARMER_LEDGER_AS_OF_SQL = ledgerSql({
  */
 export async function balanceAsOf(em: EntityManager, farmerId: string, date: string, timeZone: string): Promise<string> {
   const [row] = await em.execute<{ balance: string }[]>(
-    `select (coalesce(l.entries_net, 0) - coalesce(l.advances, 0) - coalesce(l.settled, 0))::numeric(14,2)::text as balance
+    `select ${LEDGER_BALANCE('l')}::numeric(14,2)::text as balance
        from ${FARMER_LEDGER_AS_OF_SQL} l where l.farmer_id = ?`,
-    [date, date, timeZone, date, timeZone, date, farmerId],
+    [date, date, timeZone, date, timeZone, date, timeZone, date, farmerId],
   );
   return row?.balance ?? '0.00';
 }
@@ -160,7 +173,7 @@ export async function balanceAsOf(em: EntityManager, farmerId: string, date: str
 export const RECOMPUTE_BALANCES_SQL = `
   select f.id::text as farmer_id, f.farmer_code,
          f.current_balance::text as stored_balance,
-         (coalesce(l.entries_net, 0) - coalesce(l.advances, 0) - coalesce(l.settled, 0))::numeric(14,2)::text as computed_balance,
+         ${LEDGER_BALANCE('l')}::numeric(14,2)::text as computed_balance,
          f.total_advances::text as stored_advances, coalesce(l.advances, 0)::numeric(14,2)::text as computed_advances,
          f.total_settlements::text as stored_settlements, coalesce(l.settled, 0)::numeric(14,2)::text as computed_settlements
     from farmers f left join ${FARMER_LEDGER_SQL} l on l.farmer_id = f.id`;

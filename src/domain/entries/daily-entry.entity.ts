@@ -72,7 +72,11 @@ export const DailyEntry = defineEntity({
       events: ['update'],
       // Only a settled row runs the function: settling thousands of entries calls nothing.
       when: '(old.settlement_id IS NOT NULL)', // as PostgreSQL prints it back (the schema check compares text)
-      body: "if old.settlement_id is not null then raise exception 'entry % is settled and cannot change', old.entry_no using errcode = 'check_violation'; end if; return new",
+      // The one change allowed: reopening its settlement (status 'reopened') unlinks it, and nothing else moves.
+      body:
+        "if new.settlement_id is null and (to_jsonb(new) - 'settlement_id' - 'updated_at') = (to_jsonb(old) - 'settlement_id' - 'updated_at') " +
+        "and exists (select 1 from settlements s where s.id = old.settlement_id and s.status = 'reopened') then return new; end if; " +
+        "raise exception 'entry % is settled and cannot change', old.entry_no using errcode = 'check_violation'",
     },
   ],
 });

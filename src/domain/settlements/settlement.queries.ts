@@ -1,10 +1,13 @@
 // Read-only views of settlements for the office: filtered lists and one settlement with its items.
+import type { SETTLEMENT_STATUSES } from './settlement.entity.js';
 import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
 import { qty, rupees } from '../money.js';
 import { offsetOf, type Page, type PageRequest } from '../paging.js';
 import { settledEntriesOf, type SettlementBounds } from './settlement.sql.js';
+
+type SettlementStatus = (typeof SETTLEMENT_STATUSES)[number];
 
 export interface SettlementFilter {
   /** Settlements whose period overlaps these market dates (both inclusive). */
@@ -13,7 +16,7 @@ export interface SettlementFilter {
   /** Exactly this period, by its first day. */
   periodStart?: string | undefined;
   farmerId?: string | undefined;
-  status?: 'finalized' | 'paid' | undefined;
+  status?: SettlementStatus | undefined;
 }
 
 export interface SettlementView {
@@ -26,9 +29,14 @@ export interface SettlementView {
   totalCommission: string;
   totalFees: string;
   totalAdvances: string;
+  totalAdjustments: string;
   netPayable: string;
   advancesOutstanding: string;
-  status: 'finalized' | 'paid';
+  status: SettlementStatus;
+  /** 1, or 2, 3 … for a period settled again after a reopening. */
+  revision: number;
+  reopenedAt: string | null;
+  reopenReason: string | null;
   paidAt: string | null;
   paidBy: string | null;
   paymentReference: string | null;
@@ -38,12 +46,13 @@ export interface SettlementView {
 
 export interface SettlementItemView {
   id: string;
-  itemType: 'entry' | 'advance' | 'fee';
+  itemType: 'entry' | 'advance' | 'fee' | 'adjustment';
   description: string;
   entryId: string | null;
   entryNo: string | null;
   entryDate: string | null;
   advanceId: string | null;
+  adjustmentId: string | null;
   quantity: string | null;
   rate: string | null;
   amount: string;
@@ -54,6 +63,7 @@ const SELECT = `
          s.period_start::text as period_start, s.period_end::text as period_end,
          s.gross_amount::text as gross, s.total_commission::text as commission, s.total_fees::text as fees,
          s.total_advances::text as advances, s.net_payable::text as net, s.advances_outstanding::text as outstanding,
+         s.total_adjustments::text as adjustments, s.revision, s.reopened_at, s.reopen_reason,
          s.status, s.paid_at, u.email as paid_by, s.payment_reference, s.generated_at, s.sent_at
     from settlements s join farmers f on f.id = s.farmer_id left join users u on u.id = s.paid_by_id`;
 
@@ -71,9 +81,13 @@ function toView(r: Record<string, unknown>): SettlementView {
     totalCommission: rupees(String(r.commission)),
     totalFees: rupees(String(r.fees)),
     totalAdvances: rupees(String(r.advances)),
+    totalAdjustments: rupees(String(r.adjustments)),
     netPayable: rupees(String(r.net)),
     advancesOutstanding: rupees(String(r.outstanding)),
-    status: r.status as 'finalized' | 'paid',
+    status: r.status as SettlementStatus,
+    revision: Number(r.revision),
+    reopenedAt: iso(r.reopened_at),
+    reopenReason: str(r.reopen_reason),
     paidAt: iso(r.paid_at),
     paidBy: str(r.paid_by),
     paymentReference: str(r.payment_reference),
@@ -116,14 +130,14 @@ export async function getSettlement(em: EntityManager, id: string): Promise<Sett
   const { rows: entryLines } = await sql<Record<string, unknown>>`
     select de.id, 'entry' as item_type,
            format('Entry #%s %s %s %s %s x %s', de.entry_no, de.entry_date, ft.name, de.quantity, de.unit, de.rate_per_unit) as description,
-           de.id as entry_id, de.entry_no::text as entry_no, de.entry_date::text as entry_date, null as cash_advance_id,
+           de.id as entry_id, de.entry_no::text as entry_no, de.entry_date::text as entry_date, null as cash_advance_id, null as adjustment_id,
            de.quantity::text as quantity, de.rate_per_unit::text as rate, de.total_amount::text as amount
       from daily_entries de join flower_types ft on ft.id = de.flower_type_id
      where ${settledEntriesOf(bounds[0]!)}
      order by de.entry_date, de.entry_no`.execute(em.getKysely());
   const stored = await em.execute<Record<string, unknown>[]>(
     `select i.id, i.item_type, i.description, null as entry_id, null as entry_no, null as entry_date,
-            i.cash_advance_id, i.quantity::text as quantity, i.rate::text as rate, i.amount::text as amount
+            i.cash_advance_id, i.adjustment_id, i.quantity::text as quantity, i.rate::text as rate, i.amount::text as amount
        from settlement_items i
       where i.settlement_id = ?
       order by case i.item_type when 'fee' then 1 else 2 end, i.created_at, i.id`,
@@ -140,6 +154,7 @@ export async function getSettlement(em: EntityManager, id: string): Promise<Sett
       entryNo: str(r.entry_no),
       entryDate: str(r.entry_date),
       advanceId: str(r.cash_advance_id),
+      adjustmentId: str(r.adjustment_id),
       quantity: r.quantity == null ? null : qty(String(r.quantity)),
       rate: r.rate == null ? null : rupees(String(r.rate)),
       amount: rupees(String(r.amount)),

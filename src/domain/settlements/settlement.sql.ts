@@ -18,6 +18,8 @@ export interface SettledRow {
   totalCommission: string;
   totalFees: string;
   totalAdvances: string;
+  /** Σ of the adjustment lines carried (credits +, debits −). */
+  totalAdjustments: string;
   netPayable: string;
   advancesOutstanding: string;
   /** Fees exceed what the entries earned: nothing is settled for this farmer; staff must look. */
@@ -49,9 +51,12 @@ export async function findFarmersToSettle(em: EntityManager, period: SettlementP
   const { rows } = await sql<{ id: string; farmer_code: string }>`
     select f.id, f.farmer_code from farmers f
     where (${codes}::text[] is null or f.farmer_code = any(${codes}::text[]))
-      and not exists (select 1 from settlements s where s.farmer_id = f.id and s.period_start = ${period.start} and s.period_end = ${period.end})
+      and not exists (select 1 from settlements s where s.farmer_id = f.id and s.period_start = ${period.start} and s.period_end = ${period.end}
+                        and s.status <> 'reopened')
       and (exists (select 1 from daily_entries de where de.farmer_id = f.id and de.settlement_id is null
                      and de.status = 'active' and de.entry_date <= ${period.end})
+        or exists (select 1 from adjustments aj where aj.farmer_id = f.id and aj.settlement_id is null
+                     and aj.created_at < ${periodEndInstant(period, timeZone)})
         or exists (select 1 from cash_advances ca where ca.farmer_id = f.id and ca.status = 'approved'
                      and ca.amount_recovered < ca.amount and ca.created_at < ${periodEndInstant(period, timeZone)}))
     order by f.farmer_code`.execute(em.getKysely());
@@ -72,11 +77,15 @@ export async function settleBatch(
   await sql`set local jit = off`.execute(em.getKysely());
   const { rows } = await sql<Record<string, string | number | boolean | null>>`
     with batch as (
-      select b.farmer_id, b.settlement_id, f.farmer_code
+      -- A period reopened before is settled again under the next revision, with its number's suffix (-2, -3 …).
+      select b.farmer_id, b.settlement_id, f.farmer_code, r.revision,
+             'S-' || ${period.label}::text || '-' || f.farmer_code || case when r.revision > 1 then '-' || r.revision else '' end as number
       from unnest(${input.farmerIds}::uuid[], ${input.settlementIds}::uuid[]) as b(farmer_id, settlement_id)
       join farmers f on f.id = b.farmer_id
+      cross join lateral (select coalesce(max(s.revision), 0) + 1 as revision from settlements s
+                           where s.farmer_id = b.farmer_id and s.period_start = ${period.start} and s.period_end = ${period.end}) r
       where not exists (select 1 from settlements s where s.farmer_id = b.farmer_id
-                          and s.period_start = ${period.start} and s.period_end = ${period.end})
+                          and s.period_start = ${period.start} and s.period_end = ${period.end} and s.status <> 'reopened')
     ),
     claimed as (
       select de.id, de.entry_date, de.total_amount, de.commission_amount, de.fee_amount, b.settlement_id
@@ -99,11 +108,37 @@ export async function settleBatch(
         and ca.created_at < ${periodEndInstant(period, input.timeZone)}
       for update of ca
     ),
+    open_adjustments as (
+      select aj.id, aj.amount, aj.reason, aj.created_at, b.settlement_id
+      from adjustments aj join batch b on b.farmer_id = aj.farmer_id
+      where aj.settlement_id is null and aj.created_at < ${periodEndInstant(period, input.timeZone)}
+      for update of aj
+    ),
+    entry_net as (
+      select b.settlement_id, coalesce(t.net, 0) + coalesce((select sum(oa.amount) from open_adjustments oa
+                                                             where oa.settlement_id = b.settlement_id and oa.amount > 0), 0) as net
+      from batch b left join entry_totals t using (settlement_id)
+    ),
+    -- Every credit is carried; debits oldest first while the net stays at or above zero (a whole line or none:
+    -- a debit that does not fit waits, whole, for a later settlement).
+    carried_adjustments as (
+      select oa.* from open_adjustments oa where oa.amount > 0
+      union all
+      select d.id, d.amount, d.reason, d.created_at, d.settlement_id from (
+        select oa.*, en.net + sum(oa.amount) over (partition by oa.settlement_id order by oa.created_at, oa.id
+                                                   rows between unbounded preceding and current row) as left_after
+        from open_adjustments oa join entry_net en using (settlement_id) where oa.amount < 0) d
+      where d.left_after >= 0
+    ),
+    adjustment_totals as (
+      select settlement_id, count(*) as n, sum(amount) as total from carried_adjustments group by settlement_id
+    ),
     available as (
       select b.settlement_id, coalesce(t.entries, 0) as entries, coalesce(t.gross, 0) as gross,
-             coalesce(t.commission, 0) as commission, coalesce(t.fees, 0) as fees, coalesce(t.net, 0) as net,
-             t.first_entry_date
-      from batch b left join entry_totals t using (settlement_id)
+             coalesce(t.commission, 0) as commission, coalesce(t.fees, 0) as fees,
+             coalesce(t.net, 0) + coalesce(adj.total, 0) as net, coalesce(t.net, 0) as entries_net,
+             coalesce(adj.total, 0) as adjustments, coalesce(adj.n, 0) as adjustment_lines, t.first_entry_date
+      from batch b left join entry_totals t using (settlement_id) left join adjustment_totals adj using (settlement_id)
     ),
     -- Oldest first, each advance takes what the older ones left of the net, never more than it still owes.
     allocation as (
@@ -118,19 +153,32 @@ export async function settleBatch(
       from allocation group by settlement_id
     ),
     to_settle as (
-      select b.settlement_id, b.farmer_id, b.farmer_code, a.entries, a.gross, a.commission, a.fees, a.first_entry_date,
+      select b.settlement_id, b.farmer_id, b.farmer_code, b.revision, b.number, a.entries, a.gross, a.commission, a.fees,
+             a.adjustments, a.first_entry_date,
              coalesce(t.deducted, 0) as deducted, coalesce(t.still_outstanding, 0) as still_outstanding
       from batch b join available a using (settlement_id) left join advance_totals t using (settlement_id)
-      where a.net >= 0 and (a.entries > 0 or t.settlement_id is not null)
+      where a.entries_net >= 0 and a.net >= 0 and (a.entries > 0 or a.adjustment_lines > 0 or t.settlement_id is not null)
     ),
     new_settlements as (
       insert into settlements (id, settlement_number, farmer_id, period_start, period_end, gross_amount,
-                               total_commission, total_fees, total_advances, net_payable, advances_outstanding,
-                               first_entry_date, status, generated_at)
-      select settlement_id, 'S-' || ${period.label}::text || '-' || farmer_code, farmer_id, ${period.start}, ${period.end},
-             gross, commission, fees, deducted, gross - commission - fees - deducted, still_outstanding, first_entry_date,
-             'finalized', now()
+                               total_commission, total_fees, total_advances, total_adjustments, net_payable, advances_outstanding,
+                               first_entry_date, status, generated_at, revision)
+      select settlement_id, number, farmer_id, ${period.start}, ${period.end},
+             gross, commission, fees, deducted, adjustments, gross - commission - fees + adjustments - deducted, still_outstanding,
+             first_entry_date, 'finalized', now(), revision
       from to_settle
+      returning id
+    ),
+    adjustments_linked as (
+      update adjustments aj set settlement_id = ca.settlement_id
+      from carried_adjustments ca join to_settle ts on ts.settlement_id = ca.settlement_id
+      where aj.id = ca.id
+      returning aj.id
+    ),
+    adjustment_items as (
+      insert into settlement_items (settlement_id, item_type, adjustment_id, description, amount)
+      select ca.settlement_id, 'adjustment', ca.id, ca.reason, ca.amount
+      from carried_adjustments ca join to_settle ts on ts.settlement_id = ca.settlement_id
       returning id
     ),
     -- The entry itself is its statement line: settling writes settlement_id (a HOT update: no index has it).
@@ -156,19 +204,20 @@ export async function settleBatch(
     audit as (${securityLogInsert(
       ['action', 'entity', 'entity_id', 'details'],
       sql`select 'settlement.created', 'settlement', ts.settlement_id::text,
-                 jsonb_build_object('settlementNumber', 'S-' || ${period.label}::text || '-' || ts.farmer_code,
+                 jsonb_build_object('settlementNumber', ts.number,
                                     'periodStart', ${period.start}::text, 'periodEnd', ${period.end}::text,
-                                    'netPayable', (ts.gross - ts.commission - ts.fees - ts.deducted)::text)
+                                    'netPayable', (ts.gross - ts.commission - ts.fees + ts.adjustments - ts.deducted)::text)
             from to_settle ts`,
     )})
     select b.farmer_id as "farmerId", b.farmer_code as "farmerCode",
            ts.settlement_id as "settlementId",
-           case when ts.settlement_id is null then null else 'S-' || ${period.label}::text || '-' || b.farmer_code end as "settlementNumber",
+           case when ts.settlement_id is null then null else b.number end as "settlementNumber",
            a.entries::int as entries, a.gross::text as "grossAmount", a.commission::text as "totalCommission",
            a.fees::text as "totalFees", coalesce(ts.deducted, 0)::text as "totalAdvances",
-           coalesce(a.gross - a.commission - a.fees - ts.deducted, 0)::text as "netPayable",
+           coalesce(ts.adjustments, 0)::text as "totalAdjustments",
+           coalesce(a.gross - a.commission - a.fees + ts.adjustments - ts.deducted, 0)::text as "netPayable",
            coalesce(ts.still_outstanding, 0)::text as "advancesOutstanding",
-           (a.net < 0) as refused
+           (a.entries_net < 0) as refused
     from batch b join available a using (settlement_id) left join to_settle ts using (settlement_id)
     order by b.farmer_code`.execute(em.getKysely());
   return rows.map((r) => ({
@@ -181,6 +230,7 @@ export async function settleBatch(
     totalCommission: String(r.totalCommission),
     totalFees: String(r.totalFees),
     totalAdvances: String(r.totalAdvances),
+    totalAdjustments: String(r.totalAdjustments),
     netPayable: String(r.netPayable),
     advancesOutstanding: String(r.advancesOutstanding),
     refused: Boolean(r.refused),

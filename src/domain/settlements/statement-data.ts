@@ -16,6 +16,14 @@ export interface StatementLine {
   amount: string;
 }
 
+/** An adjustment the statement carries: a credit (+) or debit (−) with its reason. */
+export interface StatementAdjustment {
+  /** 'J3' */
+  ref: string;
+  reason: string;
+  amount: string;
+}
+
 export interface StatementData {
   language: Language;
   kind: 'settlement' | 'provisional';
@@ -33,9 +41,11 @@ export interface StatementData {
   totalCommission: string;
   totalFees: string;
   totalAdvances: string;
+  /** Absent on data made before adjustments existed (a queued render): none. */
+  adjustments?: StatementAdjustment[];
   advancesOutstanding: string;
   netPayable: string;
-  status: 'finalized' | 'paid' | 'provisional';
+  status: 'finalized' | 'paid' | 'reopened' | 'provisional';
   paidAt: string | null;
   paymentReference: string | null;
 }

@@ -10,7 +10,11 @@ import { localDate } from '../market-time.js';
 import { enqueueNotification, enqueueNotifications } from '../notifications/outbox.js';
 import { settledEntriesOf } from './settlement.sql.js';
 import { settingDefault } from '../settings/settings.service.js';
-import { statementFilename, type StatementData, type StatementLine, type StatementRenderer } from './statement-data.js';
+import { statementFilename, type StatementAdjustment, type StatementData, type StatementLine, type StatementRenderer } from './statement-data.js';
+
+type AdjustmentRow = { no: string; reason: string; amount: string };
+const toAdjustments = (rows: AdjustmentRow[]): StatementAdjustment[] =>
+  rows.map((r) => ({ ref: `J${r.no}`, reason: r.reason, amount: rupees(r.amount) }));
 
 /**
  * What a 'statement' notification carries: a settlement, or a farmer's unsettled entries as of an instant, and
@@ -121,6 +125,11 @@ export async function settlementStatementData(em: EntityManager, settlementId: s
     join flower_types ft on ft.id = de.flower_type_id left join time_slots ts on ts.id = de.time_slot_id
     where ${settledEntriesOf({ id: s.id!, farmer_id: s.farmer_id!, p_end: s.p_end!, first_entry_date: s.first_entry_date ?? null })}
     order by de.entry_date, de.entry_time, de.entry_no`.execute(k);
+  // A settlement's adjustment lines are its items; a reopened settlement's adjustments went back, its items stay.
+  const { rows: adjustmentRows } = await sql<AdjustmentRow>`
+    select a.adjustment_no::text as no, i.description as reason, i.amount::text as amount
+      from settlement_items i join adjustments a on a.id = i.adjustment_id
+     where i.settlement_id = ${s.id!}::uuid and i.item_type = 'adjustment' order by a.adjustment_no`.execute(k);
   return {
     language: farmer.language_preference,
     kind: 'settlement',
@@ -136,9 +145,10 @@ export async function settlementStatementData(em: EntityManager, settlementId: s
     totalCommission: s.commission!,
     totalFees: s.fees!,
     totalAdvances: s.advances!,
+    adjustments: toAdjustments(adjustmentRows),
     advancesOutstanding: s.outstanding!,
     netPayable: s.net!,
-    status: s.status === 'paid' ? 'paid' : 'finalized',
+    status: s.status === 'paid' ? 'paid' : s.status === 'reopened' ? 'reopened' : 'finalized',
     paidAt: s.paid_at ? new Date(s.paid_at).toISOString() : null,
     paymentReference: s.payment_reference ?? null,
   };
@@ -166,10 +176,18 @@ export async function provisionalStatementData(em: EntityManager, farmerId: stri
       where si.cash_advance_id = ca.id and s.generated_at > ${asOf}), 0)), 0)::text as outstanding
     from cash_advances ca
     where ca.farmer_id = ${farmerId}::uuid and ca.status = 'approved' and ca.created_at <= ${asOf}`.execute(k);
+  const { rows: adjustmentRows } = await sql<AdjustmentRow>`
+    select a.adjustment_no::text as no, a.reason, a.amount::text as amount
+      from adjustments a left join settlements s on s.id = a.settlement_id
+     where a.farmer_id = ${farmerId}::uuid and a.created_at <= ${asOf} and (a.settlement_id is null or s.generated_at > ${asOf})
+     order by a.adjustment_no`.execute(k);
   const gross = sum(lineRows.map((r) => r.amount));
   const commission = sum(lineRows.map((r) => r.commission));
   const fees = sum(lineRows.map((r) => r.fee));
-  const available = dec(gross).minus(commission).minus(fees);
+  const available = dec(gross)
+    .minus(commission)
+    .minus(fees)
+    .plus(sum(adjustmentRows.map((r) => r.amount)));
   const owed = dec(adv[0]?.outstanding ?? '0');
   const deducted = available.lte(0) ? new Big(0) : available.lt(owed) ? available : owed;
   const today = localDate(asOf, timeZone);
@@ -188,6 +206,7 @@ export async function provisionalStatementData(em: EntityManager, farmerId: stri
     totalCommission: commission,
     totalFees: fees,
     totalAdvances: rupees(deducted),
+    adjustments: toAdjustments(adjustmentRows),
     advancesOutstanding: rupees(owed.minus(deducted)),
     netPayable: rupees(available.minus(deducted)),
     status: 'provisional',

@@ -1,8 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ADVANCE_STATUSES } from '../../domain/advances/cash-advance.entity.js';
-import { approveAdvance, getAdvance, listAdvances, recordOfficeAdvance, rejectAdvance } from '../../domain/advances/advances.service.js';
+import {
+  approveAdvance,
+  getAdvance,
+  listAdvances,
+  recordOfficeAdvance,
+  rejectAdvance,
+  reverseAdvance,
+} from '../../domain/advances/advances.service.js';
 import { requireRole } from '../auth/session.js';
-import { tellAdvance } from '../../chat/notices.js';
+import { tellAdvanceAll as tellAdvance } from '../../chat/corrections.js';
 import { emFor, officeActor } from '../request.js';
 import {
   conflictResponse,
@@ -23,6 +30,7 @@ import {
 export const AdvanceSchema = z
   .object({
     id: z.uuid(),
+    ref: z.string().openapi({ example: 'A12', description: 'The short reference of replies and chat commands' }),
     farmer: z.object({ id: z.uuid(), code: z.string(), name: z.string() }),
     amount: Money,
     reason: z.string().nullable(),
@@ -31,6 +39,8 @@ export const AdvanceSchema = z
     approvedBy: z.string().nullable(),
     approvedAt: z.string().nullable(),
     rejectionReason: z.string().nullable(),
+    reversedAt: z.string().nullable(),
+    reversalReason: z.string().nullable(),
     amountRecovered: Money.openapi({ description: 'Recovered by settlements so far' }),
     createdAt: z.string(),
   })
@@ -135,6 +145,29 @@ export const advancesResource: ApiResource = {
       async (c) =>
         c.json(
           await rejectAdvance(
+            emFor(deps),
+            { advanceId: c.req.valid('param').id, reason: c.req.valid('json').reason, at: new Date() },
+            officeActor(c, deps),
+            tellAdvance,
+          ),
+          200,
+        ),
+    );
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: '/{id}/reverse',
+        tags,
+        summary:
+          'Reverse an approved advance given by mistake, with a reason (admin): the farmer\u2019s total advances and balance move back and the farmer is told. ' +
+          'Refused (409 ADVANCE_RECOVERED, with amount, recovered and outstanding) once a settlement has recovered any of it: correct that part with an adjustment',
+        middleware: [admin] as const,
+        request: { params: IdParam, body: jsonBody(Rejection) },
+        responses: { 200: json(AdvanceSchema), ...errorResponses, ...notFoundResponse, ...conflictResponse },
+      }),
+      async (c) =>
+        c.json(
+          await reverseAdvance(
             emFor(deps),
             { advanceId: c.req.valid('param').id, reason: c.req.valid('json').reason, at: new Date() },
             officeActor(c, deps),

@@ -8,7 +8,9 @@ import { SETTLEMENT_STATUSES } from '../../domain/settlements/settlement.entity.
 import { inlineRenderer } from '../../pdf/render-pool.js';
 import { renderStatementDocument } from '../../domain/settlements/statement.service.js';
 import { requireRole } from '../auth/session.js';
-import { actorOf, emFor } from '../request.js';
+import { actorOf, emFor, officeActor } from '../request.js';
+import { reopenAndTell, unpayAndTell } from '../../chat/corrections.js';
+import type { SettlementCorrection } from '../../domain/settlements/corrections.service.js';
 import {
   conflictResponse,
   errorResponses,
@@ -37,9 +39,13 @@ export const SettlementSchema = z
     totalCommission: Money,
     totalFees: Money,
     totalAdvances: Money.openapi({ description: 'Advances recovered by this settlement' }),
+    totalAdjustments: Money.openapi({ description: 'Σ of its adjustment lines (credits +, debits −)' }),
     netPayable: Money,
     advancesOutstanding: Money.openapi({ description: 'Approved advances still owed after it' }),
-    status: z.enum(SETTLEMENT_STATUSES),
+    status: z.enum(SETTLEMENT_STATUSES).openapi({ description: 'reopened: kept for the history; its lines went back to unsettled' }),
+    revision: z.number().int().openapi({ description: '2, 3 … when the period was settled again after a reopening' }),
+    reopenedAt: z.string().nullable(),
+    reopenReason: z.string().nullable(),
     paidAt: z.string().nullable(),
     paidBy: z.string().nullable(),
     paymentReference: z.string().nullable(),
@@ -51,12 +57,13 @@ export const SettlementSchema = z
 const ItemSchema = z
   .object({
     id: z.uuid(),
-    itemType: z.enum(['entry', 'advance', 'fee']),
+    itemType: z.enum(['entry', 'advance', 'fee', 'adjustment']),
     description: z.string(),
     entryId: z.string().nullable(),
     entryNo: z.string().nullable(),
     entryDate: IsoDate.nullable(),
     advanceId: z.string().nullable(),
+    adjustmentId: z.string().nullable(),
     quantity: z.string().nullable().openapi({ example: '12.500' }),
     rate: Money.nullable(),
     amount: Money,
@@ -72,6 +79,7 @@ const SettledRowSchema = z.object({
   totalCommission: Money,
   totalFees: Money,
   totalAdvances: Money,
+  totalAdjustments: Money,
   netPayable: Money,
   advancesOutstanding: Money,
 });
@@ -118,6 +126,20 @@ const PaidSchema = z.object({
   reference: z.string(),
   currentBalance: Money.openapi({ description: 'The farmer\u2019s balance after the payment' }),
 });
+
+const Reason = z.object({ reason: z.string().trim().min(1).max(500).openapi({ example: 'paid to the wrong farmer' }) }).strict();
+const CorrectionSchema = z.object({
+  settlementId: z.uuid(),
+  settlementNumber: z.string(),
+  farmerCode: z.string(),
+  netPayable: Money,
+  reason: z.string(),
+  balanceAfter: Money.openapi({ description: 'The farmer\u2019s balance after it' }),
+  entries: z.number().int().optional().openapi({ description: 'Reopen: entries back to unsettled' }),
+  advancesReleased: Money.optional().openapi({ description: 'Reopen: advance recoveries given back' }),
+  adjustments: z.number().int().optional().openapi({ description: 'Reopen: adjustments back to unsettled' }),
+});
+const correction = ({ language: _l, recipient: _r, farmerId: _f, ...fact }: SettlementCorrection) => fact;
 
 const tags = ['Settlements'];
 
@@ -192,6 +214,7 @@ export const settlementsResource: ApiResource = {
           totalCommission: rupees(r.totalCommission),
           totalFees: rupees(r.totalFees),
           totalAdvances: rupees(r.totalAdvances),
+          totalAdjustments: rupees(r.totalAdjustments),
           netPayable: rupees(r.netPayable),
           advancesOutstanding: rupees(r.advancesOutstanding),
         });
@@ -249,6 +272,46 @@ export const settlementsResource: ApiResource = {
           { ...facts, netPayable: rupees(paid.netPayable), currentBalance: rupees(paid.currentBalance), paidAt: paid.paidAt.toISOString() },
           200,
         );
+      },
+    );
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: '/{id}/unpay',
+        tags,
+        summary:
+          'Undo a payment marked by mistake, with a reason: the settlement is finalized again, paid_at cleared, the farmer\u2019s figures move back and the farmer is told; not paid → 409 NOT_PAID',
+        request: { params: IdParam, body: jsonBody(Reason) },
+        responses: { 200: json(CorrectionSchema), ...errorResponses, ...notFoundResponse, ...conflictResponse },
+      }),
+      async (c) => {
+        const fact = await unpayAndTell(emFor(deps), {
+          settlementId: c.req.valid('param').id,
+          reason: c.req.valid('json').reason,
+          actor: officeActor(c, deps),
+        });
+        return c.json(correction(fact), 200);
+      },
+    );
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: '/{id}/reopen',
+        tags,
+        summary:
+          'Reopen an unpaid settlement, with a reason: it is kept as \u2018reopened\u2019 and its entries, advance recoveries and adjustments return to unsettled; ' +
+          'the next run of its period settles them under a new number (S-2026W47-FAR001-2). Paid → 409 SETTLEMENT_PAID (unpay first)',
+        request: { params: IdParam, body: jsonBody(Reason) },
+        responses: { 200: json(CorrectionSchema), ...errorResponses, ...notFoundResponse, ...conflictResponse },
+      }),
+      async (c) => {
+        const fact = await reopenAndTell(emFor(deps), {
+          settlementId: c.req.valid('param').id,
+          reason: c.req.valid('json').reason,
+          actor: officeActor(c, deps),
+          at: new Date(),
+        });
+        return c.json(correction(fact), 200);
       },
     );
     return app;

@@ -2,7 +2,7 @@
 // They follow the ledger rules (docs/ledger.md):
 // a negative balance and a possible duplicate are warnings; everything that breaks the ledger is an error.
 // Archived entries (daily_entries_archive, settlement_items_archive) still belong to the ledger's sums.
-import { FARMER_LEDGER_SQL } from '../../domain/balances/balances.service.js';
+import { FARMER_LEDGER_SQL, LEDGER_BALANCE } from '../../domain/balances/balances.service.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -147,9 +147,11 @@ export function ledgerChecks(expectedForeignKeys: ForeignKey[]): Check[] {
     {
       id: 'settlement_arithmetic',
       severity: 'error',
-      title: 'net_payable = gross − commission − fees − advances, and advances = Σ its advance lines',
+      title: 'net_payable = gross − commission − fees + adjustments − advances; advances and adjustments = Σ their lines',
       sql: `select settlement_number as id from settlements s
-             where net_payable <> gross_amount - total_commission - total_fees - total_advances
+             where net_payable <> gross_amount - total_commission - total_fees + total_adjustments - total_advances
+                or total_adjustments <> coalesce((select sum(i.amount) from settlement_items i
+                                                   where i.settlement_id = s.id and i.item_type = 'adjustment'), 0)
                 or total_advances <> coalesce((select sum(i.amount) from (select settlement_id, item_type, amount from settlement_items
                                                                       union all
                                                                       select settlement_id, item_type, amount from settlement_items_archive) i
@@ -164,7 +166,7 @@ export function ledgerChecks(expectedForeignKeys: ForeignKey[]): Check[] {
               left join (select settlement_id, sum(total_amount) as gross, sum(commission_amount) as commission
                            from ${LEDGER_ENTRIES} e where settlement_id is not null group by settlement_id) e
                 on e.settlement_id = s.id
-             where s.gross_amount <> coalesce(e.gross, 0) or s.total_commission <> coalesce(e.commission, 0)`,
+             where s.status <> 'reopened' and (s.gross_amount <> coalesce(e.gross, 0) or s.total_commission <> coalesce(e.commission, 0))`,
     },
     {
       id: 'farmer_figures',
@@ -173,7 +175,7 @@ export function ledgerChecks(expectedForeignKeys: ForeignKey[]): Check[] {
       // The balance rule's one SQL copy (domain/balances), archived entries included.
       sql: `select f.farmer_code as id
               from farmers f left join ${FARMER_LEDGER_SQL} l on l.farmer_id = f.id
-             where f.current_balance is distinct from coalesce(l.entries_net, 0) - coalesce(l.advances, 0) - coalesce(l.settled, 0)
+             where f.current_balance is distinct from ${LEDGER_BALANCE('l')}
                 or f.total_settlements is distinct from coalesce(l.settled, 0)
                 or f.total_advances is distinct from coalesce(l.advances, 0)`,
     },
@@ -189,10 +191,38 @@ export function ledgerChecks(expectedForeignKeys: ForeignKey[]): Check[] {
       // entry left in one, or an entry outside the dates the statement reads (first_entry_date .. period_end).
       id: 'settled_entries_match',
       severity: 'error',
-      title: "Every settled entry is active, the settlement's farmer's, and dated within what its statement reads",
+      title: "Every settled entry is active, the settlement's farmer's, dated within what its statement reads, and not in a reopened one",
       sql: `select e.entry_no as id from ${LEDGER_ENTRIES} e join settlements s on s.id = e.settlement_id
              where e.farmer_id <> s.farmer_id or e.status <> 'active' or e.entry_date > s.period_end
-                or e.entry_date < s.first_entry_date`,
+                or e.entry_date < s.first_entry_date or s.status = 'reopened'`,
+    },
+    {
+      // An adjustment's settlement_id and the settlement's adjustment line say the same thing; a reopened
+      // settlement keeps its lines for the history, and its adjustments went back to unsettled.
+      id: 'adjustments_settled_once',
+      severity: 'error',
+      title: 'A settled adjustment is the line of exactly one settlement (its farmer\u2019s, not reopened), and no line points elsewhere',
+      sql: `select 'J' || a.adjustment_no as id from adjustments a left join settlements s on s.id = a.settlement_id
+             where (a.settlement_id is not null and (s.farmer_id <> a.farmer_id or s.status = 'reopened'
+                    or (select count(*) from settlement_items i join settlements si on si.id = i.settlement_id
+                         where i.adjustment_id = a.id and si.status <> 'reopened') <> 1
+                    or not exists (select 1 from settlement_items i where i.adjustment_id = a.id and i.settlement_id = a.settlement_id
+                                     and i.amount = a.amount)))
+                or (a.settlement_id is null and exists (select 1 from settlement_items i join settlements si on si.id = i.settlement_id
+                                                          where i.adjustment_id = a.id and si.status <> 'reopened'))`,
+    },
+    {
+      id: 'reversed_advances_recover_nothing',
+      severity: 'error',
+      title: 'A reversed advance has recovered nothing (a recovered part is corrected by an adjustment)',
+      sql: `select id from cash_advances where status = 'reversed' and amount_recovered <> 0`,
+    },
+    {
+      id: 'unpaid_settlements_no_payment',
+      severity: 'error',
+      title: 'A settlement that is not paid has no paid_at, payer or payment reference',
+      sql: `select settlement_number as id from settlements
+             where status <> 'paid' and (paid_at is not null or paid_by_id is not null or payment_reference is not null)`,
     },
     {
       id: 'advance_over_recovered',
