@@ -78,7 +78,13 @@ export const NUDGE_TYPE = 'please_send_text';
  */
 export async function nudgeToText(
   em: EntityManager,
-  who: { phone: string; language: Language; staff: boolean; userId: string | null; farmerId: string | null },
+  who: {
+    phone: string;
+    language: Language;
+    /** A farmer-only phone: the words come with the farmer's list. */ withList: boolean;
+    userId: string | null;
+    farmerId: string | null;
+  },
 ): Promise<boolean> {
   await em.execute('select pg_advisory_xact_lock(hashtext(?))', [`chat-nudge:${who.phone}`]);
   const recent = await em.execute<unknown[]>(
@@ -91,9 +97,9 @@ export async function nudgeToText(
     recipientPhone: who.phone,
     type: NUDGE_TYPE,
     language: who.language,
-    payload: who.staff
-      ? { text: t('conversation.pleaseSendTextStaff') }
-      : { text: t('conversation.pleaseSendText'), choices: farmerMenu(who.language) },
+    payload: who.withList
+      ? { text: t('conversation.pleaseSendText'), choices: farmerMenu(who.language) }
+      : { text: t('conversation.pleaseSendTextStaff') },
     userId: who.userId,
     farmerId: who.farmerId,
   });

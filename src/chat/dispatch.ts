@@ -69,7 +69,7 @@ export interface Verdict {
 type Answer = string | { text: string; choices: Choices };
 
 /** A phone that is only a farmer's gets the list to tap; staff keep their text help. */
-const farmerOnly = (ctx: LineContext) => !ctx.sender.user && ctx.sender.farmer !== null;
+const farmerOnly = (ctx: LineContext) => !ctx.sender.user && !ctx.sender.buyer && ctx.sender.farmer !== null;
 
 export interface LineContext {
   em: EntityManager;

@@ -236,7 +236,8 @@ async function handleMessage(em: EntityManager, deps: ChatDeps, row: InboundRow)
     const answered = await nudgeToText(em, {
       phone,
       language: sender.language,
-      staff: sender.user !== null,
+      // The list is the farmer's: staff and buyers get the words alone.
+      withList: sender.user === null && !sender.buyer && sender.farmer !== null,
       userId: sender.user?.id ?? null,
       farmerId: sender.farmer?.id ?? null,
     });
