@@ -2,22 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { LANGUAGES } from '../../domain/columns.js';
 import { createFarmer, deleteFarmer, getFarmer, searchFarmers, updateFarmer } from '../../domain/farmers/farmer.service.js';
 import { allow } from '../auth/session.js';
-import { actorOf, emFor } from '../request.js';
-import {
-  conflictResponse,
-  errorResponses,
-  IdParam,
-  json,
-  jsonBody,
-  Money,
-  newRouter,
-  notFoundResponse,
-  pageOf,
-  PageQuery,
-  Percent,
-  QueryBool,
-  type ApiResource,
-} from './router.js';
+import { addRowRoutes } from './row-routes.js';
+import { emFor } from '../request.js';
+import { errorResponses, json, Money, newRouter, pageOf, PageQuery, Percent, QueryBool, type ApiResource } from './router.js';
 
 export const FarmerSchema = z
   .object({
@@ -69,52 +56,17 @@ export const farmersResource: ApiResource = {
       }),
       async (c) => c.json(await searchFarmers(emFor(deps), c.req.valid('query')), 200),
     );
-    app.openapi(
-      createRoute({
-        method: 'post',
-        path: '/',
-        tags,
-        summary: 'Add a farmer; the next code (FAR004, …) is given',
-        request: { body: jsonBody(NewFarmer) },
-        responses: { 201: json(FarmerSchema), ...errorResponses, ...conflictResponse },
-      }),
-      async (c) => c.json(await createFarmer(emFor(deps), c.req.valid('json'), actorOf(c, deps)), 201),
-    );
-    app.openapi(
-      createRoute({
-        method: 'get',
-        path: '/{id}',
-        tags,
-        request: { params: IdParam },
-        responses: { 200: json(FarmerSchema), ...errorResponses, ...notFoundResponse },
-      }),
-      async (c) => c.json(await getFarmer(emFor(deps), c.req.valid('param').id), 200),
-    );
-    app.openapi(
-      createRoute({
-        method: 'patch',
-        path: '/{id}',
-        tags,
-        summary: 'Change details or commission; isActive=false deactivates',
-        request: { params: IdParam, body: jsonBody(FarmerChanges) },
-        responses: { 200: json(FarmerSchema), ...errorResponses, ...notFoundResponse, ...conflictResponse },
-      }),
-      async (c) => c.json(await updateFarmer(emFor(deps), c.req.valid('param').id, c.req.valid('json'), actorOf(c, deps)), 200),
-    );
-    app.openapi(
-      createRoute({
-        method: 'delete',
-        path: '/{id}',
-        tags,
+    addRowRoutes(app, deps, {
+      tags,
+      schema: FarmerSchema,
+      get: getFarmer,
+      create: { body: NewFarmer, summary: 'Add a farmer; the next code (FAR004, …) is given', run: createFarmer },
+      update: { body: FarmerChanges, summary: 'Change details or commission; isActive=false deactivates', run: updateFarmer },
+      remove: {
         summary: 'Delete a farmer added by mistake; one with any history is refused (FARMER_HAS_HISTORY): deactivate instead',
-        request: { params: IdParam },
-        responses: { 204: { description: 'Deleted' }, ...errorResponses, ...notFoundResponse, ...conflictResponse },
-      }),
-      async (c) => {
-        await deleteFarmer(emFor(deps), c.req.valid('param').id, actorOf(c, deps));
-        return c.body(null, 204);
+        run: deleteFarmer,
       },
-    );
+    });
     return app;
   },
 };

@@ -2,8 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { FLOWER_UNITS } from '../../domain/flowers/flower-type.entity.js';
 import { createFlower, deleteFlower, getFlower, listFlowers, updateFlower } from '../../domain/flowers/flower.service.js';
 import { allow } from '../auth/session.js';
-import { actorOf, emFor } from '../request.js';
-import { conflictResponse, errorResponses, IdParam, json, jsonBody, newRouter, notFoundResponse, QueryBool, type ApiResource } from './router.js';
+import { addRowRoutes } from './row-routes.js';
+import { emFor } from '../request.js';
+import { errorResponses, json, newRouter, QueryBool, type ApiResource } from './router.js';
 
 export const FlowerSchema = z
   .object({
@@ -54,51 +55,14 @@ export const flowerTypesResource: ApiResource = {
       }),
       async (c) => c.json({ items: await listFlowers(emFor(deps), c.req.valid('query')) }, 200),
     );
-    app.openapi(
-      createRoute({
-        method: 'post',
-        path: '/',
-        tags,
-        request: { body: jsonBody(NewFlower) },
-        responses: { 201: json(FlowerSchema), ...errorResponses, ...conflictResponse },
-      }),
-      async (c) => c.json(await createFlower(emFor(deps), c.req.valid('json'), actorOf(c, deps)), 201),
-    );
-    app.openapi(
-      createRoute({
-        method: 'get',
-        path: '/{id}',
-        tags,
-        request: { params: IdParam },
-        responses: { 200: json(FlowerSchema), ...errorResponses, ...notFoundResponse },
-      }),
-      async (c) => c.json(await getFlower(emFor(deps), c.req.valid('param').id), 200),
-    );
-    app.openapi(
-      createRoute({
-        method: 'patch',
-        path: '/{id}',
-        tags,
-        summary: 'Change names, unit, aliases; isActive=false deactivates',
-        request: { params: IdParam, body: jsonBody(FlowerChanges) },
-        responses: { 200: json(FlowerSchema), ...errorResponses, ...notFoundResponse, ...conflictResponse },
-      }),
-      async (c) => c.json(await updateFlower(emFor(deps), c.req.valid('param').id, c.req.valid('json'), actorOf(c, deps)), 200),
-    );
-    app.openapi(
-      createRoute({
-        method: 'delete',
-        path: '/{id}',
-        tags,
-        summary: 'Delete an unused flower type (FLOWER_IN_USE when it has rates or entries)',
-        request: { params: IdParam },
-        responses: { 204: { description: 'Deleted' }, ...errorResponses, ...notFoundResponse, ...conflictResponse },
-      }),
-      async (c) => {
-        await deleteFlower(emFor(deps), c.req.valid('param').id, actorOf(c, deps));
-        return c.body(null, 204);
-      },
-    );
+    addRowRoutes(app, deps, {
+      tags,
+      schema: FlowerSchema,
+      get: getFlower,
+      create: { body: NewFlower, run: createFlower },
+      update: { body: FlowerChanges, summary: 'Change names, unit, aliases; isActive=false deactivates', run: updateFlower },
+      remove: { summary: 'Delete an unused flower type (FLOWER_IN_USE when it has rates or entries)', run: deleteFlower },
+    });
     return app;
   },
 };

@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createSlot, deleteSlot, getSlot, listSlots, updateSlot } from '../../domain/slots/slot.service.js';
 import { allow } from '../auth/session.js';
-import { actorOf, emFor } from '../request.js';
-import { conflictResponse, errorResponses, IdParam, json, jsonBody, newRouter, notFoundResponse, QueryBool, type ApiResource } from './router.js';
+import { addRowRoutes } from './row-routes.js';
+import { emFor } from '../request.js';
+import { errorResponses, json, newRouter, QueryBool, type ApiResource } from './router.js';
 
 const Time = z
   .string()
@@ -51,51 +52,15 @@ export const timeSlotsResource: ApiResource = {
       }),
       async (c) => c.json({ items: await listSlots(emFor(deps), c.req.valid('query')) }, 200),
     );
-    app.openapi(
-      createRoute({
-        method: 'post',
-        path: '/',
-        tags,
-        request: { body: jsonBody(NewSlot) },
-        responses: { 201: json(SlotSchema), ...errorResponses, ...conflictResponse, ...overlap },
-      }),
-      async (c) => c.json(await createSlot(emFor(deps), c.req.valid('json'), actorOf(c, deps)), 201),
-    );
-    app.openapi(
-      createRoute({
-        method: 'get',
-        path: '/{id}',
-        tags,
-        request: { params: IdParam },
-        responses: { 200: json(SlotSchema), ...errorResponses, ...notFoundResponse },
-      }),
-      async (c) => c.json(await getSlot(emFor(deps), c.req.valid('param').id), 200),
-    );
-    app.openapi(
-      createRoute({
-        method: 'patch',
-        path: '/{id}',
-        tags,
-        summary: 'Change a slot; isActive=false deactivates (re-activating checks overlaps again)',
-        request: { params: IdParam, body: jsonBody(SlotChanges) },
-        responses: { 200: json(SlotSchema), ...errorResponses, ...notFoundResponse, ...conflictResponse, ...overlap },
-      }),
-      async (c) => c.json(await updateSlot(emFor(deps), c.req.valid('param').id, c.req.valid('json'), actorOf(c, deps)), 200),
-    );
-    app.openapi(
-      createRoute({
-        method: 'delete',
-        path: '/{id}',
-        tags,
-        summary: 'Delete an unused slot (SLOT_IN_USE when it has rates or entries)',
-        request: { params: IdParam },
-        responses: { 204: { description: 'Deleted' }, ...errorResponses, ...notFoundResponse, ...conflictResponse },
-      }),
-      async (c) => {
-        await deleteSlot(emFor(deps), c.req.valid('param').id, actorOf(c, deps));
-        return c.body(null, 204);
-      },
-    );
+    addRowRoutes(app, deps, {
+      tags,
+      schema: SlotSchema,
+      conflicts: overlap,
+      get: getSlot,
+      create: { body: NewSlot, run: createSlot },
+      update: { body: SlotChanges, summary: 'Change a slot; isActive=false deactivates (re-activating checks overlaps again)', run: updateSlot },
+      remove: { summary: 'Delete an unused slot (SLOT_IN_USE when it has rates or entries)', run: deleteSlot },
+    });
     return app;
   },
 };
