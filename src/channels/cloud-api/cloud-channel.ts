@@ -127,12 +127,12 @@ export class CloudApiChannel implements Channel {
           method: 'POST',
           agent: secure ? this.agents.https : this.agents.http,
           headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-          timeout: timeoutMs,
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('error', reject);
+          res.on('aborted', () => reject(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { name: 'TimeoutError' })));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             const status = res.statusCode ?? 0;
@@ -140,7 +140,9 @@ export class CloudApiChannel implements Channel {
           });
         },
       );
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { name: 'TimeoutError' })));
+      // The whole exchange, as fetch's AbortSignal.timeout did, not only an idle socket.
+      const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { name: 'TimeoutError' })), timeoutMs);
+      req.on('close', () => clearTimeout(timer));
       req.on('error', reject);
       req.end(body);
     });
