@@ -69,6 +69,6 @@ export async function createChannel(config: Config, deps: ChannelDeps): Promise<
       });
     }
     case 'console':
-      return new WebConsoleChannel();
+      return new WebConsoleChannel({ rememberMenu: remember });
   }
 }

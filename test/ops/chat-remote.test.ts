@@ -25,8 +25,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-function chat(input: string): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/ops/chat-cli.ts', '--from', '+919876543211'], {
+function chat(input: string, from = '+919876543211'): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/ops/chat-cli.ts', '--from', from], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', DATA_DIR: dataDir, DATABASE_URL: t.db.url },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -53,6 +53,16 @@ it('talks to the running service instead of opening the database', async () => {
     "select channel, outcome, provider_message_id like 'console-try-%' as by_service from inbound_messages where text = 'FAR002 மல்லி 10 @200'",
   );
   expect(rows).toEqual([{ channel: 'console', outcome: 'done', by_service: true }]);
+});
+
+it("a farmer's list comes as numbered choices, and typing a number runs that row through the service", async () => {
+  const { code, out } = await chat('உதவி\n1\n', '+919876543212');
+  expect(code).toBe(0);
+  expect(out).toContain('    1. என் இருப்பு\n');
+  // `1` is the balance row: the reply is FAR002's balance, not the list again.
+  const afterOne = out.slice(out.indexOf('+919876543212 > 1'));
+  expect(afterOne).toContain('Kumar Raja (FAR002)\n    இருப்பு: ₹');
+  expect(afterOne).not.toContain('1. என் இருப்பு');
 });
 
 it('opens the database itself when the service is gone', async () => {
