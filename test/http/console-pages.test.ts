@@ -108,7 +108,12 @@ describe('console pages', () => {
 function rowText(page: string, attr: string, value: string): string[] {
   const m = new RegExp(`<tr[^>]*data-${attr}="${value}"[^>]*>([\\s\\S]*?)</tr>`).exec(page);
   if (!m) return [];
-  return [...m[1]!.matchAll(/<t[dh][^>]*>([\s\S]*?)<\/t[dh]>/g)].map((c) => c[1]!.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim());
+  return [...m[1]!.matchAll(/<t[dh][^>]*>([\s\S]*?)<\/t[dh]>/g)].map((c) =>
+    c[1]!
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  );
 }
 
 async function book(fn: (em: EntityManager, actor: StaffActor) => Promise<unknown>) {
@@ -190,7 +195,15 @@ describe('the buyers’ pages', () => {
     const totals = rowText(page, 'buyer', 'total');
     expect(totals.slice(1, 4)).toEqual(['₹170.50', '₹0.00', '₹0.00']);
     expect(page).toContain('href="/api/reports/receivables?asOf=2030-05-10&amp;format=csv"');
-    expect(rowText(page, 'collection', codes.c)).toEqual([codes.c, '2030-05-04 09:00:00', 'B301 Console Buyer', '₹1,400.00', 'Cash', '', 'Admin User']);
+    expect(rowText(page, 'collection', codes.c)).toEqual([
+      codes.c,
+      '2030-05-04 09:00:00',
+      'B301 Console Buyer',
+      '₹1,400.00',
+      'Cash',
+      '',
+      'Admin User',
+    ]);
     expect(page).toMatch(/data-register-totals>[\s\S]*Cash<b>₹1,400.00<\/b>[\s\S]*UPI<b>₹0.00<\/b>[\s\S]*Total<b>₹1,400.00<\/b>/);
     // The CSV the page links to answers the signed-in admin's browser.
     const csv = await get('/api/reports/receivables?asOf=2030-05-10&format=csv', admin);
@@ -207,7 +220,11 @@ describe('a farmer’s adjustments', () => {
     expect(new URL(bad.headers.get('location')!, 'http://x').searchParams.get('err')).toBeTruthy();
     expect((await post(`${url}/adjustments`, admin, { amount: '+150', reason: 'Crate returned' })).status).toBe(303);
     expect((await post(`${url}/adjustments`, admin, { amount: '−40.25', reason: 'Short weight' })).status).toBe(303);
-    const rows = await sql(h.t.db, "select amount::text, reason from adjustments where farmer_id = ? and reason in ('Crate returned', 'Short weight', 'x') order by adjustment_no", [f!.id]);
+    const rows = await sql(
+      h.t.db,
+      "select amount::text, reason from adjustments where farmer_id = ? and reason in ('Crate returned', 'Short weight', 'x') order by adjustment_no",
+      [f!.id],
+    );
     expect(rows).toEqual([
       { amount: '150.00', reason: 'Crate returned' },
       { amount: '-40.25', reason: 'Short weight' },

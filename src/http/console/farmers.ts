@@ -211,8 +211,7 @@ export function farmersPage(deps: AppDeps) {
           ? html`<h3>${t('consoleBuyers.addAdjustment')}</h3>
               <form method="post" action="/admin/farmers/${f.id}/adjustments" class="row">
                 <label
-                  >${t('consoleBuyers.signedAmount')}
-                  <input name="amount" required inputmode="decimal" size="10" placeholder="+150 / -200.50"
+                  >${t('consoleBuyers.signedAmount')} <input name="amount" required inputmode="decimal" size="10" placeholder="+150 / -200.50"
                 /></label>
                 <label>${t('consoleBuyers.reason')} <input name="reason" required maxlength="500" /></label>
                 <button type="submit">${t('consoleBuyers.adjust')}</button>
@@ -284,7 +283,9 @@ export function farmersPage(deps: AppDeps) {
     const form = await c.req.parseBody();
     return attempt(c, `/admin/farmers/${id}`, async () => {
       // A typed minus sign (−) is the same debit as a hyphen.
-      const amount = String(form.amount ?? '').trim().replace(/^\u2212/, '-');
+      const amount = String(form.amount ?? '')
+        .trim()
+        .replace(/^\u2212/, '-');
       const [fact] = await adjustAndTell(emFor(deps), officeActor(c, deps), [{ farmerId: id, amount, reason: String(form.reason ?? '') }]);
       return `A${fact!.adjustmentNo} ${signedMoney(fact!.amount)}`;
     });
