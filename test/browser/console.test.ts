@@ -180,7 +180,20 @@ describe.skipIf(!hasChromium)('the console and the try-it page in chromium', () 
   });
 
   it('draws every page in English and Tamil', async () => {
-    const pages = ['today', 'farmers', 'advances', 'settlements', 'rates', 'rate-history', 'messages', 'audit', 'settings', 'users'];
+    const pages = [
+      'today',
+      'farmers',
+      'buyers',
+      'receivables',
+      'advances',
+      'settlements',
+      'rates',
+      'rate-history',
+      'messages',
+      'audit',
+      'settings',
+      'users',
+    ];
     for (const lang of ['en', 'ta'] as const) {
       await context.addCookies([{ name: 'malar_lang', value: lang, url: base }]);
       for (const p of pages) {

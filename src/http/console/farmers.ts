@@ -4,16 +4,18 @@ import { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { AppDeps } from '../../app.js';
 import { LANGUAGES, type Language } from '../../domain/columns.js';
+import { listAdjustments } from '../../domain/adjustments/adjustments.service.js';
 import { listAdvances } from '../../domain/advances/advances.service.js';
+import { adjustAndTell, signedMoney } from '../../chat/corrections.js';
 import { listEntries } from '../../domain/entries/entry.queries.js';
 import { getFarmer, searchFarmers } from '../../domain/farmers/farmer.service.js';
 import { createFarmer, updateFarmer } from '../../domain/farmers/farmer.service.js';
 import { listSettlements } from '../../domain/settlements/settlement.queries.js';
 import { AppError } from '../../errors.js';
 import { Percent } from '../api/router.js';
-import { actorOf, emFor } from '../request.js';
+import { actorOf, emFor, officeActor } from '../request.js';
 import type { AppEnv } from '../types.js';
-import { attempt, money, notes, pageFor, shell, tFor, UUID, pageLanguage } from './layout.js';
+import { attempt, marketStamp, money, notes, pageFor, shell, tFor, UUID, pageLanguage } from './layout.js';
 
 const notFound = () => new AppError('FARMER_NOT_FOUND', 'No such farmer', 404);
 
@@ -108,6 +110,7 @@ export function farmersPage(deps: AppDeps) {
     const entries = await listEntries(em, { farmerId: id, page: 1, pageSize: 50 });
     const advances = admin ? await listAdvances(em, { farmerId: id, page: 1, pageSize: 50, timeZone: deps.config.marketTimeZone }) : null;
     const settlements = admin ? await listSettlements(em, { farmerId: id, page: 1, pageSize: 50 }) : null;
+    const adjustments = await listAdjustments(em, id, { page: 1, pageSize: 50 });
     const field = (name: string, label: string, value: string | null, attrs = '') =>
       html`<label>${label} <input name="${name}" value="${value ?? ''}" ${attrs} /></label>`;
     const body = html`<h1>${f.farmerCode} · ${f.name}</h1>
@@ -171,6 +174,50 @@ export function farmersPage(deps: AppDeps) {
               </div>`
           : ''
       }
+      <h2>${t('consoleBuyers.adjustments')}</h2>
+      ${
+        adjustments.items.length
+          ? html`<div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th>${t('consoleBuyers.adjustmentNo')}</th>
+                    <th>${t('console.date')}</th>
+                    <th class="num">${t('console.amount')}</th>
+                    <th>${t('consoleBuyers.reason')}</th>
+                    <th>${t('console.by')}</th>
+                    <th>${t('consoleBuyers.settledIn')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${adjustments.items.map(
+                    (a) =>
+                      html`<tr data-adjustment="A${a.adjustmentNo}">
+                        <td>A${a.adjustmentNo}</td>
+                        <td>${marketStamp(a.createdAt, deps.config.marketTimeZone)}</td>
+                        <td class="num">${signedMoney(a.amount)}</td>
+                        <td>${a.reason}</td>
+                        <td>${a.createdBy ?? ''}</td>
+                        <td>${a.settlement?.number ?? ''}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`
+          : html`<p>${t('consoleBuyers.noAdjustments')}</p>`
+      }
+      ${
+        admin
+          ? html`<h3>${t('consoleBuyers.addAdjustment')}</h3>
+              <form method="post" action="/admin/farmers/${f.id}/adjustments" class="row">
+                <label
+                  >${t('consoleBuyers.signedAmount')} <input name="amount" required inputmode="decimal" size="10" placeholder="+150 / -200.50"
+                /></label>
+                <label>${t('consoleBuyers.reason')} <input name="reason" required maxlength="500" /></label>
+                <button type="submit">${t('consoleBuyers.adjust')}</button>
+              </form>`
+          : ''
+      }
       ${
         advances
           ? html`<h2>${t('console.nav.advances')}</h2>
@@ -228,6 +275,20 @@ export function farmersPage(deps: AppDeps) {
         </table>
       </div>`;
     return c.html(shell({ c, title: f.farmerCode, active: 'farmers', body }));
+  });
+
+  app.post('/:id/adjustments', pageFor('admin'), async (c) => {
+    const id = c.req.param('id');
+    if (!UUID.test(id)) throw notFound();
+    const form = await c.req.parseBody();
+    return attempt(c, `/admin/farmers/${id}`, async () => {
+      // A typed minus sign (−) is the same debit as a hyphen.
+      const amount = String(form.amount ?? '')
+        .trim()
+        .replace(/^\u2212/, '-');
+      const [fact] = await adjustAndTell(emFor(deps), officeActor(c, deps), [{ farmerId: id, amount, reason: String(form.reason ?? '') }]);
+      return `A${fact!.adjustmentNo} ${signedMoney(fact!.amount)}`;
+    });
   });
 
   app.post('/:id', pageFor('admin'), async (c) => {

@@ -14,10 +14,12 @@ import { actorOf, emFor } from '../request.js';
 import type { AppEnv } from '../types.js';
 import { advancesPage } from './advances.js';
 import { auditPage } from './audit.js';
+import { buyersPage } from './buyers.js';
 import { farmersPage } from './farmers.js';
 import { errorText, LANG_COOKIE, signInPage } from './layout.js';
 import { messagesPage } from './messages.js';
 import { rateHistoryPage } from './rate-history.js';
+import { receivablesPage } from './receivables.js';
 import { settingsPage } from './settings.js';
 import { settlementsPage } from './settlements.js';
 import { todayPage } from './today.js';
@@ -72,6 +74,8 @@ export function consolePages(deps: AppDeps, sessions: Sessions) {
   app.route('/', ratesPage(deps));
   app.route('/today', todayPage(deps));
   app.route('/farmers', farmersPage(deps));
+  app.route('/buyers', buyersPage(deps));
+  app.route('/receivables', receivablesPage(deps));
   app.route('/advances', advancesPage(deps));
   app.route('/settlements', settlementsPage(deps));
   app.route('/rate-history', rateHistoryPage(deps));
@@ -79,6 +83,5 @@ export function consolePages(deps: AppDeps, sessions: Sessions) {
   app.route('/audit', auditPage(deps));
   app.route('/settings', settingsPage(deps));
   app.route('/users', usersPage(deps, sessions));
-  // Buyers and receivables (issue 15) mount here once their domain lands: app.route('/buyers', buyersPage(deps)).
   return app;
 }

@@ -39,6 +39,8 @@ interface NavItem {
 export const NAV: NavItem[] = [
   { href: '/admin/today', key: 'today', roles: ['admin', 'staff'] },
   { href: '/admin/farmers', key: 'farmers', roles: ['admin', 'staff'] },
+  { href: '/admin/buyers', key: 'buyers', roles: ['admin', 'staff'] },
+  { href: '/admin/receivables', key: 'receivables', roles: ['admin'] },
   { href: '/admin/advances', key: 'advances', roles: ['admin'] },
   { href: '/admin/settlements', key: 'settlements', roles: ['admin'] },
   { href: '/admin/rates', key: 'rates', roles: ['admin'] },
