@@ -12,8 +12,11 @@ import { ingest } from './scenarios/ingest.js';
 import { balance } from './scenarios/balance.js';
 import { settle } from './scenarios/settle.js';
 import { pdf } from './scenarios/pdf.js';
+import { naive } from './scenarios/naive.js';
+import { sideBySide } from './lib/side-by-side.js';
 
-const SCENARIOS = { ingest, balance, settle, pdf } as const;
+// naive right after ingest: the two are compared within one run, on the same box at nearly the same time.
+const SCENARIOS = { ingest, naive, balance, settle, pdf } as const;
 type Name = keyof typeof SCENARIOS;
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { quick: { type: 'boolean' }, 'cpu-prof': { type: 'boolean' } } });
@@ -53,8 +56,11 @@ for (const name of names) {
   log(`  ${name} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
+const versus = sideBySide(details);
+figures.push(...versus.figures);
 log('');
 log(table(figures));
+if (versus.lines.length) log(['', ...versus.lines].join('\n'));
 const total = (Date.now() - started) / 1000;
 log(`\ntotal ${total.toFixed(0)} s; load average now ${load()}`);
 const result = {

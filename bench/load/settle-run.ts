@@ -24,6 +24,7 @@ const pool = new StatementRenderPool();
 const ids = result.settled.slice(0, spec.statements).map((r) => r.settlementId!);
 await Promise.all(Array.from({ length: pool.size }, async () => pool.render(await settlementStatementData(db.orm.em.fork(), ids[0]!))));
 t = performance.now();
+const cpu0 = process.cpuUsage();
 let bytes = 0;
 let next = 0;
 // A few statements' data in flight per worker, so the database reads overlap the drawing.
@@ -38,6 +39,7 @@ await Promise.all(
   }),
 );
 const renderMs = performance.now() - t;
+const renderCpu = process.cpuUsage(cpu0);
 await pool.close();
 await db.close();
 process.stdout.write(
@@ -49,6 +51,8 @@ process.stdout.write(
     statements: ids.length,
     renderMs,
     statementsPerSec: ids.length / (renderMs / 1000),
+    // Every thread of the process (the render workers too): less disturbed by the box's other load than wall time.
+    cpuMsPerStatement: (renderCpu.user + renderCpu.system) / 1000 / Math.max(1, ids.length),
     meanBytes: bytes / Math.max(1, ids.length),
     workers: pool.size,
     peakRssMb: process.resourceUsage().maxRSS / 1024,

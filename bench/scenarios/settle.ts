@@ -42,7 +42,7 @@ export async function settle(o: { quick: boolean; log: (s: string) => void }): P
     o.log(`  settle: loaded ${farmers * PER_FARMER} entries in ${((Date.now() - t0) / 1000).toFixed(0)} s; settling ${period.label}`);
     const r = await child({ url: scratch.url, period: period.label, statements: o.quick ? 100 : 600 });
     o.log(
-      `  settle: ${r.farmers} settlements, ${r.entries} entries in ${(r.settleMs! / 1000).toFixed(1)} s; ${r.statements} statements at ${r.statementsPerSec!.toFixed(0)}/s on ${r.workers} workers`,
+      `  settle: ${r.farmers} settlements, ${r.entries} entries in ${(r.settleMs! / 1000).toFixed(1)} s; ${r.statements} statements at ${r.statementsPerSec!.toFixed(0)}/s on ${r.workers} workers, CPU ${r.cpuMsPerStatement?.toFixed(1)} ms per statement`,
     );
     const note = `${r.farmers} farmers, ${r.entries} entries`;
     return {
@@ -56,6 +56,15 @@ export async function settle(o: { quick: boolean; log: (s: string) => void }): P
           target: 100,
           better: 'higher',
           note: `${r.statements} statements of ~60 lines, ${r.workers} workers`,
+        },
+        {
+          scenario: 'settle',
+          figure: 'CPU per statement',
+          value: r.cpuMsPerStatement!,
+          unit: 'ms',
+          target: null,
+          better: 'lower',
+          note: 'reading and drawing, every thread of the process',
         },
         {
           scenario: 'settle',
