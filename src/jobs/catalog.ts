@@ -7,7 +7,14 @@ import { localDate } from '../domain/market-time.js';
 import { getBooleanSetting, getNumberSetting, getStringSetting } from '../domain/settings/settings.service.js';
 import { defaultPeriod, settlementFrequency, settlePeriod } from '../domain/settlements/settlement.service.js';
 import { enqueueStatementsForPeriod } from '../domain/settlements/statement.service.js';
-import { archiveCutoff, archiveSettledEntries, cleanupNotifications, cleanupSecurityLogs } from '../domain/housekeeping/housekeeping.service.js';
+import {
+  archiveCutoff,
+  archiveSettledEntries,
+  cleanupConfirmations,
+  cleanupNotifications,
+  cleanupSecurityLogs,
+  cleanupSessions,
+} from '../domain/housekeeping/housekeeping.service.js';
 import { backupProblems, runDailyBackup } from './daily-backup.js';
 import { runRateCard } from './rate-card.job.js';
 import { runDaySummary } from './day-summary.job.js';
@@ -102,16 +109,20 @@ export function coreJobs(deps: JobDeps, extra: JobSpec[] = []): JobSpec[] {
     },
     {
       name: 'retention-cleanup',
-      description: 'Deletes old sent notifications and security logs past their retention',
+      description: 'Deletes old sent notifications, audit noise, ended sign-in sessions and old fat-finger holds past their retention',
       schedule: fixed(3, 0),
       period: marketDay,
       catchUpMs: DAY,
       async run({ now }) {
         const notifications = await cleanupNotifications(db.orm.em, now);
         const securityLogs = await cleanupSecurityLogs(db.orm.em, now);
+        const sessions = await cleanupSessions(db.orm.em, now);
+        const confirmations = await cleanupConfirmations(db.orm.em, now);
         return {
-          summary: `notifications deleted ${notifications.deleted}, security logs deleted ${securityLogs.deleted}`,
-          details: { notifications, securityLogs },
+          summary:
+            `notifications deleted ${notifications.deleted}, security logs deleted ${securityLogs.deleted}, ` +
+            `ended sessions deleted ${sessions.deleted}, old held lines deleted ${confirmations.deleted}`,
+          details: { notifications, securityLogs, sessions, confirmations },
         };
       },
     },

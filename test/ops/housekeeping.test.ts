@@ -6,7 +6,9 @@ import {
   archiveCutoff,
   archiveSettledEntries,
   cleanupNotifications,
+  cleanupConfirmations,
   cleanupSecurityLogs,
+  cleanupSessions,
 } from '../../src/domain/housekeeping/housekeeping.service.js';
 import { buildLedger, IDS } from './ledger-fixture.js';
 import { auditCategory, NOISE_ACTIONS } from '../../src/domain/audit/categories.js';
@@ -100,6 +102,32 @@ describe('scheduled cleanup and archiving', () => {
     // 25 Nov 2026 02:00 in Kolkata is still 24 Nov in UTC.
     expect(archiveCutoff(new Date('2026-11-24T20:30:00Z'), 'Asia/Kolkata')).toBe('2025-11-25');
     expect(archiveCutoff(new Date('2028-02-29T06:00:00Z'), 'Asia/Kolkata')).toBe('2027-02-28');
+  });
+
+  it('deletes sign-in sessions ended over a day ago and fat-finger holds whose window closed 30 days ago', async () => {
+    const user = `(select id from users order by email limit 1)`;
+    // Sessions: expired 2 days ago (goes), revoked 2 days ago (goes), revoked an hour ago (stays), live (stays).
+    await sql(
+      t.db,
+      `insert into user_sessions (user_id, expires_at, revoked_at) values
+         (${user}, '2026-11-23T09:00:00Z', null), (${user}, '2026-12-20T09:00:00Z', '2026-11-23T09:00:00Z'),
+         (${user}, '2026-12-20T09:00:00Z', '2026-11-25T08:00:00Z'), (${user}, '2026-12-20T09:00:00Z', null)`,
+    );
+    // Holds: window closed 31 days ago, confirmed (goes) and never answered (goes); closed 29 days ago (stays); live (stays).
+    const hold = (status: string, expires: string) =>
+      `('+919876543211', ${user}, 'entry', '{}', '{}', '${status}', '${expires}'::timestamptz - interval '10 minutes', '${expires}')`;
+    await sql(
+      t.db,
+      `insert into pending_confirmations (sender_phone, actor_user_id, kind, payload, guard, status, created_at, expires_at) values
+         ${hold('confirmed', '2026-10-25T08:00:00Z')}, ${hold('held', '2026-10-25T08:00:00Z')},
+         ${hold('dropped', '2026-10-27T09:00:00Z')}, ${hold('held', '2026-11-25T09:05:00Z')}`,
+    );
+    expect(await cleanupSessions(t.db.orm.em, NOW, 1)).toEqual({ deleted: 2 });
+    expect(await sql(t.db, `select count(*)::int as n from user_sessions`)).toEqual([{ n: 2 }]);
+    // The retention is the notifications' one (set here: another test in this file changes it).
+    await sql(t.db, `update system_settings set value = '30' where key = 'notification_retention_days'`);
+    expect(await cleanupConfirmations(t.db.orm.em, NOW, 1)).toEqual({ deleted: 2, days: 30 });
+    expect(await sql(t.db, `select status from pending_confirmations order by expires_at`)).toEqual([{ status: 'dropped' }, { status: 'held' }]);
   });
 
   it('moves year-old settled entries (their own lines) to the archive, batch by batch, and the ledger still validates', async () => {

@@ -50,6 +50,17 @@ export async function cleanupSessions(em: EntityManager, now = new Date(), batch
   return { deleted };
 }
 
+/**
+ * Fat-finger holds whose 10-minute window closed more than notification_retention_days ago, whatever became of
+ * them: a held line is only ever confirmed inside its window, and the audit keeps the hold and its outcome.
+ */
+export async function cleanupConfirmations(em: EntityManager, now = new Date(), batchSize = BATCH_SIZE): Promise<{ deleted: number; days: number }> {
+  const days = await getNumberSetting(em.fork(), 'notification_retention_days');
+  const cutoff = new Date(now.getTime() - days * DAY_MS);
+  const deleted = await deleteInBatches(em, 'pending_confirmations', 'expires_at < ?', [cutoff], batchSize);
+  return { deleted, days };
+}
+
 /** The market-local date one year before `now` ('YYYY-MM-DD'); 29 February steps back to the 28th. */
 export function archiveCutoff(now: Date, timeZone: string): string {
   const [y, m, d] = localDate(now, timeZone).split('-').map(Number) as [number, number, number];
