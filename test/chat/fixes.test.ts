@@ -270,6 +270,15 @@ describe('fix <ref> <quantity> / fix <ref> @<rate>', () => {
       ['10.000', '200.00', '1900.00', 'active'],
     ]);
     expect(await balanceOf(f.id)).toBe('1900.00');
+
+    // Fixing the original again names its replacement, the entry to fix now; nothing changes.
+    const [, replacement] = await entriesOf(f.id);
+    const mark = await lastOutboxId(t);
+    await send(t, STAFF, `fix #${old.entry_no} @210`, { receivedAt: minutesLater(2) });
+    expect(await replyTo(STAFF, mark)).toEqual([
+      `✗ Entry #${old.entry_no} was already fixed: it is now #${replacement!.entry_no}. To change it again, fix #${replacement!.entry_no}.`,
+    ]);
+    expect(await balanceOf(f.id)).toBe('1900.00');
   });
 
   it('staff outside the edit window are refused and nothing changes; an admin may fix it', async () => {

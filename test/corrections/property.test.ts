@@ -122,7 +122,8 @@ async function apply(code: string, farmerId: string, o: Op, model: ModelEntry[])
     case 'void': {
       const target = pickOf(model, o.pick);
       if (!target) return;
-      const expected = target.voided ? 'ALREADY_VOIDED' : (await isSettled(target.id)) ? 'ENTRY_SETTLED' : null;
+      const fixed = model.some((e) => e.corrects === target.id);
+      const expected = target.voided ? (fixed ? 'ALREADY_FIXED' : 'ALREADY_VOIDED') : (await isSettled(target.id)) ? 'ENTRY_SETTLED' : null;
       const before = await balanceOf(farmerId);
       const got = await codeOf(() => em().transactional((tx) => voidEntry(tx, { entryNo: target.no, actor: admin, reason: 'property', at })));
       expect(got, `void #${target.no}`).toBe(expected);

@@ -121,8 +121,13 @@ describe('POST /api/entries/{id}/fix', () => {
       `Corrected #${created.entryNo}: Jasmine 12 kg × ₹450.00 → 9.5 kg × ₹450.00 = ₹4,275.00, commission ₹213.75, you get ₹4,061.25 instead of ₹5,130.00 (now #${replacement.entryNo})`,
       'Your balance now: ₹4,061.25',
     ]);
-    // Fixing the voided original again is refused.
-    expect((await body(await fix(staff, created.id, { quantity: '9' }))).error.code).toBe('ALREADY_VOIDED');
+    // Fixing the original again is refused, naming the replacement to fix instead.
+    const again = await body(await fix(staff, created.id, { quantity: '9' }));
+    expect([again.error.code, again.error.message]).toEqual([
+      'ALREADY_FIXED',
+      // In the staff member's language (Tamil).
+      `பதிவு #${created.entryNo} ஏற்கனவே #${replacement.entryNo} ஆகத் திருத்தப்பட்டது; #${replacement.entryNo} ஐத் திருத்துங்கள் அல்லது ரத்து செய்யுங்கள்.`,
+    ]);
   });
 
   it('an implausible fix: 422 and the original stays active; confirm: true fixes it', async () => {

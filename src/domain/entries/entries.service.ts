@@ -24,7 +24,20 @@ export async function voidEntry(em: EntityManager, input: { entryNo: string; act
   await em.execute('select 1 from daily_entries where entry_no = ? for update', [input.entryNo]);
   const entry = await em.findOne(DailyEntry, { entryNo: input.entryNo }, { populate: ['farmer', 'flowerType'], refresh: true });
   if (!entry) throw new AppError('ENTRY_NOT_FOUND', `No entry #${input.entryNo}`, 404, { entryNo: input.entryNo });
-  if (entry.status === 'voided') throw new AppError('ALREADY_VOIDED', `Entry #${input.entryNo} is already void`, 409, { entryNo: input.entryNo });
+  if (entry.status === 'voided') {
+    // Fixed already: name the replacement, which is the entry to fix or cancel now.
+    const [next] = await em.execute<{ entry_no: string }[]>(
+      'select entry_no::text as entry_no from daily_entries where corrects_entry_id = ? order by entry_no desc limit 1',
+      [entry.id],
+    );
+    if (next) {
+      throw new AppError('ALREADY_FIXED', `Entry #${input.entryNo} was already fixed as #${next.entry_no}`, 409, {
+        entryNo: input.entryNo,
+        replacementNo: next.entry_no,
+      });
+    }
+    throw new AppError('ALREADY_VOIDED', `Entry #${input.entryNo} is already void`, 409, { entryNo: input.entryNo });
+  }
   if (entry.settlement) {
     throw new AppError('ENTRY_SETTLED', `Entry #${input.entryNo} is in a settlement`, 409, { entryNo: input.entryNo, refusal: true });
   }
