@@ -13,7 +13,8 @@ import { monthlyStatementData, type MonthlyStatementData } from '../domain/month
 import { monthName, renderMonthlyStatementPdf } from '../pdf/monthly-statement.js';
 import type { JobResult } from './runner.js';
 
-const hasBusiness = (d: MonthlyStatementData) => d.deliveries.length + d.settlements.length + d.advances.length + d.payments.length > 0;
+const hasBusiness = (d: MonthlyStatementData) =>
+  d.deliveries.length + d.settlements.length + d.advances.length + d.adjustments.length + d.payments.length > 0;
 
 /** Renders a farmer's month to DATA_DIR/statements/monthly/<month>/<code>.pdf; returns the notification to send. */
 export async function monthlyStatementMessage(

@@ -129,6 +129,22 @@ export function renderMonthlyStatementPdf(data: MonthlyStatementData, generatedA
       { text: formatRupees(a.amount), x: 430, width: RIGHT - 430, align: 'right' },
     ]);
 
+  // Only when there were any: most months have none, and an empty section reads as something missing.
+  if (data.adjustments.length) {
+    section('adjustments');
+    for (const a of data.adjustments)
+      row([
+        { text: `${displayDate(a.date)}  ${a.ref}: ${a.reason}`, x: M + 4, width: 380 },
+        {
+          // ASCII signs, as the settlement statement's deducted lines: the fonts' subsets carry them.
+          text: `${a.amount.startsWith('-') ? '- ' : '+ '}${formatRupees(dec(a.amount).abs().toFixed(2))}`,
+          x: 430,
+          width: RIGHT - 430,
+          align: 'right',
+        },
+      ]);
+  }
+
   section('payments');
   if (!data.payments.length) none();
   for (const p of data.payments) {

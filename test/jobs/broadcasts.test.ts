@@ -302,13 +302,29 @@ describe('the monthly statement', () => {
       [farmer!.id, admin!.id],
     );
 
+    // Adjustments: +150.00 on 25 Nov and −45.50 on 28 Nov count; −200.00 on 1 Dec does not.
+    await sql(
+      t.db,
+      `insert into adjustments (farmer_id, amount, reason, created_by_id, created_at) values
+         (?, 150.00, 'short paid W47', ?, '2026-11-25T05:00:00Z'), (?, -45.50, 'crate damage', ?, '2026-11-28T05:00:00Z'),
+         (?, -200.00, 'later', ?, '2026-12-01T05:00:00Z')`,
+      [farmer!.id, admin!.id, farmer!.id, admin!.id, farmer!.id, admin!.id],
+    );
+    const adj = await sql<{ no: string }>(t.db, `select adjustment_no::text as no from adjustments where farmer_id = ? order by created_at`, [
+      farmer!.id,
+    ]);
+
     await runner().runNow('monthly-statements', { date: '2026-12-01' });
-    // 190.00 + 4,275.00 + 190.00 − 1,000.00 − 3,000.00 = 655.00.
+    // 190.00 + 4,275.00 + 190.00 − 1,000.00 − 3,000.00 + 150.00 − 45.50 = 759.50.
     const [doc] = (await sent('monthly_statement')).filter((d) => d.recipient_phone === farmer!.whatsapp_number);
     const payload = doc!.payload as { documentPath: string; caption: string };
-    expect(payload.caption).toBe('Your statement for November 2026: closing balance ₹655.00');
+    expect(payload.caption).toBe('Your statement for November 2026: closing balance ₹759.50');
     const text = execFileSync('pdftotext', ['-layout', path.join(dataDir, payload.documentPath), '-'], { encoding: 'utf8' });
-    expect(text).toMatch(/Closing balance, 30 Nov 2026\s+₹655.00/);
+    expect(text).toMatch(/Closing balance, 30 Nov 2026\s+₹759.50/);
+    // (pdftotext reads the rows' decimal point as a space, hence the `.`.)
+    expect(text).toMatch(new RegExp(`25-11-2026\\s+J${adj[0]!.no}: short paid W47\\s+\\+ ₹150.00`));
+    expect(text).toMatch(new RegExp(`28-11-2026\\s+J${adj[1]!.no}: crate damage\\s+- ₹45.50`));
+    expect(text).not.toContain('later');
     expect(text).toContain('இறுதி இருப்பு');
     expect(text).not.toContain('Balance today');
   });

@@ -27,6 +27,8 @@ export interface MonthlyStatementData {
   }[];
   settlements: { number: string; periodStart: string; periodEnd: string; net: string; status: string }[];
   advances: { date: string; amount: string; status: string }[];
+  /** Credits (+) and debits (−) an admin made this month, each with its reference (J3) and reason. */
+  adjustments: { date: string; ref: string; amount: string; reason: string }[];
   payments: { date: string; number: string; amount: string; reference: string | null }[];
   /** What the agent owed the farmer at the end of the month's last day (negative: the farmer owed), by the balance rule. */
   closingBalance: string;
@@ -66,6 +68,11 @@ export async function monthlyStatementData(em: EntityManager, farmerId: string, 
        from cash_advances where farmer_id = ? and (created_at at time zone ?)::date between ?::date and ?::date and status <> 'rejected' order by created_at`,
     [timeZone, farmerId, timeZone, start, end],
   );
+  const adjustments = await em.execute<Record<string, string>[]>(
+    `select to_char(created_at at time zone ?, 'YYYY-MM-DD') as d, adjustment_no::text as no, amount::text as amount, reason
+       from adjustments where farmer_id = ? and (created_at at time zone ?)::date between ?::date and ?::date order by created_at, adjustment_no`,
+    [timeZone, farmerId, timeZone, start, end],
+  );
   const payments = await em.execute<Record<string, string>[]>(
     `select to_char(paid_at at time zone ?, 'YYYY-MM-DD') as d, settlement_number, net_payable::text as amount, payment_reference
        from settlements where farmer_id = ? and paid_at is not null and (paid_at at time zone ?)::date between ?::date and ?::date order by paid_at`,
@@ -95,6 +102,7 @@ export async function monthlyStatementData(em: EntityManager, farmerId: string, 
     })),
     settlements: settlements.map((r) => ({ number: r.settlement_number!, periodStart: r.ps!, periodEnd: r.pe!, net: r.net!, status: r.status! })),
     advances: advances.map((r) => ({ date: r.d!, amount: r.amount!, status: r.status! })),
+    adjustments: adjustments.map((r) => ({ date: r.d!, ref: `J${r.no}`, amount: r.amount!, reason: r.reason! })),
     payments: payments.map((r) => ({ date: r.d!, number: r.settlement_number!, amount: r.amount!, reference: r.payment_reference ?? null })),
     closingBalance: await balanceAsOf(em, farmerId, end, timeZone),
   };
