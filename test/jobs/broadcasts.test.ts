@@ -325,6 +325,19 @@ describe('the monthly statement', () => {
     expect(text).toMatch(new RegExp(`25-11-2026\\s+J${adj[0]!.no}: short paid W47\\s+\\+ ₹150.00`));
     expect(text).toMatch(new RegExp(`28-11-2026\\s+J${adj[1]!.no}: crate damage\\s+- ₹45.50`));
     expect(text).not.toContain('later');
+
+    // A farmer whose only business in November was an adjustment gets a statement too.
+    const only = await addFarmer(t.db, { language: 'en' });
+    const [o] = await sql<{ id: string; whatsapp_number: string }>(t.db, `select id, whatsapp_number from farmers where farmer_code = ?`, [only]);
+    await sql(
+      t.db,
+      `insert into adjustments (farmer_id, amount, reason, created_by_id, created_at) values (?, 100.00, 'crate refund', ?, '2026-11-20T05:00:00Z')`,
+      [o!.id, admin!.id],
+    );
+    // Run again (as a catch-up would): the others already had theirs; only the new farmer's is queued.
+    await runner().runNow('monthly-statements', { date: '2026-12-01' });
+    const [onlyDoc] = (await sent('monthly_statement')).filter((d) => d.recipient_phone === o!.whatsapp_number);
+    expect((onlyDoc!.payload as { caption: string }).caption).toBe('Your statement for November 2026: closing balance ₹100.00');
     expect(text).toContain('இறுதி இருப்பு');
     expect(text).not.toContain('Balance today');
   });
