@@ -6,7 +6,14 @@ import { adminsToTell, type AdvanceFact } from '../domain/advances/advances.serv
 import type { StaffActor } from '../domain/audit/actor.js';
 import { formatRupees } from '../domain/money.js';
 import { enqueueNotifications, type NewNotification } from '../domain/notifications/outbox.js';
-import { reopenSettlement, unpaySettlement, type SettlementCorrection } from '../domain/settlements/corrections.service.js';
+import {
+  reopenSettlement,
+  settlementIdFor,
+  unpaySettlement,
+  type SettlementCorrection,
+  type SettlementTarget,
+} from '../domain/settlements/corrections.service.js';
+import type { TFunction } from 'i18next';
 import { translator } from '../i18n.js';
 import { tellAdvance } from './notices.js';
 
@@ -72,6 +79,37 @@ export async function reopenAndTell(em: EntityManager, input: { settlementId: st
     const fact = await reopenSettlement(tx, input);
     await tellSettlement(tx, fact, 'reopenedNotice');
     return fact;
+  });
+}
+
+/** An admin's `unpay` / `reopen` by chat: the same use cases as the office's routes; the reply in the admin's language. */
+export async function correctSettlementByChat(
+  em: EntityManager,
+  actor: StaffActor,
+  command: { kind: 'unpay' | 'reopen'; settlement: SettlementTarget; reason: string },
+  at: Date,
+  t: TFunction,
+): Promise<string> {
+  const settlementId = await settlementIdFor(em, command.settlement, command.kind);
+  if (command.kind === 'unpay') {
+    const fact = await unpayAndTell(em, { settlementId, reason: command.reason, actor });
+    return t('corrections.unpaidReply', {
+      amount: formatRupees(fact.netPayable),
+      number: fact.settlementNumber,
+      farmer: fact.farmerCode,
+      reason: fact.reason,
+      balance: formatRupees(fact.balanceAfter),
+    });
+  }
+  const fact = await reopenAndTell(em, { settlementId, reason: command.reason, actor, at });
+  return t('corrections.reopenedReply', {
+    number: fact.settlementNumber,
+    farmer: fact.farmerCode,
+    amount: formatRupees(fact.netPayable),
+    reason: fact.reason,
+    entries: fact.entries ?? 0,
+    adjustments: fact.adjustments ?? 0,
+    advances: formatRupees(fact.advancesReleased ?? '0'),
   });
 }
 

@@ -19,7 +19,7 @@ import {
   tellFarmer,
   type AdvanceView,
 } from '../domain/advances/advances.service.js';
-import { adjustAndTell, signedMoney, tellAdvanceAll } from './corrections.js';
+import { adjustAndTell, correctSettlementByChat, signedMoney, tellAdvanceAll } from './corrections.js';
 import { getBalance } from '../domain/balances/balances.service.js';
 import type { StaffActor } from '../domain/audit/actor.js';
 import { dayTotals, undoLastEntry, voidEntry } from '../domain/entries/entries.service.js';
@@ -280,6 +280,9 @@ async function execute(ctx: LineContext, command: Command, lineNo: number, t: TF
         balance: money(balance.currentBalance),
       });
     }
+    case 'unpay':
+    case 'reopen':
+      return correctSettlementByChat(em, adminOf(ctx.sender), command, ctx.at, t);
     case 'balance': {
       // A buyer's phone: their own figures; a phone that is a farmer's and a buyer's gets both.
       const buyerText = !command.farmerCode && ctx.sender.buyer ? await buyerBalanceText(ctx, ctx.sender.buyer, t) : null;

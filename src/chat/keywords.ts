@@ -21,7 +21,9 @@ export type Keyword =
   | 'adjust'
   | 'approve'
   | 'reject'
-  | 'reverse';
+  | 'reverse'
+  | 'unpay'
+  | 'reopen';
 
 export const KEYWORDS: Record<Keyword, readonly string[]> = {
   help: ['help', 'h', '?', 'menu', 'உதவி', 'udhavi', 'uthavi', 'udavi'],
@@ -49,6 +51,9 @@ export const KEYWORDS: Record<Keyword, readonly string[]> = {
   approve: ['approve', 'ஒப்புதல்', 'அனுமதி', 'oppudhal', 'anumathi'],
   reject: ['reject', 'நிராகரி', 'nirakari'],
   reverse: ['reverse', 'திருப்பு', 'thiruppu', 'tiruppu'],
+  // A payment mark taken back ("not paid"), a settlement reopened.
+  unpay: ['unpay', 'unpaid', 'செலுத்தவில்லை', 'seluthavillai', 'seluthalai'],
+  reopen: ['reopen', 'மறுதிற', 'மறுதிறப்பு', 'marudhira', 'marutira'],
 };
 
 /** After `rates` or `stmt`: opting out of / back in to the scheduled messages. */

@@ -4,6 +4,7 @@ import { keywordOf, LANGUAGE_WORDS, MONTH_WORDS, OPT_IN_WORDS, OPT_OUT_WORDS, UN
 import { dec } from '../domain/money.js';
 import { looksNumeric, parseDecimal, type NumberProblem } from './numbers.js';
 import type { Language } from '../domain/columns.js';
+import type { SettlementTarget } from '../domain/settlements/corrections.service.js';
 import { parseSalesLine, type SalesCommand, type SalesParseError } from './parse-sales.js';
 
 export interface FlowerWord {
@@ -46,7 +47,8 @@ export type Command =
   | SalesCommand
   | { kind: 'adjust'; farmerCode: string; amount: string; reason: string }
   | { kind: 'approve'; ref: string }
-  | { kind: 'reject' | 'reverse'; ref: string; reason: string };
+  | { kind: 'reject' | 'reverse'; ref: string; reason: string }
+  | { kind: 'unpay' | 'reopen'; settlement: SettlementTarget; reason: string };
 
 export type ParseErrorCode =
   | 'empty'
@@ -69,6 +71,8 @@ export type ParseErrorCode =
   | 'bad_language'
   | 'need_advance_ref'
   | 'bad_adjustment'
+  | 'need_settlement'
+  | 'need_settlement_reason'
   | NumberProblem;
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; error: ParseErrorCode | SalesParseError; word?: string };
@@ -266,6 +270,16 @@ function parseKeyword(keyword: Keyword, args: string[], original: string[]): Par
       const reason = original.slice(1).join(' ');
       if (!reason) return { ok: false, error: 'need_reason' };
       return { ok: true, command: { kind: keyword, ref: no, reason } };
+    }
+    case 'unpay':
+    case 'reopen': {
+      // A settlement number (S-2026W47-FAR001, S-2026W47-FAR001-2) or a farmer code.
+      const number = /^s-[a-z0-9-]+$/i.test(args[0] ?? '') ? args[0]!.toUpperCase() : null;
+      const f = number ? null : farmerArg();
+      if (!number && !f?.code) return { ok: false, error: 'need_settlement', word: f?.bad };
+      const reason = original.slice(1).join(' ');
+      if (!reason) return { ok: false, error: 'need_settlement_reason' };
+      return { ok: true, command: { kind: keyword, settlement: number ? { number } : { farmerCode: f!.code! }, reason } };
     }
     case 'lang': {
       const lang = args.length === 1 ? LANGUAGE_WORDS[args[0]!] : undefined;

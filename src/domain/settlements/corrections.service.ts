@@ -61,6 +61,41 @@ async function lockSettlement(tx: EntityManager, settlementId: string): Promise<
   return rows[0]!;
 }
 
+export type SettlementTarget = { number: string } | { farmerCode: string };
+
+/**
+ * The settlement an admin names by chat: by its number (S-2026W47-FAR001, any case), or by a farmer code, meaning
+ * that farmer's most recently paid settlement (to unpay) or their one unpaid settlement (to reopen; several →
+ * SETTLEMENT_AMBIGUOUS with their numbers, nothing is guessed).
+ */
+export async function settlementIdFor(em: EntityManager, target: SettlementTarget, purpose: 'unpay' | 'reopen'): Promise<string> {
+  const k = em.getKysely();
+  if ('number' in target) {
+    const { rows } = await sql<{ id: string }>`
+      select id from settlements where upper(settlement_number) = upper(${target.number})`.execute(k);
+    if (!rows[0]) throw new AppError('SETTLEMENT_NOT_FOUND', `No settlement ${target.number}`, 404, { number: target.number });
+    return rows[0].id;
+  }
+  const { rows: farmer } = await sql<{ id: string }>`select id from farmers where upper(farmer_code) = upper(${target.farmerCode})`.execute(k);
+  if (!farmer[0]) throw new AppError('FARMER_NOT_FOUND', `No farmer ${target.farmerCode}`, 404, { farmerCode: target.farmerCode });
+  const { rows } = await sql<{ id: string; number: string }>`
+    select id, settlement_number as number from settlements
+     where farmer_id = ${farmer[0].id}::uuid and status = ${purpose === 'unpay' ? 'paid' : 'finalized'}
+     order by ${purpose === 'unpay' ? sql`paid_at desc` : sql`period_end desc`}, settlement_number desc`.execute(k);
+  if (!rows[0]) {
+    throw new AppError(purpose === 'unpay' ? 'NO_PAID_SETTLEMENT' : 'NO_UNPAID_SETTLEMENT', `${target.farmerCode} has none`, 404, {
+      farmerCode: target.farmerCode,
+    });
+  }
+  if (purpose === 'reopen' && rows.length > 1) {
+    throw new AppError('SETTLEMENT_AMBIGUOUS', `${target.farmerCode} has ${rows.length} unpaid settlements: name one`, 409, {
+      farmerCode: target.farmerCode,
+      numbers: rows.map((r) => r.number).join(', '),
+    });
+  }
+  return rows[0].id;
+}
+
 /** A payment marked by mistake is taken back: the settlement is finalized again and the farmer's figures move back. */
 export async function unpaySettlement(
   em: EntityManager,
