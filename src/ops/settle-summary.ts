@@ -3,7 +3,7 @@ import { formatRupees } from '../domain/money.js';
 import type { SettleResult } from '../domain/settlements/settlement.service.js';
 
 export function summaryTable(result: SettleResult, maxRows = 40): string {
-  const head = ['Farmer', 'Settlement', 'Entries', 'Gross', 'Commission', 'Fees', 'Advances', 'Net payable'];
+  const head = ['Farmer', 'Settlement', 'Entries', 'Gross', 'Commission', 'Fees', 'Adjustments', 'Advances', 'Net payable'];
   const rows = result.settled
     .slice(0, maxRows)
     .map((r) => [
@@ -13,18 +13,20 @@ export function summaryTable(result: SettleResult, maxRows = 40): string {
       formatRupees(r.grossAmount),
       formatRupees(r.totalCommission),
       formatRupees(r.totalFees),
+      formatRupees(r.totalAdjustments),
       formatRupees(r.totalAdvances),
       formatRupees(r.netPayable),
     ]);
-  if (result.settled.length > maxRows) rows.push([`… ${result.settled.length - maxRows} more`, '', '', '', '', '', '', '']);
+  if (result.settled.length > maxRows) rows.push([`… ${result.settled.length - maxRows} more`, ...head.slice(1).map(() => '')]);
   const t = result.totals;
   rows.push([
-    `${t.farmers} farmers`,
+    `${t.farmers} ${t.farmers === 1 ? 'farmer' : 'farmers'}`,
     'TOTAL',
     String(t.entries),
     formatRupees(t.gross),
     formatRupees(t.commission),
     formatRupees(t.fees),
+    formatRupees(t.adjustments),
     formatRupees(t.advances),
     formatRupees(t.net),
   ]);

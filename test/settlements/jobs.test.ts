@@ -66,17 +66,27 @@ describe('settlement schedules', () => {
           totalCommission: '6172.83',
           totalFees: '0.00',
           totalAdvances: '1000.00',
-          totalAdjustments: '0.00',
-          netPayable: '116283.67',
+          totalAdjustments: '-150.00',
+          netPayable: '116133.67',
           advancesOutstanding: '0.00',
           refused: false,
         },
       ],
-      totals: { farmers: 1, entries: 3, gross: '123456.50', commission: '6172.83', fees: '0.00', advances: '1000.00', net: '116283.67' },
+      // 1,23,456.50 − 6,172.83 − 0.00 − 150.00 (a debit adjustment) − 1,000.00 = 1,16,133.67
+      totals: {
+        farmers: 1,
+        entries: 3,
+        gross: '123456.50',
+        commission: '6172.83',
+        fees: '0.00',
+        adjustments: '-150.00',
+        advances: '1000.00',
+        net: '116133.67',
+      },
     };
     const table = summaryTable(result).split('\n');
-    expect(table[0]).toMatch(/^Farmer\s+Settlement\s+Entries\s+Gross\s+Commission\s+Fees\s+Advances\s+Net payable$/);
+    expect(table[0]).toMatch(/^Farmer\s+Settlement\s+Entries\s+Gross\s+Commission\s+Fees\s+Adjustments\s+Advances\s+Net payable$/);
     expect(table[2]).toContain('₹1,23,456.50');
-    expect(table[4]).toMatch(/^1 farmers\s+TOTAL\s+3\s+₹1,23,456.50\s+₹6,172.83\s+₹0.00\s+₹1,000.00\s+₹1,16,283.67$/);
+    expect(table[4]).toMatch(/^1 farmer\s+TOTAL\s+3\s+₹1,23,456.50\s+₹6,172.83\s+₹0.00\s+-₹150.00\s+₹1,000.00\s+₹1,16,133.67$/);
   });
 });

@@ -43,7 +43,7 @@ export interface SettleResult {
   settled: SettledRow[];
   /** Farmers whose fees exceed their earnings: left untouched. */
   refused: SettledRow[];
-  totals: { farmers: number; entries: number; gross: string; commission: string; fees: string; advances: string; net: string };
+  totals: { farmers: number; entries: number; gross: string; commission: string; fees: string; adjustments: string; advances: string; net: string };
 }
 
 class DryRunRollback extends Error {
@@ -157,6 +157,7 @@ export async function settlePeriod(orm: MikroORM, options: SettleOptions): Promi
       gross: sum(settled.map((r) => r.grossAmount)),
       commission: sum(settled.map((r) => r.totalCommission)),
       fees: sum(settled.map((r) => r.totalFees)),
+      adjustments: sum(settled.map((r) => r.totalAdjustments)),
       advances: sum(settled.map((r) => r.totalAdvances)),
       net: sum(settled.map((r) => r.netPayable)),
     },
