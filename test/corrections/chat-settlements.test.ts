@@ -6,7 +6,7 @@ import { createApiHarness, type ApiHarness } from '../support/api.js';
 import { settlePeriod } from '../../src/domain/settlements/settlement.service.js';
 import { parsePeriod } from '../../src/domain/settlements/period.js';
 import { settlementStatements } from '../../src/chat/statements.js';
-import { ledgerChecks } from '../../src/ops/validation/checks.js';
+import { validationErrors } from './validation.js';
 import { addAdvance, addEntry, addFarmer, run, TZ } from '../settlements/fixture.js';
 import { createStaff, lastOutboxId, outboxSince, send } from '../chat/helpers.js';
 
@@ -63,14 +63,6 @@ async function weekFarmer(language: 'en' | 'ta', weeks = [W10]) {
   }
   return code;
 }
-async function validationErrors() {
-  const found: Record<string, unknown[]> = {};
-  for (const c of ledgerChecks([]).filter((c) => c.severity === 'error' && c.id !== 'foreign_keys_present')) {
-    const rows = await run(h.t.db, c.sql);
-    if (rows.length) found[c.id] = rows;
-  }
-  return found;
-}
 
 describe('unpay by chat', () => {
   it('a payment marked for the wrong farmer is taken back in one message, and the right one is paid', async () => {
@@ -99,7 +91,7 @@ describe('unpay by chat', () => {
     await chat(ADMIN, `paid ${wrong} CASH-1`);
     expect((await settlementsOf(wrong)).map((s) => [s.status, s.ref])).toEqual([['paid', 'CASH-1']]);
     expect(await farmerOf(wrong)).toMatchObject({ b: '0.00', s: '840.00' });
-    expect(await validationErrors()).toEqual({});
+    expect(await validationErrors(h.t.db)).toEqual({});
   });
 
   it('by farmer code: their latest paid settlement; in Tamil, with the Tamil keyword', async () => {
@@ -156,7 +148,7 @@ describe('reopen by chat', () => {
       [`S-2030W10-${code}-2`, 'finalized', '840.00'],
     ]);
     expect((await said(ADMIN, `reopen S-2030W10-${code} again`))(ADMIN)).toEqual([`✗ Settlement S-2030W10-${code} is already reopened.`]);
-    expect(await validationErrors()).toEqual({});
+    expect(await validationErrors(h.t.db)).toEqual({});
   });
 
   it('by farmer code with two unpaid settlements: names them and reopens neither', async () => {

@@ -12,7 +12,7 @@ import { renderStatementDocument } from '../../src/domain/settlements/statement.
 import { inlineRenderer } from '../../src/pdf/render-pool.js';
 import { addAdvance, addEntry, addFarmer, run, TZ, W45 } from '../settlements/fixture.js';
 import { createFarmer, createStaff, lastOutboxId, outboxSince, send } from '../chat/helpers.js';
-import { ledgerChecks } from '../../src/ops/validation/checks.js';
+import { validationErrors } from './validation.js';
 
 let h: ApiHarness;
 let admin: string;
@@ -49,15 +49,6 @@ const settlementsOf = (code: string) =>
        from settlements s join farmers f on f.id = s.farmer_id where f.farmer_code = $1 order by s.revision`,
     [code],
   );
-/** Every error check of db:validate, with what it found. */
-async function validationErrors() {
-  const found: Record<string, unknown[]> = {};
-  for (const c of ledgerChecks([]).filter((c) => c.severity === 'error' && c.id !== 'foreign_keys_present')) {
-    const rows = await run(h.t.db, c.sql);
-    if (rows.length) found[c.id] = rows;
-  }
-  return found;
-}
 const post = (url: string, token: string, b: object = {}) => h.call('POST', url, { token, body: b });
 
 /** Entries 10 kg × ₹100.00 (net 950.00) and 2.5 kg × ₹80.00 (net 190.00) in W10 2030, an advance of ₹300. */
@@ -104,7 +95,7 @@ describe('advance reversal', () => {
     );
     expect(notice!.text).toBe('Your advance of ₹500.00 was taken back (recorded by mistake): given twice. Your balance now: -₹1,050.00');
     expect((await post(`/api/advances/${second.id}/reverse`, admin, { reason: 'again' })).status).toBe(409);
-    expect(await validationErrors()).toEqual({});
+    expect(await validationErrors(h.t.db)).toEqual({});
   });
 });
 
@@ -130,7 +121,7 @@ describe('unpay and reopen', () => {
     expect([paid.b, paid.s]).toEqual(['0.00', '840.00']);
     const [ref] = await run<{ r: string }>(h.t.db, `select payment_reference as r from settlements where id = $1`, [s!.id]);
     expect(ref!.r).toBe('UPI-2');
-    expect(await validationErrors()).toEqual({});
+    expect(await validationErrors(h.t.db)).toEqual({});
   });
 
   it('reopens an unpaid settlement and settles the period again: a new number, the same totals; the old one kept', async () => {
@@ -181,7 +172,7 @@ describe('unpay and reopen', () => {
       /already paid/,
     );
     expect((await farmerOf(code)).b).toBe('0.00');
-    expect(await validationErrors()).toEqual({});
+    expect(await validationErrors(h.t.db)).toEqual({});
   });
 });
 
@@ -251,7 +242,7 @@ describe('adjustments', () => {
     expect(out.find((o) => o.recipient_phone === adminPhone)!.text).toBe(
       `✓ Advance ${ref} of ₹2,500.00 to ${code} reversed: given to the wrong farmer. Balance: -₹200.00`,
     );
-    expect(await validationErrors()).toEqual({});
+    expect(await validationErrors(h.t.db)).toEqual({});
   });
 
   it('the statement shows each adjustment as its own line (read back from the PDF)', async () => {

@@ -92,7 +92,16 @@ describe('/api/settlements', () => {
     expect(summary).toMatchObject({
       dryRun: true,
       period: { frequency: 'weekly', start: '2026-03-02', end: '2026-03-08', label: '2026W10' },
-      totals: { farmers: 1, entries: 2, gross: '5875.00', commission: '293.75', fees: '0.00', advances: '1000.00', net: '4581.25' },
+      totals: {
+        farmers: 1,
+        entries: 2,
+        gross: '5875.00',
+        commission: '293.75',
+        fees: '0.00',
+        adjustments: '0.00',
+        advances: '1000.00',
+        net: '4581.25',
+      },
     });
     expect(summary.settled).toEqual([
       {
@@ -126,6 +135,7 @@ describe('/api/settlements', () => {
       gross: '5875.00',
       commission: '293.75',
       fees: '0.00',
+      adjustments: '0.00',
       advances: '1000.00',
       net: '4581.25',
     });

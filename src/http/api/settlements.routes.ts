@@ -96,6 +96,7 @@ const RunSummary = z
       gross: Money,
       commission: Money,
       fees: Money,
+      adjustments: Money.openapi({ description: 'Σ of the adjustment lines carried: credits +, debits −' }),
       advances: Money,
       net: Money,
     }),
