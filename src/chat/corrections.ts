@@ -107,8 +107,8 @@ export async function correctSettlementByChat(
     farmer: fact.farmerCode,
     amount: formatRupees(fact.netPayable),
     reason: fact.reason,
-    entries: fact.entries ?? 0,
-    adjustments: fact.adjustments ?? 0,
+    entries: t('corrections.entryCount', { count: fact.entries ?? 0 }),
+    adjustments: t('corrections.adjustmentCount', { count: fact.adjustments ?? 0 }),
     advances: formatRupees(fact.advancesReleased ?? '0'),
   });
 }

@@ -71,8 +71,10 @@ export type ParseErrorCode =
   | 'bad_language'
   | 'need_advance_ref'
   | 'bad_adjustment'
-  | 'need_settlement'
-  | 'need_settlement_reason'
+  | 'need_settlement_unpay'
+  | 'need_settlement_reopen'
+  | 'need_reason_unpay'
+  | 'need_reason_reopen'
   | NumberProblem;
 
 export type ParseResult = { ok: true; command: Command } | { ok: false; error: ParseErrorCode | SalesParseError; word?: string };
@@ -274,12 +276,13 @@ function parseKeyword(keyword: Keyword, args: string[], original: string[]): Par
     case 'unpay':
     case 'reopen': {
       // A settlement number (S-2026W47-FAR001, S-2026W47-FAR001-2) or a farmer code.
-      const number = /^s-[a-z0-9-]+$/i.test(args[0] ?? '') ? args[0]!.toUpperCase() : null;
-      const f = number ? null : farmerArg();
-      if (!number && !f?.code) return { ok: false, error: 'need_settlement', word: f?.bad };
+      // A bare number is refused here: `unpay 3` could mean entry #3 or advance A3 as well as FAR003.
+      const number = /^s-[a-z0-9-]+$/i.test(args[0] ?? '') ? original[0]! : null;
+      const code = number || !args[0] ? null : farmerCodeOf(args[0], false);
+      if (!number && !code) return { ok: false, error: `need_settlement_${keyword}`, word: args[0] };
       const reason = original.slice(1).join(' ');
-      if (!reason) return { ok: false, error: 'need_settlement_reason' };
-      return { ok: true, command: { kind: keyword, settlement: number ? { number } : { farmerCode: f!.code! }, reason } };
+      if (!reason) return { ok: false, error: `need_reason_${keyword}` };
+      return { ok: true, command: { kind: keyword, settlement: number ? { number } : { farmerCode: code! }, reason } };
     }
     case 'lang': {
       const lang = args.length === 1 ? LANGUAGE_WORDS[args[0]!] : undefined;

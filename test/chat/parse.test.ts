@@ -104,6 +104,16 @@ const table: [string, unknown][] = [
   ['அறிக்கை', cmd({ kind: 'statement', farmerCode: null })],
   ['paid FAR001 UPI-7781 cash', cmd({ kind: 'paid', farmerCode: 'FAR001', reference: 'UPI-7781 cash' })],
   ['paid FAR001', err('need_reference')],
+  // An admin's settlement corrections: by number (as typed; looked up in capitals too) or by farmer code; a reason always.
+  ['unpay S-2026W47-FAR001 Paid to wrong farmer', cmd({ kind: 'unpay', settlement: { number: 'S-2026W47-FAR001' }, reason: 'Paid to wrong farmer' })],
+  ['unpay s-2026w47-far001-2 again', cmd({ kind: 'unpay', settlement: { number: 's-2026w47-far001-2' }, reason: 'again' })],
+  ['செலுத்தவில்லை far3 தவறு', cmd({ kind: 'unpay', settlement: { farmerCode: 'FAR003' }, reason: 'தவறு' })],
+  ['reopen S-2026M11-FAR002 wrong weight', cmd({ kind: 'reopen', settlement: { number: 'S-2026M11-FAR002' }, reason: 'wrong weight' })],
+  ['மறுதிற FAR002 எடை தவறு', cmd({ kind: 'reopen', settlement: { farmerCode: 'FAR002' }, reason: 'எடை தவறு' })],
+  ['unpay S-2026W47-FAR001', err('need_reason_unpay')],
+  ['unpay', err('need_settlement_unpay')],
+  ['unpay 3 wrong', err('need_settlement_unpay', '3')],
+  ['reopen S12 wrong', err('need_settlement_reopen', 's12')],
   // Help and language
   ['help', cmd({ kind: 'help' })],
   ['HELP!', cmd({ kind: 'help' })],

@@ -121,6 +121,13 @@ describe('unpay by chat', () => {
       [ADMIN, `unpay ${n}`, '✗ Say why. Example: unpay S-2026W47-FAR001 wrong farmer'],
       [ADMIN, 'unpay', '✗ Which settlement? Example: unpay S-2026W47-FAR001 wrong farmer (or a farmer code: unpay FAR001 wrong farmer)'],
       [ADMIN, 'unpay S-2030W10-NOPE wrong farmer', '✗ There is no settlement S-2030W10-NOPE.'],
+      // A bare number is not taken for a farmer: it could be entry #3 or advance A3.
+      [
+        ADMIN,
+        'unpay 3 wrong farmer',
+        '✗ Which settlement? Example: unpay S-2026W47-FAR001 wrong farmer (or a farmer code: unpay FAR001 wrong farmer)',
+      ],
+      [ADMIN, `reopen ${n}`, '✗ Say why. Example: reopen S-2026W47-FAR001 wrong weight'],
       [ADMIN, `reopen ${n} wrong weight`, `✗ Settlement ${n} is paid: take the payment back first (unpay ${n} reason), then reopen it.`],
     ];
     for (const [from, text, expected] of cases) expect((await said(from, text))(from), text).toEqual([expected]);

@@ -62,6 +62,7 @@ async function lockSettlement(tx: EntityManager, settlementId: string): Promise<
 }
 
 export type SettlementTarget = { number: string } | { farmerCode: string };
+// By number: as typed or in capitals (numbers are made in capitals), so the unique index finds it.
 
 /**
  * The settlement an admin names by chat: by its number (S-2026W47-FAR001, any case), or by a farmer code, meaning
@@ -72,7 +73,7 @@ export async function settlementIdFor(em: EntityManager, target: SettlementTarge
   const k = em.getKysely();
   if ('number' in target) {
     const { rows } = await sql<{ id: string }>`
-      select id from settlements where upper(settlement_number) = upper(${target.number})`.execute(k);
+      select id from settlements where settlement_number in (${target.number}, ${target.number.toUpperCase()})`.execute(k);
     if (!rows[0]) throw new AppError('SETTLEMENT_NOT_FOUND', `No settlement ${target.number}`, 404, { number: target.number });
     return rows[0].id;
   }
