@@ -20,7 +20,7 @@ function cpuSeconds(pid: number): number {
 export const FARMERS = 2_000;
 
 /** CPU seconds the database's backends serving this scratch database have used (they live as long as the pool keeps them). */
-async function dbCpuSeconds(pool: import('pg').Pool, name: string): Promise<number> {
+export async function dbCpuSeconds(pool: import('pg').Pool, name: string): Promise<number> {
   const { rows } = await pool.query<{ pid: number }>(`select pid from pg_stat_activity where datname = $1`, [name]);
   let total = 0;
   for (const { pid } of rows) {

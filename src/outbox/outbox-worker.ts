@@ -141,13 +141,18 @@ export class OutboxWorker {
     this.wakeUp?.();
   }
 
-  /** One round: recover expired claims, claim a batch, send it. Returns how many rows were handled. */
-  async runOnce(): Promise<number> {
+  /**
+   * One round: recover expired claims, claim a batch, send it. Returns how many rows were handled. The whole
+   * round is one reference-cache scope: the settings are read once at its start (one query), and the sends'
+   * own reads (the Cloud API's template names, three settings per template send) come from that read.
+   */
+  runOnce(): Promise<number> {
+    return withReferenceCache(() => this.round());
+  }
+
+  private async round(): Promise<number> {
     const em = this.o.db.orm.em.fork();
-    // Both settings in one query (a round per reply used to cost 4 queries before the claim).
-    const [enabled, ratePerSecond] = await withReferenceCache(() =>
-      Promise.all([getBooleanSetting(em, 'whatsapp_enabled'), getNumberSetting(em, 'outbox_rate_per_second')]),
-    );
+    const [enabled, ratePerSecond] = await Promise.all([getBooleanSetting(em, 'whatsapp_enabled'), getNumberSetting(em, 'outbox_rate_per_second')]);
     // Switched off by an admin: rows wait (nothing is dropped) until it is switched on again.
     if (!enabled) return 0;
     // A claim expires after leaseMs (2 min): looking for expired ones every round only cost a query per reply.
