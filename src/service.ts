@@ -9,7 +9,7 @@ import { MIGRATION_LOCK_KEY, withWaitingAdvisoryLock } from './db/advisory-lock.
 import { createApp } from './app.js';
 import { tryEnabled } from './http/try/try-page.js';
 import { writeLocalService } from './http/try/local-service.js';
-import { StatementRenderPool } from './pdf/render-pool.js';
+import { statementRenderPool } from './pdf/render-pool.js';
 import type { Logger } from './logger.js';
 import { seedReference } from '../seeds/ReferenceSeeder.js';
 import type { Channel } from './channels/channel.js';
@@ -113,8 +113,9 @@ export async function startService(config: Config, logger: Logger, options: Serv
     throw err;
   }
 
-  // Statements are drawn on worker threads (started at the first statement), off the webhooks' event loop.
-  const renderer = new StatementRenderPool();
+  // Statements are drawn on worker threads (started at the first statement), off the webhooks' event loop;
+  // over a server database each worker reads its own statements.
+  const renderer = statementRenderPool(db);
   const channel = await createChannel(config, { db, logger, createWebjsClient: options.createWebjsClient });
   const outbox = channel
     ? new OutboxWorker({

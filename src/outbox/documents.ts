@@ -5,7 +5,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Language } from '../domain/columns.js';
 import { formatRupees } from '../domain/money.js';
 import type { NotificationPayload } from '../domain/notifications/notification.entity.js';
-import { displayDate, type StatementData } from '../domain/settlements/statement-data.js';
+import { displayDate, type StatementSummary } from '../domain/settlements/statement-data.js';
 import {
   markStatementSent,
   renderStatementDocument,
@@ -17,7 +17,7 @@ import { inlineRenderer, type StatementRenderer } from '../pdf/render-pool.js';
 import { fileDocumentResolver, type DocumentResolver } from './outbox-worker.js';
 
 /** A statement's caption (the WhatsApp document's text) in the given language, from the figures it shows. */
-export function statementCaption(data: StatementData, language: Language = data.language): string {
+export function statementCaption(data: StatementSummary, language: Language = data.language): string {
   const t = translator(language);
   const values = {
     number: data.settlementNumber,

@@ -2,6 +2,7 @@
 // bytes collected into a Buffer when the document ends.
 import PDFDocument from 'pdfkit';
 import type { Language } from '../domain/columns.js';
+import { installDeflateMemo } from './deflate-memo.js';
 import { parsedFonts } from './fonts.js';
 
 export interface DocumentOptions {
@@ -15,6 +16,7 @@ export interface DocumentOptions {
 }
 
 export function openDocument(o: DocumentOptions): { doc: PDFKit.PDFDocument; done: Promise<Buffer> } {
+  installDeflateMemo();
   const doc = new PDFDocument({
     // No Helvetica: every run is drawn in one of our fonts, and loading it costs time on every document.
     font: null as unknown as string,

@@ -2,11 +2,29 @@
 // service's event loop free for webhooks. Each worker parses the fonts once and then renders job after job.
 import os from 'node:os';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import type { StatementData, StatementRenderer } from '../domain/settlements/statement-data.js';
+import type { StatementData, StatementRenderer, StatementSummary } from '../domain/settlements/statement-data.js';
+import type { WorkerJob, WorkerReply } from './statement-worker.js';
 
 export type { StatementRenderer };
 
-type Job = { id: number; data: StatementData; resolve: (b: Buffer) => void; reject: (e: Error) => void };
+type Rendered = { bytes: Buffer; data?: StatementSummary } | null;
+type Job = WorkerJob & { resolve: (r: Rendered) => void; reject: (e: Error) => void };
+
+export interface RenderPoolOptions {
+  /** Worker threads (default: one per core). */
+  size?: number;
+  resourceLimits?: ResourceLimits;
+  /**
+   * A PostgreSQL server the workers may read from: then each worker reads its own statements' figures
+   * (renderSettlement), in batches, over its own connection. Not for the embedded database (PGlite runs in
+   * this thread alone): without it the caller reads and render() ships the data.
+   */
+  databaseUrl?: string;
+}
+
+/** Batches of ids per worker message, and batches a worker may hold (one drawn while the next is read). */
+const MAX_BATCH = 16;
+const DEPTH = 2;
 
 /**
  * Renders on the calling thread (tests, one-off CLI use, the service). pdfkit and fontkit (~25 MB) are loaded at
@@ -30,20 +48,33 @@ const workerUrl = () => {
 export const WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 64 };
 
 export class StatementRenderPool implements StatementRenderer {
-  private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
   private readonly queue: Job[] = [];
-  private readonly busy = new Map<Worker, Job>();
+  /** Each worker's jobs sent and not answered, and how many batches that is. */
+  private readonly inflight = new Map<Worker, { jobs: Map<number, Job>; batches: number }>();
   private next = 0;
   private closed = false;
-
   private started = false;
+  private readonly wanted: number;
+  private readonly resourceLimits: ResourceLimits;
+  private readonly databaseUrl?: string;
+
+  /** Set when the workers read their own statements (a database URL was given). */
+  readonly renderSettlement?: (settlementId: string) => Promise<{ bytes: Buffer; data: StatementSummary } | null>;
 
   /** Workers start at the first render: a service that never draws a statement never pays for them. */
-  constructor(
-    private readonly wanted = Math.max(1, os.availableParallelism()),
-    private readonly resourceLimits: ResourceLimits = WORKER_LIMITS,
-  ) {}
+  constructor(options: RenderPoolOptions | number = {}) {
+    const o = typeof options === 'number' ? { size: options } : options;
+    this.wanted = Math.max(1, o.size ?? os.availableParallelism());
+    this.resourceLimits = o.resourceLimits ?? WORKER_LIMITS;
+    this.databaseUrl = o.databaseUrl;
+    if (o.databaseUrl) {
+      this.renderSettlement = async (settlementId) => {
+        const r = await this.enqueue({ id: this.next++, settlementId });
+        return r && { bytes: r.bytes, data: r.data! };
+      };
+    }
+  }
 
   private start() {
     this.started = true;
@@ -51,14 +82,18 @@ export class StatementRenderPool implements StatementRenderer {
     // Running from TypeScript sources (tsx): the worker needs the same loader.
     const execArgv = ts && !process.execArgv.some((a) => a.includes('tsx')) ? [...process.execArgv, '--import', 'tsx'] : undefined;
     for (let i = 0; i < this.wanted; i++) {
-      const w = new Worker(url, { resourceLimits: this.resourceLimits, ...(execArgv ? { execArgv } : {}) });
-      w.on('message', (m: { id: number; bytes?: Uint8Array; error?: string }) => this.done(w, m));
+      const w = new Worker(url, {
+        resourceLimits: this.resourceLimits,
+        workerData: { databaseUrl: this.databaseUrl },
+        ...(execArgv ? { execArgv } : {}),
+      });
+      w.on('message', (m: WorkerReply) => this.done(w, m));
       w.on('error', (err) => this.fail(w, err));
       // An idle worker does not keep the process alive; a busy one does (see dispatch), or a script whose only
       // pending work is a render would exit before it is drawn.
       w.unref();
       this.all.push(w);
-      this.idle.push(w);
+      this.inflight.set(w, { jobs: new Map(), batches: 0 });
     }
   }
 
@@ -66,11 +101,15 @@ export class StatementRenderPool implements StatementRenderer {
     return this.started ? this.all.length : this.wanted;
   }
 
-  render(data: StatementData): Promise<Buffer> {
+  async render(data: StatementData): Promise<Buffer> {
+    return (await this.enqueue({ id: this.next++, data }))!.bytes;
+  }
+
+  private enqueue(job: WorkerJob): Promise<Rendered> {
     if (this.closed) return Promise.reject(new Error('the statement render pool is closed'));
     if (!this.started) this.start();
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.next++, data, resolve, reject });
+      this.queue.push({ ...job, resolve, reject });
       this.dispatch();
     });
   }
@@ -81,35 +120,55 @@ export class StatementRenderPool implements StatementRenderer {
     await Promise.all(this.all.map((w) => w.terminate()));
   }
 
+  /** Least-loaded worker first; a batch is a fair share of the queue, so every worker gets work. */
   private dispatch() {
-    while (this.idle.length && this.queue.length) {
-      const w = this.idle.pop()!;
-      const job = this.queue.shift()!;
-      this.busy.set(w, job);
+    while (this.queue.length) {
+      let w: Worker | undefined;
+      for (const c of this.all) {
+        const f = this.inflight.get(c)!;
+        if (f.batches < DEPTH && (!w || f.jobs.size < this.inflight.get(w)!.jobs.size)) w = c;
+      }
+      if (!w) return;
+      const f = this.inflight.get(w)!;
+      const n = Math.min(MAX_BATCH, Math.ceil(this.queue.length / this.all.length));
+      const batch = this.queue.splice(0, n);
+      for (const j of batch) f.jobs.set(j.id, j);
+      f.batches++;
       w.ref();
-      w.postMessage({ id: job.id, data: job.data });
+      w.postMessage(batch.map(({ resolve: _r, reject: _j, ...job }) => job));
     }
   }
 
-  private done(w: Worker, m: { id: number; bytes?: Uint8Array; error?: string }) {
-    const job = this.busy.get(w);
-    this.busy.delete(w);
-    w.unref();
-    this.idle.push(w);
+  private done(w: Worker, m: WorkerReply) {
+    const f = this.inflight.get(w)!;
+    const job = f.jobs.get(m.id);
+    f.jobs.delete(m.id);
+    if (m.last) f.batches--;
+    if (!f.jobs.size) w.unref();
     if (job) {
-      if (m.bytes) job.resolve(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength));
-      else job.reject(new Error(m.error ?? 'statement render failed'));
+      if ('bytes' in m) job.resolve({ bytes: Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), data: m.summary });
+      else if ('missing' in m) job.resolve(null);
+      else job.reject(new Error(m.error || 'statement render failed'));
     }
     this.dispatch();
   }
 
   private fail(w: Worker, err: Error) {
-    const job = this.busy.get(w);
-    this.busy.delete(w);
-    job?.reject(err);
+    const f = this.inflight.get(w);
+    for (const j of f?.jobs.values() ?? []) j.reject(err);
+    this.inflight.delete(w);
     // A worker that crashed is gone; the others carry on.
     const i = this.all.indexOf(w);
     if (i >= 0) this.all.splice(i, 1);
     if (!this.all.length) for (const j of this.queue.splice(0)) j.reject(err);
+    else this.dispatch();
   }
+}
+
+/**
+ * The pool the composition root wants for its database: over a PostgreSQL server each worker reads its own
+ * statements; over the embedded database (one process, PGlite in the main thread) the main thread reads them.
+ */
+export function statementRenderPool(db: { kind: 'server' | 'embedded'; url: string }, options: Omit<RenderPoolOptions, 'databaseUrl'> = {}) {
+  return new StatementRenderPool({ ...options, databaseUrl: db.kind === 'server' ? db.url : undefined });
 }

@@ -74,6 +74,19 @@ export const pdfTextString = (text: string) =>
     .join('')
     .toUpperCase()}>`;
 
+// Tamil runs repeat from statement to statement (labels, slots, flowers): each span's operator is made once.
+const SPAN_LIMIT = 2_000;
+let spans = new Map<string, string>();
+function actualTextSpan(text: string): string {
+  let span = spans.get(text);
+  if (span === undefined) {
+    if (spans.size >= SPAN_LIMIT) spans = new Map();
+    span = `/Span << /Lang (ta) /ActualText ${pdfTextString(text)} >> BDC`;
+    spans.set(text, span);
+  }
+  return span;
+}
+
 /**
  * Draws with the run's real text attached as ActualText. The marked content sits inside pdfkit's own q … Q
  * around BT … ET (pdfkit's markContent would put it outside, where the text's transformation is already
@@ -82,8 +95,9 @@ export const pdfTextString = (text: string) =>
 function withActualText(doc: Doc, text: string, drawRun: () => void) {
   const d = doc as unknown as { addContent(s: string): unknown };
   const write = d.addContent;
+  const span = actualTextSpan(text);
   d.addContent = function (this: unknown, op: string) {
-    if (op === 'BT') write.call(this, `/Span << /Lang (ta) /ActualText ${pdfTextString(text)} >> BDC`);
+    if (op === 'BT') write.call(this, span);
     const r = write.call(this, op);
     if (op === 'ET') write.call(this, 'EMC');
     return r;

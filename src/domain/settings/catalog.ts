@@ -1,4 +1,5 @@
 // Every setting the ledger reads, with its type and default. The seeder writes these; admins change values.
+import { AppError } from '../../errors.js';
 import type { SettingValueType } from './system-setting.entity.js';
 
 export interface SettingDefinition {
@@ -122,3 +123,10 @@ export const SETTINGS_CATALOG: readonly SettingDefinition[] = [
     isPublic: true,
   },
 ];
+
+/** A setting's default value, from the catalog. */
+export function settingDefault(key: string): string {
+  const def = SETTINGS_CATALOG.find((s) => s.key === key);
+  if (!def) throw new AppError('UNKNOWN_SETTING', `No setting named ${key}`, 404);
+  return def.value;
+}

@@ -2,7 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
 import { cachedReference, referenceCacheActive } from '../reference-cache.js';
-import { SETTINGS_CATALOG, type SettingDefinition } from './catalog.js';
+import { settingDefault, SETTINGS_CATALOG, type SettingDefinition } from './catalog.js';
 import { SystemSetting, type SettingValueType } from './system-setting.entity.js';
 import type { Actor } from '../audit/actor.js';
 import { recordSecurityEvent } from '../audit/audit.service.js';
@@ -43,11 +43,7 @@ async function raw(em: EntityManager, key: string): Promise<StoredSetting> {
 }
 
 /** The catalog's default of a setting (what getStringSetting gives when no row is stored). */
-export function settingDefault(key: string): string {
-  const def = SETTINGS_CATALOG.find((s) => s.key === key);
-  if (!def) throw new AppError('UNKNOWN_SETTING', `No setting named ${key}`, 404);
-  return def.value;
-}
+export { settingDefault };
 
 export async function getStringSetting(em: EntityManager, key: string): Promise<string> {
   return (await raw(em, key)).value;

@@ -26,21 +26,8 @@ export interface SettledRow {
   refused: boolean;
 }
 
-export interface SettlementBounds {
-  id: string;
-  farmer_id: string;
-  p_end: string;
-  first_entry_date: string | null;
-}
-
-/**
- * The entries of a settlement (alias `de`): its farmer's, dated from its first entry to its period's end, linked
- * to it. daily_entries.settlement_id has no index (settling stays a HOT update), so the dates bound the
- * (farmer, date) index range; a settlement without first_entry_date (written by hand) reads the farmer's history.
- */
-export const settledEntriesOf = (s: SettlementBounds) =>
-  sql`de.farmer_id = ${s.farmer_id}::uuid and de.entry_date <= ${s.p_end}::date
-      and de.entry_date >= coalesce(${s.first_entry_date}::date, '-infinity'::date) and de.settlement_id = ${s.id}::uuid`;
+// Where a settlement's entries are: light, so a render worker can import it (statement-read.ts).
+export { settledEntriesOf, type SettlementBounds } from './statement-read.js';
 
 /** Start of the day after the period, in the market's zone: advances given before it count. */
 const periodEndInstant = (period: SettlementPeriod, timeZone: string) => sql`((${period.end}::date + 1)::timestamp at time zone ${timeZone})`;

@@ -57,8 +57,16 @@ export function statementFilename(data: Pick<StatementData, 'settlementNumber' |
   return data.settlementNumber ? `${data.settlementNumber}.pdf` : `statement-${data.farmer.code}-${data.periodEnd}.pdf`;
 }
 
+/** What a statement shows apart from its lines: enough to name and caption the document. */
+export type StatementSummary = Omit<StatementData, 'lines'>;
+
 /** Draws a statement; src/pdf implements it (inline or on worker threads), the composition root picks one. */
 export interface StatementRenderer {
   render(data: StatementData): Promise<Buffer>;
+  /**
+   * Present when the renderer reads a settlement's figures itself (render workers with their own database
+   * connection): the PDF and its summary, or null when there is no such settlement.
+   */
+  renderSettlement?: (settlementId: string) => Promise<{ bytes: Buffer; data: StatementSummary } | null>;
   close(): Promise<void>;
 }

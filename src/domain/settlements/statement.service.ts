@@ -5,16 +5,23 @@ import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.js';
 import type { Language } from '../columns.js';
-import { dec, rupees, sum, Big } from '../money.js';
+import { dec, sum, rupees, Big } from '../money.js';
 import { localDate } from '../market-time.js';
 import { enqueueNotification, enqueueNotifications } from '../notifications/outbox.js';
-import { settledEntriesOf } from './settlement.sql.js';
-import { settingDefault } from '../settings/settings.service.js';
-import { statementFilename, type StatementAdjustment, type StatementData, type StatementLine, type StatementRenderer } from './statement-data.js';
-
-type AdjustmentRow = { no: string; reason: string; amount: string };
-const toAdjustments = (rows: AdjustmentRow[]): StatementAdjustment[] =>
-  rows.map((r) => ({ ref: `J${r.no}`, reason: r.reason, amount: rupees(r.amount) }));
+import {
+  LINE_COLUMNS,
+  LINE_JOINS,
+  LINE_ORDER,
+  MARKET_JSON,
+  marketFrom,
+  readSettlementStatements,
+  sharedRate,
+  toAdjustments,
+  toLines,
+  type AdjustmentRow,
+  type LineRow,
+} from './statement-read.js';
+import { statementFilename, type StatementData, type StatementRenderer, type StatementSummary } from './statement-data.js';
 
 /**
  * What a 'statement' notification carries: a settlement, or a farmer's unsettled entries as of an instant, and
@@ -32,7 +39,7 @@ export interface StatementDocument {
   bytes: Buffer;
   filename: string;
   mimeType: 'application/pdf';
-  data: StatementData;
+  data: StatementSummary;
 }
 
 interface FarmerRow {
@@ -43,18 +50,6 @@ interface FarmerRow {
   language_preference: Language;
   recipient: string | null;
 }
-
-const MARKET_KEYS = ['market_name', 'market_name_ta', 'market_address', 'market_address_ta'] as const;
-
-/** The market's name and address as a statement prints them, from the stored settings (or their defaults). */
-function marketFrom(stored: Record<string, string> | null) {
-  const get = (key: (typeof MARKET_KEYS)[number]) => stored?.[key] ?? settingDefault(key);
-  return { name: get('market_name'), nameTa: get('market_name_ta'), address: get('market_address'), addressTa: get('market_address_ta') };
-}
-
-/** The four market settings as one JSON object, to read within another query (one round trip, no entities). */
-const MARKET_JSON = sql<Record<string, string> | null>`(select json_object_agg(ss.key, ss.value) from system_settings ss
-  where ss.key in (${sql.join(MARKET_KEYS.map((k) => sql.lit(k)))}))`;
 
 async function market(em: EntityManager) {
   const { rows } = await sql<{ market: Record<string, string> | null }>`select ${MARKET_JSON} as market`.execute(em.getKysely());
@@ -69,89 +64,11 @@ async function farmerById(em: EntityManager, farmerId: string): Promise<FarmerRo
   return rows[0];
 }
 
-const LINE_COLUMNS = sql`de.entry_date::text as date, ts.name as slot, ts.name_ta as slot_ta, ft.name as flower, ft.name_ta as flower_ta,
-  de.quantity::text as quantity, de.unit, de.rate_per_unit::text as rate, de.total_amount::text as amount,
-  de.commission_rate::text as commission_rate`;
-
-type LineRow = {
-  date: string;
-  slot: string | null;
-  slot_ta: string | null;
-  flower: string;
-  flower_ta: string | null;
-  quantity: string;
-  unit: 'kg' | 'piece';
-  rate: string;
-  amount: string;
-  commission_rate: string;
-};
-
-const toLines = (rows: LineRow[]): StatementLine[] =>
-  rows.map((r) => ({
-    date: r.date,
-    slot: r.slot,
-    slotTa: r.slot_ta,
-    flower: r.flower,
-    flowerTa: r.flower_ta,
-    quantity: r.quantity,
-    unit: r.unit,
-    rate: r.rate,
-    amount: r.amount,
-  }));
-
-/** One commission percentage for the statement heading, when every line shares it ('7.5', not '7.50'). */
-const sharedRate = (rows: LineRow[]) => {
-  const rates = new Set(rows.map((r) => dec(r.commission_rate).toString()));
-  return rates.size === 1 ? [...rates][0]! : null;
-};
-
-/** The figures of one settlement, from its immutable rows. */
+/** The figures of one settlement, from its immutable rows (one round trip: see readSettlementStatements). */
 export async function settlementStatementData(em: EntityManager, settlementId: string): Promise<StatementData> {
-  const k = em.getKysely();
-  // The settlement, its farmer and the market's settings in one round trip: a run renders hundreds of these.
-  const { rows } = await sql<Record<string, string | null> & { market: Record<string, string> | null }>`
-    select s.*, s.gross_amount::text as gross, s.total_commission::text as commission, s.total_fees::text as fees,
-           s.total_advances::text as advances, s.net_payable::text as net, s.advances_outstanding::text as outstanding,
-           s.period_start::text as p_start, s.period_end::text as p_end, s.first_entry_date::text as first_entry_date,
-           f.farmer_code as f_code, f.name as f_name, f.village as f_village, f.language_preference as f_language,
-           ${MARKET_JSON} as market
-    from settlements s join farmers f on f.id = s.farmer_id where s.id = ${settlementId}::uuid`.execute(k);
-  const s = rows[0];
-  if (!s) throw new AppError('SETTLEMENT_NOT_FOUND', 'No such settlement', 404);
-  const farmer = { farmer_code: s.f_code!, name: s.f_name!, village: s.f_village ?? null, language_preference: s.f_language as Language };
-  const { rows: lineRows } = await sql<LineRow>`
-    select ${LINE_COLUMNS}
-    from daily_entries de
-    join flower_types ft on ft.id = de.flower_type_id left join time_slots ts on ts.id = de.time_slot_id
-    where ${settledEntriesOf({ id: s.id!, farmer_id: s.farmer_id!, p_end: s.p_end!, first_entry_date: s.first_entry_date ?? null })}
-    order by de.entry_date, de.entry_time, de.entry_no`.execute(k);
-  // A settlement's adjustment lines are its items; a reopened settlement's adjustments went back, its items stay.
-  const { rows: adjustmentRows } = await sql<AdjustmentRow>`
-    select a.adjustment_no::text as no, i.description as reason, i.amount::text as amount
-      from settlement_items i join adjustments a on a.id = i.adjustment_id
-     where i.settlement_id = ${s.id!}::uuid and i.item_type = 'adjustment' order by a.adjustment_no`.execute(k);
-  return {
-    language: farmer.language_preference,
-    kind: 'settlement',
-    market: marketFrom(s.market),
-    farmer: { code: farmer.farmer_code, name: farmer.name, village: farmer.village },
-    settlementNumber: s.settlement_number!,
-    periodStart: s.p_start!,
-    periodEnd: s.p_end!,
-    generatedAt: new Date(s.generated_at!).toISOString(),
-    lines: toLines(lineRows),
-    commissionRate: sharedRate(lineRows),
-    grossAmount: s.gross!,
-    totalCommission: s.commission!,
-    totalFees: s.fees!,
-    totalAdvances: s.advances!,
-    adjustments: toAdjustments(adjustmentRows),
-    advancesOutstanding: s.outstanding!,
-    netPayable: s.net!,
-    status: s.status === 'paid' ? 'paid' : s.status === 'reopened' ? 'reopened' : 'finalized',
-    paidAt: s.paid_at ? new Date(s.paid_at).toISOString() : null,
-    paymentReference: s.payment_reference ?? null,
-  };
+  const [data] = await readSettlementStatements(em.getKysely(), [settlementId]);
+  if (!data) throw new AppError('SETTLEMENT_NOT_FOUND', 'No such settlement', 404);
+  return data;
 }
 
 /**
@@ -163,13 +80,12 @@ export async function provisionalStatementData(em: EntityManager, farmerId: stri
   const farmer = await farmerById(em, farmerId);
   const { rows: lineRows } = await sql<LineRow & { net: string; fee: string; commission: string }>`
     select ${LINE_COLUMNS}, de.net_amount::text as net, de.fee_amount::text as fee, de.commission_amount::text as commission
-    from daily_entries de
-    join flower_types ft on ft.id = de.flower_type_id left join time_slots ts on ts.id = de.time_slot_id
+    from daily_entries de ${LINE_JOINS}
     left join settlements s on s.id = de.settlement_id
     where de.farmer_id = ${farmerId}::uuid and de.created_at <= ${asOf}
       and (de.status = 'active' or de.voided_at > ${asOf})
       and (de.settlement_id is null or s.generated_at > ${asOf})
-    order by de.entry_date, de.entry_time, de.entry_no`.execute(k);
+    order by ${LINE_ORDER}`.execute(k);
   const { rows: adv } = await sql<{ outstanding: string }>`
     select coalesce(sum(ca.amount - ca.amount_recovered + coalesce((
       select sum(si.amount) from settlement_items si join settlements s on s.id = si.settlement_id
@@ -226,15 +142,24 @@ export async function renderStatementDocument(
   // The composition root chooses: the service a StatementRenderPool (worker threads), tools the inline renderer.
   renderer: StatementRenderer,
 ): Promise<StatementDocument> {
-  const data =
-    'settlementId' in payload
-      ? await settlementStatementData(em, payload.settlementId)
-      : await provisionalStatementData(em, payload.farmerId, new Date(payload.asOf), timeZone);
+  let rendered: { bytes: Buffer; data: StatementSummary };
+  if ('settlementId' in payload && renderer.renderSettlement) {
+    // The renderer reads the figures itself (its own connection): nothing crosses threads but the id and the PDF.
+    const r = await renderer.renderSettlement(payload.settlementId);
+    if (!r) throw new AppError('SETTLEMENT_NOT_FOUND', 'No such settlement', 404);
+    rendered = r;
+  } else {
+    const data =
+      'settlementId' in payload
+        ? await settlementStatementData(em, payload.settlementId)
+        : await provisionalStatementData(em, payload.farmerId, new Date(payload.asOf), timeZone);
+    rendered = { bytes: await renderer.render(data), data };
+  }
   return {
-    bytes: await renderer.render(data),
-    filename: payload.filename ?? statementFilename(data),
+    bytes: rendered.bytes,
+    filename: payload.filename ?? statementFilename(rendered.data),
     mimeType: 'application/pdf',
-    data,
+    data: rendered.data,
   };
 }
 
