@@ -75,7 +75,7 @@ export const envSchema = z
         code: 'custom',
         path: ['PIPELINE_THREAD'],
         message:
-          '=worker needs WHATSAPP_TRANSPORT=cloud and DATABASE_URL: a whatsapp-web.js session, the console and the embedded database live on the main thread',
+          'can be worker only with WHATSAPP_TRANSPORT=cloud and DATABASE_URL: a whatsapp-web.js session, the console and the embedded database live on the main thread',
       });
     if (env.WHATSAPP_TRANSPORT !== 'cloud') return;
     for (const key of ['WHATSAPP_VERIFY_TOKEN', 'WHATSAPP_APP_SECRET', 'WHATSAPP_ACCESS_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID'] as const) {

@@ -21,7 +21,7 @@ import { RefusedDeliveries } from './channels/cloud-api/refusals.js';
 import { hasActiveAdmin } from './domain/users/users.service.js';
 import { getStoredSetting } from './domain/settings/settings.service.js';
 import type { JobRunner } from './jobs/runner.js';
-import { createBackground, type Background, type BackgroundTuning } from './pipeline/background.js';
+import type { Background, BackgroundTuning } from './pipeline/background.js';
 import { RequestGate } from './pipeline/ack-first.js';
 import { PipelineThread, splitPool } from './pipeline/thread.js';
 
@@ -128,6 +128,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
   let pipeline: PipelineThread | undefined;
   if (!onWorker) {
     channel = await createChannel(config, { db, logger, createWebjsClient: options.createWebjsClient });
+    // Loaded only here: with the worker, the chat pipeline's modules live in the worker's heap alone.
+    const { createBackground } = await import('./pipeline/background.js');
     background = createBackground(
       { config, db, logger, channel, renderer },
       {
