@@ -65,8 +65,18 @@ export const envSchema = z
     // The scheduled jobs (settlement, backup, rate card …). Unset: on, except under NODE_ENV=test.
     JOBS_ENABLED: booleanFlag.optional(),
     JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    // Where stored messages are processed and replies sent: a worker thread of its own (the HTTP thread only
+    // verifies, stores and answers) or the HTTP thread. Unset: worker with the Cloud API on a PostgreSQL server.
+    PIPELINE_THREAD: z.enum(['worker', 'main']).optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.PIPELINE_THREAD === 'worker' && (env.WHATSAPP_TRANSPORT !== 'cloud' || !env.DATABASE_URL))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PIPELINE_THREAD'],
+        message:
+          'can be worker only with WHATSAPP_TRANSPORT=cloud and DATABASE_URL: a whatsapp-web.js session, the console and the embedded database live on the main thread',
+      });
     if (env.WHATSAPP_TRANSPORT !== 'cloud') return;
     for (const key of ['WHATSAPP_VERIFY_TOKEN', 'WHATSAPP_APP_SECRET', 'WHATSAPP_ACCESS_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID'] as const) {
       if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when WHATSAPP_TRANSPORT=cloud' });
@@ -106,6 +116,8 @@ export interface Config {
   migrateLockTimeoutMs: number;
   jobsEnabled: boolean;
   jwtSecret: string | undefined;
+  /** 'worker': inbox pipeline, outbox and jobs on a worker thread; 'main': all on the HTTP thread. */
+  pipelineThread: 'worker' | 'main';
 }
 
 export class ConfigError extends Error {
@@ -165,5 +177,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     migrateLockTimeoutMs: env.MIGRATE_LOCK_TIMEOUT_SECONDS * 1000,
     jobsEnabled: env.JOBS_ENABLED ?? env.NODE_ENV !== 'test',
     jwtSecret: env.JWT_SECRET,
+    pipelineThread: env.PIPELINE_THREAD ?? (env.WHATSAPP_TRANSPORT === 'cloud' && env.DATABASE_URL ? 'worker' : 'main'),
   };
 }

@@ -14,38 +14,40 @@ import type { Logger } from './logger.js';
 import { seedReference } from '../seeds/ReferenceSeeder.js';
 import type { Channel } from './channels/channel.js';
 import { createChannel, type ChannelDeps } from './channels/create-channel.js';
-import { inboundSenders, storeInbound, type ProcessInbound } from './domain/inbox/inbound.js';
-import { InboxProcessor, type InboxProcessorOptions } from './inbox/inbox-processor.js';
-import { OutboxWorker, type DocumentResolver, type OutboxOptions } from './outbox/outbox-worker.js';
-import { processInboundBatch, processInboundMessage } from './chat/pipeline.js';
-import { settlementStatements } from './chat/statements.js';
-import { afterLedgerDocumentSent, ledgerDocumentResolver } from './outbox/documents.js';
+import { storeInbound, type ProcessInbound } from './domain/inbox/inbound.js';
+import type { InboxProcessor } from './inbox/inbox-processor.js';
+import type { DocumentResolver, OutboxWorker } from './outbox/outbox-worker.js';
 import { RefusedDeliveries } from './channels/cloud-api/refusals.js';
 import { hasActiveAdmin } from './domain/users/users.service.js';
 import { getStoredSetting } from './domain/settings/settings.service.js';
-import { createJobRunner } from './jobs/jobs.js';
 import type { JobRunner } from './jobs/runner.js';
+import type { Background, BackgroundTuning } from './pipeline/background.js';
+import { RequestGate } from './pipeline/ack-first.js';
+import { PipelineThread, splitPool } from './pipeline/thread.js';
 
 export interface RunningService {
   port: number;
   db: Database;
+  /** The channel, inbox, outbox and jobs of this thread: with PIPELINE_THREAD=worker they are the worker's. */
   channel: Channel | null;
   inbox: InboxProcessor | undefined;
   outbox: OutboxWorker | undefined;
+  jobs: JobRunner | undefined;
+  /** PIPELINE_THREAD=worker: the worker thread running the inbox, outbox and jobs. */
+  pipeline: PipelineThread | undefined;
   /** Refused webhook deliveries counted since the last summary row. */
   webhookRefusals: RefusedDeliveries;
-  jobs: JobRunner;
   stop(reason?: string): Promise<void>;
 }
 
-export interface ServiceOptions {
-  /** Handles one stored inbound message; default: the chat pipeline. */
+export interface ServiceOptions extends BackgroundTuning {
+  /** Handles one stored inbound message; default: the chat pipeline. Needs PIPELINE_THREAD=main. */
   processInbound?: ProcessInbound;
-  /** Renders a document notification (settlement PDFs); default: a file under DATA_DIR. */
+  /** Renders a document notification (settlement PDFs); default: a file under DATA_DIR. Needs PIPELINE_THREAD=main. */
   resolveDocument?: DocumentResolver;
   createWebjsClient?: ChannelDeps['createWebjsClient'];
-  outbox?: Partial<OutboxOptions>;
-  inbox?: Partial<InboxProcessorOptions>;
+  /** The pipeline worker failed after the start (logged already); default: the service stops. */
+  onFatal?: (err: Error) => void;
 }
 
 /**
@@ -103,7 +105,11 @@ async function announceSetup(db: Database, config: Config, logger: Logger): Prom
 }
 
 export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<RunningService> {
-  const db = await openDatabase(config);
+  const onWorker = config.pipelineThread === 'worker';
+  if (onWorker && (options.processInbound || options.resolveDocument))
+    throw new Error('processInbound and resolveDocument run on the HTTP thread: start the service with pipelineThread "main"');
+  const pools = splitPool(config.dbPoolSize);
+  const db = await openDatabase(onWorker ? { ...config, dbPoolSize: pools.http } : config);
   logger.info({ database: db.kind, dataDir: db.kind === 'embedded' ? config.dataDir : undefined }, 'database open');
   try {
     await prepareDatabase(db, config, logger);
@@ -116,47 +122,25 @@ export async function startService(config: Config, logger: Logger, options: Serv
   // Statements are drawn on worker threads (started at the first statement), off the webhooks' event loop;
   // over a server database each worker reads its own statements.
   const renderer = statementRenderPool(db);
-  const channel = await createChannel(config, { db, logger, createWebjsClient: options.createWebjsClient });
-  const outbox = channel
-    ? new OutboxWorker({
-        db,
-        logger,
-        channel,
-        resolveDocument:
-          options.resolveDocument ?? ledgerDocumentResolver({ orm: db.orm, dataDir: config.dataDir, timeZone: config.marketTimeZone, renderer }),
-        onSent: (n) => afterLedgerDocumentSent(db.orm, n),
-        recipientGapMs: config.outboxPairGapMs,
-        sendingNumber: config.whatsapp.transport === 'cloud' ? `cloud:${config.whatsapp.phoneNumberId}` : config.whatsapp.transport,
-        ...options.outbox,
-      })
-    : undefined;
-  const chat = { orm: db.orm, config, logger, statements: settlementStatements({ timeZone: config.marketTimeZone }) };
-  const processInbound: ProcessInbound = options.processInbound ?? ((id) => processInboundMessage(chat, id));
-  const inbox = new InboxProcessor({
-    db,
-    logger,
-    ...options.inbox,
-    // Replies were just written to the outbox: deliver them now rather than at the next poll.
-    process: async (id) => {
-      await processInbound(id);
-      outbox?.wake();
-    },
-    // Many messages per commit; a custom per-message processor (tests) is used as it is.
-    ...(options.processInbound
-      ? {}
-      : {
-          processBatch: async (ids: string[]) => {
-            await processInboundBatch(chat, ids);
-            outbox?.wake();
-          },
-          // Two lanes keep the database and this process busy at the same time.
-          lanes: 2,
-          // Plain messages cost a few statements per batch, not per message: big batches are cheap.
-          maxBatch: 256,
-          senderOf: (ids: string[]) => inboundSenders(db.orm.em.fork(), ids),
-        }),
-  });
-  if (!channel) logger.info({ transport: config.whatsapp.transport }, 'no WhatsApp channel started for this transport');
+  // PIPELINE_THREAD=main: one event loop for everything, and background work lets waiting requests go first.
+  const gate = new RequestGate();
+  let channel: Channel | null = null;
+  let background: Background | undefined;
+  let pipeline: PipelineThread | undefined;
+  if (!onWorker) {
+    channel = await createChannel(config, { db, logger, createWebjsClient: options.createWebjsClient });
+    // Loaded only here: with the worker, the chat pipeline's modules live in the worker's heap alone.
+    const { createBackground } = await import('./pipeline/background.js');
+    background = createBackground(
+      { config, db, logger, channel, renderer },
+      {
+        ...options,
+        // An outbox round waits up to 20 ms for the requests in flight; an inbox batch one turn of the loop.
+        yieldToRequests: { batch: () => gate.yield(0), round: () => gate.yield(20) },
+      },
+    );
+  }
+  if (!channel && !onWorker) logger.info({ transport: config.whatsapp.transport }, 'no WhatsApp channel started for this transport');
 
   const webhookRefusals = new RefusedDeliveries({ orm: db.orm, logger });
   if (config.whatsapp.transport === 'cloud') webhookRefusals.start();
@@ -166,11 +150,30 @@ export async function startService(config: Config, logger: Logger, options: Serv
     db,
     logger,
     webhookRefusals,
-    onInboundStored: (ids) => inbox?.submit(ids),
+    onInboundStored: (ids) => (pipeline ? pipeline.submit(ids) : background?.inbox.submit(ids)),
     ...(channel ? { readiness: async () => ({ whatsapp: channel.status() }) } : {}),
+    ...(onWorker
+      ? { readiness: async () => ({ pipeline: pipeline?.ok ? { ok: true } : { ok: false, detail: 'the pipeline worker is not running' } }) }
+      : {}),
   });
+  let stop: (reason?: string) => Promise<void> = async () => {};
+  if (onWorker) {
+    try {
+      // The start-up sweep runs in the worker before it says ready.
+      pipeline = await PipelineThread.start(config, logger, {
+        poolSize: pools.pipeline,
+        tuning: { inbox: options.inbox, outbox: options.outbox },
+        onFailure: (err) => (options.onFatal ? options.onFatal(err) : void stop('pipeline worker failed').catch(() => {})),
+      });
+    } catch (err) {
+      await renderer.close();
+      await db.close();
+      throw err;
+    }
+    logger.info({ pools }, 'inbox pipeline, outbox and jobs run on a worker thread');
+  }
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    const s = serve({ fetch: onWorker ? app.fetch : gate.count(app.fetch), port: config.port, hostname: config.host }, () => resolve(s));
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
@@ -180,35 +183,44 @@ export async function startService(config: Config, logger: Logger, options: Serv
 
   await channel?.start(async (message) => {
     const stored = await storeInbound(db.orm.em.fork(), message);
-    if (!stored.duplicate) inbox?.submit([stored.id]);
+    if (!stored.duplicate) background?.inbox.submit([stored.id]);
   });
-  // Start-up sweep: whatever was stored but not processed before a crash is handled first.
-  await inbox?.start();
-  outbox?.start();
-  // Catch-up runs now, then every minute: schedules are re-read from the settings each time.
-  const jobs = createJobRunner({ db, config, logger });
-  if (config.jobsEnabled) jobs.start();
-  else logger.info('scheduled jobs are off (JOBS_ENABLED=false)');
+  // Start-up sweep (whatever was stored but not processed before a crash is handled first), outbox, jobs.
+  await background?.start();
 
   let stopping: Promise<void> | undefined;
-  const stop = (reason = 'stop') =>
+  stop = (reason = 'stop') =>
     (stopping ??= (async () => {
       logger.info({ reason }, 'shutting down: no new requests, finishing those in flight');
       forgetLocalService();
-      await jobs.stop();
+      await background?.jobs.stop();
       // close() stops accepting and resolves once in-flight requests are answered; idle keep-alive sockets go now.
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       });
       await channel?.stop();
-      await inbox?.stop();
-      await outbox?.stop();
-      await webhookRefusals.stop();
-      await renderer.close();
-      await db.close();
+      // The ids of every answered request were posted before this: the worker has them all.
+      try {
+        await pipeline?.stop();
+        await background?.stop();
+      } finally {
+        await webhookRefusals.stop();
+        await renderer.close();
+        await db.close();
+      }
       logger.info('stopped');
     })());
 
-  return { port, db, channel, inbox, outbox, webhookRefusals, jobs, stop };
+  return {
+    port,
+    db,
+    channel,
+    inbox: background?.inbox,
+    outbox: background?.outbox,
+    jobs: background?.jobs,
+    pipeline,
+    webhookRefusals,
+    stop: (reason) => stop(reason),
+  };
 }

@@ -70,6 +70,28 @@ describe('configuration', () => {
     expect(c.whatsapp.apiBaseUrl).toBe('http://127.0.0.1:9999/v21.0');
   });
 
+  it('runs the pipeline on a worker thread for the Cloud API on a server, and refuses it where it cannot run', () => {
+    const cloud = {
+      WHATSAPP_TRANSPORT: 'cloud',
+      WHATSAPP_VERIFY_TOKEN: 'v',
+      WHATSAPP_APP_SECRET: 's',
+      WHATSAPP_ACCESS_TOKEN: 't',
+      WHATSAPP_PHONE_NUMBER_ID: '123',
+    };
+    const server = { DATABASE_URL: 'postgres://localhost/malar' };
+    expect(loadConfig({ ...cloud, ...server }).pipelineThread).toBe('worker');
+    expect(loadConfig({ ...cloud, ...server, PIPELINE_THREAD: 'main' }).pipelineThread).toBe('main');
+    // The embedded database, the console and whatsapp-web.js live on the main thread: main by default …
+    expect(loadConfig(cloud).pipelineThread).toBe('main');
+    expect(loadConfig(server).pipelineThread).toBe('main');
+    expect(loadConfig({ ...server, WHATSAPP_TRANSPORT: 'webjs' }).pipelineThread).toBe('main');
+    // … and asking for the worker there is an error, not a setting quietly left out.
+    const refusal = [expect.stringMatching(/^PIPELINE_THREAD can be worker only with WHATSAPP_TRANSPORT=cloud and DATABASE_URL/)];
+    expect(problems({ ...cloud, PIPELINE_THREAD: 'worker' })).toEqual(refusal);
+    expect(problems({ ...server, WHATSAPP_TRANSPORT: 'webjs', PIPELINE_THREAD: 'worker' })).toEqual(refusal);
+    expect(problems({ ...cloud, ...server, PIPELINE_THREAD: 'both' })).toEqual([expect.stringMatching(/^PIPELINE_THREAD /)]);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', CHROME_PATH: ' ' }).databaseUrl).toBeUndefined();
   });

@@ -69,6 +69,8 @@ export async function startBenchService(opts: {
       // The fake Graph API enforces no pair limit, and a scheduled job's catch-up must not land inside a stage.
       OUTBOX_PAIR_GAP_MS: '0',
       JOBS_ENABLED: 'false',
+      // Comparing the designs of issue 20: PIPELINE_THREAD=main|worker passes through (unset: the default).
+      ...(process.env.PIPELINE_THREAD ? { PIPELINE_THREAD: process.env.PIPELINE_THREAD } : {}),
       ...opts.env,
     },
   });

@@ -26,6 +26,8 @@ export interface InboxProcessorOptions {
   batchSize?: number;
   /** After this many failures in a row a message is marked failed and no longer retried. */
   maxAttempts?: number;
+  /** Awaited before each batch (ack-first scheduling on a shared event loop: requests waiting go first). */
+  beforeBatch?: () => Promise<void>;
 }
 
 export class InboxProcessor {
@@ -95,6 +97,7 @@ export class InboxProcessor {
   private async pump(): Promise<void> {
     while (this.queue.length) {
       if (!this.o.processBatch) {
+        if (this.o.beforeBatch) await this.o.beforeBatch();
         await this.processOne(this.queue.shift()!);
         continue;
       }
@@ -122,6 +125,7 @@ export class InboxProcessor {
 
   private async runLane(ids: string[], maxBatch: number): Promise<void> {
     for (let i = 0; i < ids.length; i += maxBatch) {
+      if (this.o.beforeBatch) await this.o.beforeBatch();
       const batch = ids.slice(i, i + maxBatch);
       // A lone message gains nothing from a batch (one commit either way), and its savepoint costs two more
       // round trips: it takes the one-message path, with its own failure counting.

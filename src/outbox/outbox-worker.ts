@@ -82,6 +82,8 @@ export interface OutboxOptions {
   /** LISTEN for new rows on a connection of its own (needs a direct connection, not a PgBouncer pool). */
   listen?: boolean;
   pollMs?: number;
+  /** Awaited before each round (ack-first scheduling when the outbox shares the webhooks' event loop). */
+  beforeRound?: () => Promise<void>;
   batchSize?: number;
   concurrency?: number;
   random?: () => number;
@@ -242,6 +244,7 @@ export class OutboxWorker {
       let handled = 0;
       this.woken = false;
       try {
+        await this.o.beforeRound?.();
         if (this.o.channel.status().ok) handled = await this.runOnce();
       } catch (err) {
         this.log.error({ err }, 'outbox round failed; trying again shortly');

@@ -16,7 +16,8 @@ let service: RunningService;
 let base: string;
 let processor: ReturnType<typeof standInProcessor>;
 
-const cloudConfig = () => cloudTestConfig(t, fake.url);
+// The stand-in processor is a function of this thread: the pipeline runs here (PIPELINE_THREAD=main).
+const cloudConfig = () => ({ ...cloudTestConfig(t, fake.url), pipelineThread: 'main' as const });
 
 async function start(withPipeline: boolean) {
   processor = standInProcessor(t.db);

@@ -74,6 +74,8 @@ export function cloudTestConfig(t: { config: Config; db: Database }, graphUrl: s
     dbPoolSize: 4,
     port: 0,
     host: '127.0.0.1',
+    // As a Cloud API service on a PostgreSQL server runs by default: the pipeline on its worker thread.
+    pipelineThread: 'worker',
     whatsapp: {
       ...t.config.whatsapp,
       transport: 'cloud',
