@@ -6,7 +6,7 @@ import { startService, type RunningService } from '../../src/service.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { shownText, startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { sql } from '../support/sql.js';
-import { cloudTestConfig, eventually, fixture, sign } from '../support/channels.js';
+import { cloudTestConfig, eventually, fixture, postStaffEntry, sign } from '../support/channels.js';
 import { settlePeriod } from '../../src/domain/settlements/settlement.service.js';
 import { periodContaining } from '../../src/domain/settlements/period.js';
 import { localDate } from '../../src/domain/market-time.js';
@@ -49,14 +49,7 @@ describe('a staff message over the Cloud API', () => {
   it('becomes an entry, a reply to staff and a receipt to the farmer', async () => {
     // A rate given with @ keeps the figures independent of the slot the clock is in:
     // 10 kg × ₹200.00 = ₹2,000.00; 5% commission ₹100.00; the farmer's net ₹1,900.00.
-    const body = fixture('text-message.json', { now: true })
-      .replace(/wamid\.HBgMOTE5ODc2NTQzMjExFQIAEhgg[A-Za-z0-9]+/, 'wamid.E2E-STAFF-0001')
-      .replace('FAR001 malli 12.5', 'FAR002 malli 10 @200');
-    const res = await fetch(`http://127.0.0.1:${service.port}/webhooks/whatsapp`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) },
-      body,
-    });
+    const res = await postStaffEntry(service.port, 'wamid.E2E-STAFF-0001');
     expect(res.status).toBe(200);
 
     await eventually(() => fake.accepted().length >= 2, 'the reply and the receipt');

@@ -6,7 +6,7 @@ import { startService, type RunningService } from '../../src/service.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startFakeGraph, type FakeGraph } from '../support/fake-graph.js';
 import { sql } from '../support/sql.js';
-import { cloudTestConfig, eventually, fixture, sign } from '../support/channels.js';
+import { cloudTestConfig, eventually, postStaffEntry } from '../support/channels.js';
 
 const STAFF = '919876543211';
 const logger = createLogger({ logLevel: 'silent' });
@@ -27,15 +27,7 @@ const start = (options: Parameters<typeof startService>[2] = {}) =>
 
 /** A signed staff entry for FAR002 (10 kg at ₹200), through the real HTTP server. */
 async function post(service: RunningService, wamid: string) {
-  const body = fixture('text-message.json', { now: true })
-    .replace(/wamid\.HBgMOTE5ODc2NTQzMjExFQIAEhgg[A-Za-z0-9]+/, wamid)
-    .replace('FAR001 malli 12.5', 'FAR002 malli 10 @200');
-  const res = await fetch(`http://127.0.0.1:${service.port}/webhooks/whatsapp`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) },
-    body,
-  });
-  expect(res.status).toBe(200);
+  expect((await postStaffEntry(service.port, wamid)).status).toBe(200);
 }
 
 /** Per message id: its outcome, its entries, and (for all of them) the staff replies written. */

@@ -31,6 +31,21 @@ export function fixture(name: string, options: { now?: boolean } = {}): string {
  * Stands in for the chat pipeline (another feature): in one transaction, skips a row that already has an
  * outcome, otherwise replies through the outbox and marks the row processed. `calls` counts real work.
  */
+/**
+ * POSTs a signed Cloud API delivery of a staff entry, `FAR002 malli 10 @200` (10 kg × ₹200.00), with the given
+ * wamid, to a running service's webhook; returns the response.
+ */
+export function postStaffEntry(port: number, wamid: string): Promise<Response> {
+  const body = fixture('text-message.json', { now: true })
+    .replace(/wamid\.HBgMOTE5ODc2NTQzMjExFQIAEhgg[A-Za-z0-9]+/, wamid)
+    .replace('FAR001 malli 12.5', 'FAR002 malli 10 @200');
+  return fetch(`http://127.0.0.1:${port}/webhooks/whatsapp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(body) },
+    body,
+  });
+}
+
 export function standInProcessor(db: Database): ProcessInbound & { handled: string[] } {
   const handled: string[] = [];
   const fn = async (id: string) => {
