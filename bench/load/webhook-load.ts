@@ -71,6 +71,9 @@ async function main() {
     url: spec.url,
     connections: spec.connections,
     amount: spec.amount,
+    // autocannon notices that `amount` is done only at its next sample tick: with the default 1 s tick every
+    // stage's duration (and so the ack rate and "fully processed") came out rounded up to whole seconds.
+    sampleInt: 10,
     timeout: 30,
     requests: [
       {

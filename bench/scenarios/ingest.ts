@@ -76,7 +76,7 @@ export async function runStages(o: { scratch: Scratch; url: string; pid: number;
       );
       pending = rows[0]!.pending;
       if (pending === 0 || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 10));
     }
     const doneAt = Date.now();
     const cpuMsPerMessage = ((cpuSeconds(o.pid) - cpuBefore) * 1000) / stage.amount;
