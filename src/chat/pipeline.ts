@@ -89,6 +89,7 @@ export async function processInboundMessage(deps: ChatDeps, inboundMessageId: st
         const plan = deps.plainInBulk === false ? null : plainPlan(row, vocab);
         const work = plan && (await resolvePlain(em, deps.config.marketTimeZone, vocab, [{ row, plan }]))[0];
         const outcome = work ? (await applyPlain(em, [work]))[0]!.outcome : await handleMessage(em, deps, row);
+        if (work?.kind === 'balance') await commitWithoutWaitingForFlush(em);
         await em.flush();
         await recordInboundOutcome(em, row.id, outcome);
       }),
@@ -115,15 +116,42 @@ const isLockTrouble = (err: unknown) =>
  */
 export async function processInboundBatch(deps: ChatDeps, inboundMessageIds: string[]): Promise<void> {
   if (inboundMessageIds.length === 0) return;
-  await withReferenceCache(() =>
-    deps.orm.em.fork().transactional(async (em) => {
-      const rows = await claimInboundInOrder(em, inboundMessageIds);
-      await processClaimed(em, deps, rows);
-    }),
-  );
+  const attempt = (isolateRuns: boolean) =>
+    withReferenceCache(() =>
+      deps.orm.em.fork().transactional(async (em) => {
+        const rows = await claimInboundInOrder(em, inboundMessageIds);
+        await processClaimed(em, deps, rows, isolateRuns);
+      }),
+    );
+  try {
+    await attempt(false);
+  } catch (err) {
+    if (!(err instanceof WholeRunFailed)) throw err;
+    deps.logger.warn(
+      { err: err.cause, count: inboundMessageIds.length },
+      'a batch of plain messages failed in bulk; doing it again with each run isolated',
+    );
+    await attempt(true);
+  }
 }
 
-async function processClaimed(em: EntityManager, deps: ChatDeps, rows: InboundRow[]): Promise<void> {
+/** The batch was one plain run, applied without a savepoint, and it failed: the batch is done again, isolated. */
+class WholeRunFailed extends Error {
+  constructor(cause: unknown) {
+    super('a batch-wide plain run failed', { cause });
+  }
+}
+
+/**
+ * A transaction that wrote only answers to questions (`bal`: a reply and the message's outcome), no ledger row:
+ * its commit need not wait for the WAL flush (~2 ms, and its tail). Lost in a database crash, it is done again
+ * from the stored message by the sweep; the worst that can happen is a second, identical balance reply.
+ */
+async function commitWithoutWaitingForFlush(em: EntityManager): Promise<void> {
+  await em.execute('set local synchronous_commit = off');
+}
+
+async function processClaimed(em: EntityManager, deps: ChatDeps, rows: InboundRow[], isolateRuns = true): Promise<void> {
   if (!rows.length) return;
   await primeReferenceData(em);
   const outcomes: { id: string; outcome: ChatOutcome }[] = [];
@@ -170,6 +198,18 @@ async function processClaimed(em: EntityManager, deps: ChatDeps, rows: InboundRo
       let b = a;
       while (b < works.length && works[b]) b++;
       const run = works.slice(a, b) as PlainWork[];
+      // The whole batch is one plain run (the usual case under load): no savepoint, two round trips fewer. If it
+      // fails, the transaction is lost with it and the caller does the batch again with every run isolated.
+      if (!isolateRuns && run.length === rows.length) {
+        try {
+          outcomes.push(...(await applyPlain(em, run)));
+        } catch (err) {
+          throw isLockTrouble(err) ? err : new WholeRunFailed(err);
+        }
+        if (run.every((w) => w.kind === 'balance')) await commitWithoutWaitingForFlush(em);
+        a = b;
+        continue;
+      }
       try {
         outcomes.push(...(await em.transactional((tx) => applyPlain(tx, run), { clear: true })));
       } catch (err) {

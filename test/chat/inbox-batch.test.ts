@@ -83,6 +83,37 @@ describe('processInboundBatch', () => {
     expect(error[0]!.error).toContain('renderer crashed');
   });
 
+  it('a batch that is one plain run and fails in bulk is done again isolated: the good message keeps its entry', async () => {
+    const staff = await createStaff(t, '+919810000010');
+    const [good, bad] = [await createFarmer(t), await createFarmer(t)];
+    // The database refuses every entry of one farmer: the bulk statement fails for the whole run, without a
+    // savepoint to fall back to, so the batch must be started again with each message on its own.
+    await sql(
+      t.db,
+      `create function refuse_bad_farmer() returns trigger language plpgsql as $$
+      begin if new.farmer_id = '${bad.id}' then raise exception 'refused for the test'; end if; return new; end $$`,
+    );
+    await sql(t.db, `create trigger refuse_bad_farmer before insert on daily_entries for each row execute function refuse_bad_farmer()`);
+    try {
+      const before = await lastOutboxId(t);
+      const ids = [await store(staff.phone, `${good.code} rose 2`), await store(staff.phone, `${bad.code} rose 2`)];
+
+      await processInboundBatch(chatDeps(t), ids);
+
+      expect(await outcomes(ids)).toEqual(['done', 'error']);
+      // 2 × 180.35 = 360.70; 5% = 18.035 → 18.04; net 342.66.
+      expect(await balanceOf(good.id)).toBe('342.66');
+      expect(await entriesOf(bad.id)).toEqual([]);
+      const out = await outboxSince(t, before);
+      expect(out.filter((n) => n.type === 'receipt').map((n) => n.recipient_phone)).toEqual([good.phone]);
+      // One saved reply for the good line, one apology for the refused one.
+      expect(out.filter((n) => n.recipient_phone === staff.phone)).toHaveLength(2);
+    } finally {
+      await sql(t.db, `drop trigger refuse_bad_farmer on daily_entries`);
+      await sql(t.db, `drop function refuse_bad_farmer()`);
+    }
+  });
+
   it('runs messages in arrival order whatever order it is given: undo voids the entry just before it', async () => {
     const staff = await createStaff(t, '+919810000003');
     const d = await createFarmer(t);
