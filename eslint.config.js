@@ -23,7 +23,7 @@ const domainImports = (up) => [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'coverage/**', '**/*.d.ts'] },
+  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'coverage/**', '**/*.d.ts'] },
   {
     files: ['**/*.ts', '**/*.js'],
     languageOptions: { parser: tseslint.parser, ecmaVersion: 'latest', sourceType: 'module' },

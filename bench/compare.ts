@@ -29,7 +29,9 @@ if (!fs.existsSync(tree)) {
   execFileSync('git', ['worktree', 'add', '--detach', tree, sha], { cwd: ROOT, stdio: 'inherit' });
   execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: tree, stdio: 'inherit' });
 }
-// Today's harness over the earlier source.
+// Today's harness over the earlier source, with today's build (both sides run built JavaScript).
+fs.mkdirSync(path.join(tree, 'scripts'), { recursive: true });
+for (const f of ['build.mjs', 'build.d.mts']) fs.copyFileSync(path.join(ROOT, 'scripts', f), path.join(tree, 'scripts', f));
 fs.rmSync(path.join(tree, 'bench'), { recursive: true, force: true });
 fs.cpSync(path.join(ROOT, 'bench'), path.join(tree, 'bench'), {
   recursive: true,

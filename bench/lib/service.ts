@@ -1,14 +1,24 @@
-// The real service (src/main.ts) in a child process on a loopback port, talking to a local fake Graph API.
-// Peak RSS comes from the kernel's high-water mark (VmHWM) of that process.
+// The real service in a child process on a loopback port, talking to a local fake Graph API: built to JavaScript
+// and run by node, as `npm start` runs it (scripts/build.mjs). Peak RSS is the kernel's high-water mark (VmHWM).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildService } from '../../scripts/build.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const APP_SECRET = 'bench-app-secret-0123456789abcdef';
 export const PHONE_NUMBER_ID = '106540352242922';
+
+let built: Promise<string> | undefined;
+/**
+ * This tree built once per bench run into bench/.data/dist (not dist/: an `npm start` of the same checkout keeps
+ * its own), with the settle scenario's timed script beside the service's code.
+ */
+export function builtTree(): Promise<string> {
+  return (built ??= buildService({ out: path.join(ROOT, 'bench', '.data', 'dist'), extra: [path.join(ROOT, 'bench', 'load', 'settle-run.ts')] }));
+}
 
 export interface BenchService {
   url: string;
@@ -48,7 +58,8 @@ export async function startBenchService(opts: {
   const port = await freePort();
   // Experiments only: BENCH_NODE_ARGS adds flags for the service's node.
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const args = [...extra, '--import', 'tsx', ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : []), 'src/main.ts'];
+  const main = path.join(await builtTree(), 'src', 'main.js');
+  const args = [...extra, ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`] : []), main];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,6 +1,6 @@
 // The settle scenario's timed part, in its own process (as `npm run settle` would be): one weekly settlement
 // run over every farmer, then statements rendered through the worker-thread pool.
-//   node --import tsx bench/load/settle-run.ts '{"url":…,"period":"2026-W47","statements":400}'
+//   node bench/.data/dist/bench/load/settle-run.js (built by the bench: bench/lib/service.ts builtTree) '{"url":…,"period":"2026-W47","statements":400}'
 // The same heap setting as npm run settle (src/ops/settle-cli.ts) and the service.
 import '../../src/heap.js';
 import { loadConfig } from '../../src/config.js';

@@ -1,17 +1,20 @@
 // settle: 10 k farmers × 3 weeks of entries with advances, one weekly settlement run, then statements per second.
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { lastCompletePeriod, addDays } from '../../src/domain/settlements/period.js';
 import type { Figure } from '../lib/report.js';
 import { createScratch } from '../lib/scratch.js';
 import { withoutEntryIndexes, bulkEntries, recomputeFarmerFigures, seedAdvances, seedFarmers, seedStaff } from '../lib/seed.js';
-import { ROOT } from '../lib/service.js';
+import { builtTree, ROOT } from '../lib/service.js';
 
 const FARMERS = 10_000;
 const PER_FARMER = 60; // 20 a week for 3 weeks: 600,000 entries
 
-function child(spec: object): Promise<Record<string, number>> {
+async function child(spec: object): Promise<Record<string, number>> {
+  // Built, as `npm run settle` runs: node on JavaScript, no tsx loader in the measured process.
+  const script = path.join(await builtTree(), 'bench', 'load', 'settle-run.js');
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', 'bench/load/settle-run.ts', JSON.stringify(spec)], {
+    const c = spawn(process.execPath, [script, JSON.stringify(spec)], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,6 +1,9 @@
-// Runs the service as an operator would (`node --import tsx src/main.ts`) in a child process, for the tests
-// that need real processes: replicas starting together, stopping with a dead stdout.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Runs the service as an operator would (`npm start`: built to JavaScript by scripts/build.mjs, then node) in a
+// child process, for the tests that need real processes: replicas starting together, the pipeline worker.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
@@ -16,8 +19,19 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+let built: string | undefined;
+/** This checkout built once per test file, into a directory of its own (test files run side by side). */
+function builtMain(): string {
+  if (!built) {
+    built = fs.mkdtempSync(path.join(os.tmpdir(), 'malar-built-'));
+    execFileSync(process.execPath, ['scripts/build.mjs', '--out', built], { cwd: process.cwd(), stdio: 'inherit' });
+    process.once('exit', () => fs.rmSync(built!, { recursive: true, force: true }));
+  }
+  return path.join(built, 'src', 'main.js');
+}
+
 export function spawnService(env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [builtMain()], {
     cwd: process.cwd(),
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
