@@ -56,8 +56,8 @@ export async function balance(o: { quick: boolean; log: (s: string) => void; cpu
     // POST → 200 alone: separates the webhook's share (storing) from the pipeline's (processing, reply row).
     const acks: number[] = [];
     // The first asks of a fresh process are its warm-up (code not yet optimised, statements and connections
-    // new): 2-6× the others, and with 500 asks the p99 is the 5th slowest, so they alone made it. A market's
-    // service has been running for hours; those asks are sent and not counted.
+    // new) and far slower than the rest: a few of them alone made the p99. A market's service has been running
+    // for hours; those asks are sent and not counted.
     for (let n = 0; n < WARM_UP + asks; n++) {
       const { from } = messageFor(spec, n);
       const phone = `+${from}`;

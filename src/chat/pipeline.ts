@@ -144,7 +144,7 @@ class WholeRunFailed extends Error {
 
 /**
  * A transaction that wrote only answers to questions (`bal`: a reply and the message's outcome), no ledger row:
- * its commit need not wait for the WAL flush (~2 ms, and its tail). Lost in a database crash, it is done again
+ * its commit need not wait for the WAL flush. Lost in a database crash, it is done again
  * from the stored message by the sweep; the worst that can happen is a second, identical balance reply.
  */
 async function commitWithoutWaitingForFlush(em: EntityManager): Promise<void> {
