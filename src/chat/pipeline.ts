@@ -18,7 +18,14 @@ import type { Logger } from '../logger.js';
 import { recordSecurityEvent } from '../domain/audit/audit.service.js';
 import { getBalance } from '../domain/balances/balances.service.js';
 import { activeFlowers } from '../domain/flowers/flower.service.js';
-import { claimInboundInOrder, recordInboundError, recordInboundOutcome, recordInboundOutcomes, type InboundRow } from '../domain/inbox/claims.js';
+import {
+  claimInboundInOrder,
+  claimInboundWithReferenceData,
+  recordInboundError,
+  recordInboundOutcome,
+  recordInboundOutcomes,
+  type InboundRow,
+} from '../domain/inbox/claims.js';
 import { storeInbound, type InboundMessage } from '../domain/inbox/inbound.js';
 import { localDate } from '../domain/market-time.js';
 import { enqueueNotification } from '../domain/notifications/outbox.js';
@@ -77,21 +84,19 @@ export async function processInboundMessage(deps: ChatDeps, inboundMessageId: st
     // Settings, slots and flowers are read once for the whole message, as in a batch.
     await withReferenceCache(() =>
       deps.orm.em.fork().transactional(async (em) => {
-        const rows = await claimInboundInOrder(em, [inboundMessageId]);
+        const rows = await claimInboundWithReferenceData(em, inboundMessageId);
         // An earlier message of this sender was still waiting (it went to another replica, or a crash left it):
         // it goes first, in the same transaction, with the batch path's per-message isolation.
         if (rows.length > 1) return processClaimed(em, deps, rows);
         const row = rows[0];
         if (!row) return; // processed already (by this or another replica)
-        await primeReferenceData(em);
         // A plain entry or `bal` takes the set-based path (a few statements); anything else the full one.
         const vocab = await vocabulary(em);
         const plan = deps.plainInBulk === false ? null : plainPlan(row, vocab);
         const work = plan && (await resolvePlain(em, deps.config.marketTimeZone, vocab, [{ row, plan }]))[0];
         const outcome = work ? (await applyPlain(em, [work]))[0]!.outcome : await handleMessage(em, deps, row);
-        if (work?.kind === 'balance') await commitWithoutWaitingForFlush(em);
         await em.flush();
-        await recordInboundOutcome(em, row.id, outcome);
+        await recordInboundOutcome(em, row.id, outcome, { waitForFlush: work?.kind !== 'balance' });
       }),
     );
   } catch (err) {
@@ -142,20 +147,14 @@ class WholeRunFailed extends Error {
   }
 }
 
-/**
- * A transaction that wrote only answers to questions (`bal`: a reply and the message's outcome), no ledger row:
- * its commit need not wait for the WAL flush. Lost in a database crash, it is done again
- * from the stored message by the sweep; the worst that can happen is a second, identical balance reply.
- */
-async function commitWithoutWaitingForFlush(em: EntityManager): Promise<void> {
-  await em.execute('set local synchronous_commit = off');
-}
-
 async function processClaimed(em: EntityManager, deps: ChatDeps, rows: InboundRow[], isolateRuns = true): Promise<void> {
   if (!rows.length) return;
   await primeReferenceData(em);
+  // Only `bal` answers written, no ledger row: see OutcomeCommit.
+  let onlyAnswers = true;
   const outcomes: { id: string; outcome: ChatOutcome }[] = [];
   const oneByOne = async (row: InboundRow) => {
+    onlyAnswers = false;
     try {
       const outcome = await em.transactional(
         async (tx) => {
@@ -198,6 +197,7 @@ async function processClaimed(em: EntityManager, deps: ChatDeps, rows: InboundRo
       let b = a;
       while (b < works.length && works[b]) b++;
       const run = works.slice(a, b) as PlainWork[];
+      if (!run.every((w) => w.kind === 'balance')) onlyAnswers = false;
       // The whole batch is one plain run (the usual case under load): no savepoint, two round trips fewer. If it
       // fails, the transaction is lost with it and the caller does the batch again with every run isolated.
       if (!isolateRuns && run.length === rows.length) {
@@ -206,7 +206,6 @@ async function processClaimed(em: EntityManager, deps: ChatDeps, rows: InboundRo
         } catch (err) {
           throw isLockTrouble(err) ? err : new WholeRunFailed(err);
         }
-        if (run.every((w) => w.kind === 'balance')) await commitWithoutWaitingForFlush(em);
         a = b;
         continue;
       }
@@ -223,7 +222,7 @@ async function processClaimed(em: EntityManager, deps: ChatDeps, rows: InboundRo
     i = end;
   }
   // One statement marks every message that went through.
-  await recordInboundOutcomes(em, outcomes);
+  await recordInboundOutcomes(em, outcomes, { waitForFlush: !onlyAnswers });
 }
 
 /** Marks the row 'error' and queues the short apology; call inside a transaction. */

@@ -4,6 +4,7 @@
 // processing transaction ends.
 import { sql } from 'kysely';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { primeReferenceDataFrom, referenceDataColumns, type ReferenceDataRow } from '../reference-data.js';
 
 /** A stored inbound message as the chat pipeline reads it. */
 export interface InboundRow {
@@ -39,17 +40,46 @@ export async function claimInboundInOrder(em: EntityManager, ids: string[]): Pro
   );
 }
 
+/**
+ * The same claim for one message, with the reference data (settings, active flowers and slots) read in the same
+ * statement and put in the current withReferenceCache() scope: a lone message's transaction saves a round trip.
+ */
+export async function claimInboundWithReferenceData(em: EntityManager, id: string): Promise<InboundRow[]> {
+  const { rows } = await sql<InboundRow & ReferenceDataRow>`
+    select m.id::text as id, m.provider_message_id, m.sender, m.sender_phone, m.text, m.media_kind, m.received_at,
+           r.settings, r.flowers, r.slots
+      from inbound_messages m cross join (select ${referenceDataColumns}) r
+     where m.outcome is null
+       and m.sender = (select b.sender from inbound_messages b where b.id = ${id}::bigint)
+       and m.id <= ${id}::bigint
+     order by m.id for update of m`.execute(em.getKysely());
+  if (rows[0]) primeReferenceDataFrom(rows[0]);
+  return rows.map(({ settings: _s, flowers: _f, slots: _t, ...row }) => row);
+}
+
+/**
+ * How the transaction that records an outcome commits. `waitForFlush: false` is for a transaction that wrote only
+ * answers to questions (a `bal` reply), no ledger row: its commit need not wait for the WAL flush (set in the
+ * same statement, so it costs no round trip). Lost in a database crash, the message is done again from the
+ * stored row by the sweep: at worst a second, identical answer.
+ */
+export interface OutcomeCommit {
+  waitForFlush?: boolean;
+}
+
+const commitMode = (o: OutcomeCommit) => (o.waitForFlush === false ? sql`, (select set_config('synchronous_commit', 'off', true)) as c` : sql``);
+
 /** Records the outcome of each processed message with ONE statement. */
-export async function recordInboundOutcomes(em: EntityManager, outcomes: { id: string; outcome: string }[]): Promise<void> {
+export async function recordInboundOutcomes(em: EntityManager, outcomes: { id: string; outcome: string }[], o: OutcomeCommit = {}): Promise<void> {
   if (outcomes.length === 0) return;
   await sql`update inbound_messages m set outcome = v.outcome, processed_at = now(), error = null
-    from unnest(${outcomes.map((o) => o.id)}::bigint[], ${outcomes.map((o) => o.outcome)}::text[]) as v(id, outcome)
+    from unnest(${outcomes.map((x) => x.id)}::bigint[], ${outcomes.map((x) => x.outcome)}::text[]) as v(id, outcome)${commitMode(o)}
     where m.id = v.id`.execute(em.getKysely());
 }
 
 /** Records the outcome of one processed message. */
-export async function recordInboundOutcome(em: EntityManager, id: string, outcome: string): Promise<void> {
-  await em.execute(`update inbound_messages set outcome = ?, processed_at = now(), error = null where id = ?`, [outcome, id]);
+export function recordInboundOutcome(em: EntityManager, id: string, outcome: string, o: OutcomeCommit = {}): Promise<void> {
+  return recordInboundOutcomes(em, [{ id, outcome }], o);
 }
 
 /** Marks an unprocessed message 'error' with the failure; returns the row, or null when it had an outcome already. */
