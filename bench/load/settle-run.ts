@@ -22,7 +22,7 @@ const settleMs = performance.now() - t;
 // Where the code has it (this tree, not earlier commits that bench:compare runs), the pool the service builds
 // for a server database: each worker reads its own statements. Otherwise this thread reads and ships the data.
 const mod: Partial<typeof renderPool> & Pick<typeof renderPool, 'StatementRenderPool'> = renderPool;
-const pool = mod.statementRenderPool ? mod.statementRenderPool({ kind: 'server', url: spec.url }) : new mod.StatementRenderPool();
+const pool = mod.statementRenderPool ? mod.statementRenderPool(db) : new mod.StatementRenderPool();
 const ids = result.settled.slice(0, spec.statements).map((r) => r.settlementId!);
 const own = (pool as { renderSettlement?: (id: string) => Promise<{ bytes: Buffer } | null> }).renderSettlement;
 const renderOne = own

@@ -2,7 +2,9 @@
 // service's event loop free for webhooks. Each worker parses the fonts once and then renders job after job.
 import os from 'node:os';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import type { StatementData, StatementRenderer, StatementSummary } from '../domain/settlements/statement-data.js';
+import { settlementStatementsSql } from '../domain/settlements/statement-read.js';
 import type { WorkerJob, WorkerReply } from './statement-worker.js';
 
 export type { StatementRenderer };
@@ -15,11 +17,18 @@ export interface RenderPoolOptions {
   size?: number;
   resourceLimits?: ResourceLimits;
   /**
-   * A PostgreSQL server the workers may read from: then each worker reads its own statements' figures
-   * (renderSettlement), in batches, over its own connection. Not for the embedded database (PGlite runs in
-   * this thread alone): without it the caller reads and render() ships the data.
+   * A PostgreSQL server the workers may read from, and the read's SQL (settlementStatementsSql): then each
+   * worker reads its own statements' figures (renderSettlement), in batches, over its own connection, with pg
+   * alone. Not for the embedded database (PGlite runs in this thread alone): without it the caller reads and
+   * render() ships the data.
    */
-  databaseUrl?: string;
+  reader?: StatementReader;
+}
+
+/** What a render worker needs to read statements itself (plain values: they cross to the worker as they are). */
+export interface StatementReader {
+  databaseUrl: string;
+  sql: string;
 }
 
 /** Batches of ids per worker message, and batches a worker may hold (one drawn while the next is read). */
@@ -57,7 +66,7 @@ export class StatementRenderPool implements StatementRenderer {
   private started = false;
   private readonly wanted: number;
   private readonly resourceLimits: ResourceLimits;
-  private readonly databaseUrl?: string;
+  private readonly reader?: StatementReader;
 
   /** Set when the workers read their own statements (a database URL was given). */
   readonly renderSettlement?: (settlementId: string) => Promise<{ bytes: Buffer; data: StatementSummary } | null>;
@@ -67,8 +76,8 @@ export class StatementRenderPool implements StatementRenderer {
     const o = typeof options === 'number' ? { size: options } : options;
     this.wanted = Math.max(1, o.size ?? os.availableParallelism());
     this.resourceLimits = o.resourceLimits ?? WORKER_LIMITS;
-    this.databaseUrl = o.databaseUrl;
-    if (o.databaseUrl) {
+    this.reader = o.reader;
+    if (o.reader) {
       this.renderSettlement = async (settlementId) => {
         const r = await this.enqueue({ id: this.next++, settlementId });
         return r && { bytes: r.bytes, data: r.data! };
@@ -84,7 +93,7 @@ export class StatementRenderPool implements StatementRenderer {
     for (let i = 0; i < this.wanted; i++) {
       const w = new Worker(url, {
         resourceLimits: this.resourceLimits,
-        workerData: { databaseUrl: this.databaseUrl },
+        workerData: { reader: this.reader },
         ...(execArgv ? { execArgv } : {}),
       });
       w.on('message', (m: WorkerReply) => this.done(w, m));
@@ -169,6 +178,10 @@ export class StatementRenderPool implements StatementRenderer {
  * The pool the composition root wants for its database: over a PostgreSQL server each worker reads its own
  * statements; over the embedded database (one process, PGlite in the main thread) the main thread reads them.
  */
-export function statementRenderPool(db: { kind: 'server' | 'embedded'; url: string }, options: Omit<RenderPoolOptions, 'databaseUrl'> = {}) {
-  return new StatementRenderPool({ ...options, databaseUrl: db.kind === 'server' ? db.url : undefined });
+export function statementRenderPool(
+  db: { kind: 'server' | 'embedded'; url: string; orm: MikroORM },
+  options: Omit<RenderPoolOptions, 'reader'> = {},
+) {
+  const reader = db.kind === 'server' ? { databaseUrl: db.url, sql: settlementStatementsSql(db.orm.em.getKysely()) } : undefined;
+  return new StatementRenderPool({ ...options, reader });
 }

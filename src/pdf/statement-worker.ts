@@ -1,32 +1,27 @@
 // A worker thread that renders statements: a batch of jobs in, PDF bytes out (transferred, not copied), one
 // message per statement. A job is either the statement's data, or a settlement's id when the pool gave the
-// worker a database URL: the worker then reads the whole batch's figures itself with one query over its own
-// connection (the main thread neither reads them nor copies them across), while it draws the batch before.
+// worker a reader (a database URL and the read's SQL): the worker then reads the whole batch's figures itself
+// with one query over its own connection, pg alone (the main thread neither reads them nor copies them across),
+// while it draws the batch before.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Kysely } from 'kysely';
 import { renderStatementPdf } from './statement.js';
 import type { StatementData, StatementSummary } from './statement-data.js';
+import type { StatementReader } from './render-pool.js';
 
 export type WorkerJob = { id: number; data: StatementData } | { id: number; settlementId: string };
 export type WorkerReply = { id: number; last: boolean } & ({ bytes: Uint8Array; summary?: StatementSummary } | { missing: true } | { error: string });
 
-const databaseUrl = (workerData as { databaseUrl?: string } | undefined)?.databaseUrl;
+const source = (workerData as { reader?: StatementReader } | undefined)?.reader;
 type Read = (ids: string[]) => Promise<(StatementData | undefined)[]>;
 let reader: Promise<Read> | undefined;
 
-/** One connection per worker, opened at the first batch that needs it; pg and the reader load only then. */
+/** One connection per worker, opened at the first batch that needs it; pg loads only then. */
 function read(ids: string[]): Promise<(StatementData | undefined)[]> {
   reader ??= (async () => {
-    if (!databaseUrl) throw new Error('this render worker has no database to read statements from');
-    const [{ default: pg }, { Kysely: KyselyClass, PostgresDialect }, { readSettlementStatements }] = await Promise.all([
-      import('pg'),
-      import('kysely'),
-      import('../domain/settlements/statement-read.js'),
-    ]);
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, idleTimeoutMillis: 60_000 });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const k: Kysely<any> = new KyselyClass({ dialect: new PostgresDialect({ pool }) });
-    return (batch: string[]) => readSettlementStatements(k, batch);
+    if (!source) throw new Error('this render worker has no database to read statements from');
+    const [{ default: pg }, { statementsFromRows }] = await Promise.all([import('pg'), import('../domain/settlements/statement-rows.js')]);
+    const pool = new pg.Pool({ connectionString: source.databaseUrl, max: 1, idleTimeoutMillis: 60_000 });
+    return async (batch: string[]) => statementsFromRows(batch, (await pool.query(source.sql, [batch])).rows);
   })();
   return reader.then((r) => r(ids));
 }

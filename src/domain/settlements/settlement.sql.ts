@@ -26,7 +26,7 @@ export interface SettledRow {
   refused: boolean;
 }
 
-// Where a settlement's entries are: light, so a render worker can import it (statement-read.ts).
+// Where a settlement's entries are: shared with the statements' read (statement-read.ts).
 export { settledEntriesOf, type SettlementBounds } from './statement-read.js';
 
 /** Start of the day after the period, in the market's zone: advances given before it count. */

@@ -8,19 +8,8 @@ import type { Language } from '../columns.js';
 import { dec, sum, rupees, Big } from '../money.js';
 import { localDate } from '../market-time.js';
 import { enqueueNotification, enqueueNotifications } from '../notifications/outbox.js';
-import {
-  LINE_COLUMNS,
-  LINE_JOINS,
-  LINE_ORDER,
-  MARKET_JSON,
-  marketFrom,
-  readSettlementStatements,
-  sharedRate,
-  toAdjustments,
-  toLines,
-  type AdjustmentRow,
-  type LineRow,
-} from './statement-read.js';
+import { LINE_COLUMNS, LINE_JOINS, LINE_ORDER, MARKET_JSON, readSettlementStatements } from './statement-read.js';
+import { marketFrom, sharedRate, toAdjustments, toLines, type AdjustmentRow, type LineRow } from './statement-rows.js';
 import { statementFilename, type StatementData, type StatementRenderer, type StatementSummary } from './statement-data.js';
 
 /**
