@@ -45,7 +45,7 @@ export const LINE_COLUMNS = sql.join(LINE_FIELDS.map((f, i) => sql`${f} as ${sql
 export const LINE_JOINS = sql`join flower_types ft on ft.id = de.flower_type_id left join time_slots ts on ts.id = de.time_slot_id`;
 export const LINE_ORDER = sql`de.entry_date, de.entry_time, de.entry_no`;
 
-// Any Kysely: the ORM's (em.getKysely()) or a worker's own over a pg pool.
+// Any Kysely: the ORM's (em.getKysely()), or one built only to compile (settlementStatementsSql).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyKysely = Kysely<any>;
 
