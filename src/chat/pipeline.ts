@@ -125,6 +125,7 @@ export async function processInboundBatch(deps: ChatDeps, inboundMessageIds: str
     withReferenceCache(() =>
       deps.orm.em.fork().transactional(async (em) => {
         const rows = await claimInboundInOrder(em, inboundMessageIds);
+        if (rows.length) await primeReferenceData(em);
         await processClaimed(em, deps, rows, isolateRuns);
       }),
     );
@@ -147,9 +148,9 @@ class WholeRunFailed extends Error {
   }
 }
 
+/** Claimed rows, the reference data already read by the claimer, processed in one transaction. */
 async function processClaimed(em: EntityManager, deps: ChatDeps, rows: InboundRow[], isolateRuns = true): Promise<void> {
   if (!rows.length) return;
-  await primeReferenceData(em);
   // Only `bal` answers written, no ledger row: see OutcomeCommit.
   let onlyAnswers = true;
   const outcomes: { id: string; outcome: ChatOutcome }[] = [];

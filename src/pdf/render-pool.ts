@@ -68,7 +68,7 @@ export class StatementRenderPool implements StatementRenderer {
   private readonly resourceLimits: ResourceLimits;
   private readonly reader?: StatementReader;
 
-  /** Set when the workers read their own statements (a database URL was given). */
+  /** Set when the workers read their own statements (a reader was given). */
   readonly renderSettlement?: (settlementId: string) => Promise<{ bytes: Buffer; data: StatementSummary } | null>;
 
   /** Workers start at the first render: a service that never draws a statement never pays for them. */

@@ -28,34 +28,27 @@ const COLUMNS = 'id::text as id, provider_message_id, sender, sender_phone, text
  */
 export async function claimInboundInOrder(em: EntityManager, ids: string[]): Promise<InboundRow[]> {
   if (ids.length === 0) return [];
-  const list = ids.map(() => '?').join(', ');
-  return em.execute<InboundRow[]>(
-    `select m.id::text as id, m.provider_message_id, m.sender, m.sender_phone, m.text, m.media_kind, m.received_at
-       from inbound_messages m
-      where m.outcome is null
-        and m.sender in (select b.sender from inbound_messages b where b.id in (${list}))
-        and m.id <= (select max(b.id) from inbound_messages b where b.id in (${list}))
-      order by m.id for update`,
-    [...ids, ...ids],
-  );
+  return (await claimQuery(ids, false).execute(em.getKysely())).rows;
 }
 
 /**
- * The same claim for one message, with the reference data (settings, active flowers and slots) read in the same
- * statement and put in the current withReferenceCache() scope: a lone message's transaction saves a round trip.
+ * The same claim, with the reference data (settings, active flowers and slots) read in the same statement and
+ * put in the current withReferenceCache() scope: a lone message's transaction saves a round trip.
  */
 export async function claimInboundWithReferenceData(em: EntityManager, id: string): Promise<InboundRow[]> {
-  const { rows } = await sql<InboundRow & ReferenceDataRow>`
-    select m.id::text as id, m.provider_message_id, m.sender, m.sender_phone, m.text, m.media_kind, m.received_at,
-           r.settings, r.flowers, r.slots
-      from inbound_messages m cross join (select ${referenceDataColumns}) r
-     where m.outcome is null
-       and m.sender = (select b.sender from inbound_messages b where b.id = ${id}::bigint)
-       and m.id <= ${id}::bigint
-     order by m.id for update of m`.execute(em.getKysely());
+  const { rows } = await claimQuery([id], true).execute(em.getKysely());
   if (rows[0]) primeReferenceDataFrom(rows[0]);
   return rows.map(({ settings: _s, flowers: _f, slots: _t, ...row }) => row);
 }
+
+const claimQuery = (ids: string[], withReferenceData: boolean) => sql<InboundRow & ReferenceDataRow>`
+  select m.id::text as id, m.provider_message_id, m.sender, m.sender_phone, m.text, m.media_kind, m.received_at
+         ${withReferenceData ? sql`, r.settings, r.flowers, r.slots` : sql``}
+    from inbound_messages m ${withReferenceData ? sql`cross join (select ${referenceDataColumns}) r` : sql``}
+   where m.outcome is null
+     and m.sender in (select b.sender from inbound_messages b where b.id = any(${ids}::bigint[]))
+     and m.id <= (select max(b.id) from inbound_messages b where b.id = any(${ids}::bigint[]))
+   order by m.id for update of m`;
 
 /**
  * How the transaction that records an outcome commits. `waitForFlush: false` is for a transaction that wrote only
