@@ -17,6 +17,10 @@ const isTimeZone = (tz: string) => {
   }
 };
 
+/** Where the pipeline runs: PIPELINE_THREAD, else a worker with the Cloud API on a PostgreSQL server. */
+const pipelineOnWorker = (env: { PIPELINE_THREAD?: 'worker' | 'main' | undefined; WHATSAPP_TRANSPORT?: string; DATABASE_URL?: string | undefined }) =>
+  (env.PIPELINE_THREAD ?? (env.WHATSAPP_TRANSPORT === 'cloud' && env.DATABASE_URL ? 'worker' : 'main')) === 'worker';
+
 const booleanFlag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 export const envSchema = z
@@ -68,6 +72,8 @@ export const envSchema = z
     // Where stored messages are processed and replies sent: a worker thread of its own (the HTTP thread only
     // verifies, stores and answers) or the HTTP thread. Unset: worker with the Cloud API on a PostgreSQL server.
     PIPELINE_THREAD: z.enum(['worker', 'main']).optional(),
+    // How many nice steps below the HTTP thread the pipeline worker runs (Linux): acks get the cores first.
+    PIPELINE_NICE: z.coerce.number().int().min(0).max(19).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.PIPELINE_THREAD === 'worker' && (env.WHATSAPP_TRANSPORT !== 'cloud' || !env.DATABASE_URL))
@@ -77,6 +83,8 @@ export const envSchema = z
         message:
           'can be worker only with WHATSAPP_TRANSPORT=cloud and DATABASE_URL: a whatsapp-web.js session, the console and the embedded database live on the main thread',
       });
+    if (env.PIPELINE_NICE !== undefined && !pipelineOnWorker(env))
+      ctx.addIssue({ code: 'custom', path: ['PIPELINE_NICE'], message: 'applies to the pipeline worker thread only (PIPELINE_THREAD=worker)' });
     if (env.WHATSAPP_TRANSPORT !== 'cloud') return;
     for (const key of ['WHATSAPP_VERIFY_TOKEN', 'WHATSAPP_APP_SECRET', 'WHATSAPP_ACCESS_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID'] as const) {
       if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when WHATSAPP_TRANSPORT=cloud' });
@@ -118,6 +126,8 @@ export interface Config {
   jwtSecret: string | undefined;
   /** 'worker': inbox pipeline, outbox and jobs on a worker thread; 'main': all on the HTTP thread. */
   pipelineThread: 'worker' | 'main';
+  /** Nice steps the pipeline worker thread runs below the HTTP thread (0 on the main thread). */
+  pipelineNice: number;
 }
 
 export class ConfigError extends Error {
@@ -177,6 +187,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     migrateLockTimeoutMs: env.MIGRATE_LOCK_TIMEOUT_SECONDS * 1000,
     jobsEnabled: env.JOBS_ENABLED ?? env.NODE_ENV !== 'test',
     jwtSecret: env.JWT_SECRET,
-    pipelineThread: env.PIPELINE_THREAD ?? (env.WHATSAPP_TRANSPORT === 'cloud' && env.DATABASE_URL ? 'worker' : 'main'),
+    pipelineThread: pipelineOnWorker(env) ? 'worker' : 'main',
+    pipelineNice: pipelineOnWorker(env) ? (env.PIPELINE_NICE ?? 5) : 0,
   };
 }

@@ -90,6 +90,17 @@ describe('configuration', () => {
     expect(problems({ ...cloud, PIPELINE_THREAD: 'worker' })).toEqual(refusal);
     expect(problems({ ...server, WHATSAPP_TRANSPORT: 'webjs', PIPELINE_THREAD: 'worker' })).toEqual(refusal);
     expect(problems({ ...cloud, ...server, PIPELINE_THREAD: 'both' })).toEqual([expect.stringMatching(/^PIPELINE_THREAD /)]);
+    // The worker runs 5 nice steps below the HTTP thread unless told otherwise; on the main thread there is none to lower.
+    expect(loadConfig({ ...cloud, ...server }).pipelineNice).toBe(5);
+    expect(loadConfig({ ...cloud, ...server, PIPELINE_NICE: '0' }).pipelineNice).toBe(0);
+    expect(loadConfig({ ...cloud, ...server, PIPELINE_NICE: '12' }).pipelineNice).toBe(12);
+    expect(loadConfig({ ...cloud, ...server, PIPELINE_THREAD: 'main' }).pipelineNice).toBe(0);
+    expect(problems({ ...cloud, ...server, PIPELINE_THREAD: 'main', PIPELINE_NICE: '5' })).toEqual([
+      'PIPELINE_NICE applies to the pipeline worker thread only (PIPELINE_THREAD=worker)',
+    ]);
+    expect(problems({ ...server, PIPELINE_NICE: '5' })).toEqual([expect.stringMatching(/^PIPELINE_NICE applies/)]);
+    expect(problems({ ...cloud, ...server, PIPELINE_NICE: '20' })).toEqual([expect.stringMatching(/^PIPELINE_NICE /)]);
+    expect(problems({ ...cloud, ...server, PIPELINE_NICE: 'low' })).toEqual([expect.stringMatching(/^PIPELINE_NICE /)]);
   });
 
   it('treats empty strings as unset', () => {

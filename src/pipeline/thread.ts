@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { BackgroundTuning } from './background.js';
+import type { ThreadPriority } from './priority.js';
 
 export interface PipelineWorkerData {
   config: Config;
@@ -13,7 +14,7 @@ export interface PipelineWorkerData {
   tuning: BackgroundTuning;
 }
 export type ToPipeline = { type: 'submit'; ids: string[] } | { type: 'idle'; seq: number } | { type: 'stop' };
-export type FromPipeline = { type: 'ready' } | { type: 'idle'; seq: number } | { type: 'stopped' };
+export type FromPipeline = { type: 'ready'; priority: ThreadPriority } | { type: 'idle'; seq: number } | { type: 'stopped' };
 
 /** DB_POOL_SIZE split between the HTTP thread (webhook INSERTs, the API) and the pipeline: 4 + 6 of 10. */
 export function splitPool(size: number): { http: number; pipeline: number } {
@@ -35,6 +36,8 @@ export class PipelineThread {
   private readonly idleWaiters = new Map<number, () => void>();
   private stopped: Promise<void> | undefined;
   private failure: Error | undefined;
+  /** The worker's thread id and nice value once it is ready (Linux), or why it could not be lowered. */
+  priority: ThreadPriority | undefined;
 
   private constructor(
     readonly worker: Worker,
@@ -68,6 +71,12 @@ export class PipelineThread {
       worker.on('message', (m: FromPipeline) => {
         if (m.type === 'ready') {
           thread.state = 'ready';
+          thread.priority = m.priority;
+          if (!m.priority.ok && config.pipelineNice > 0)
+            thread.log.warn(
+              { reason: m.priority.reason },
+              "PIPELINE_NICE could not be applied: the pipeline thread runs at the HTTP thread's priority",
+            );
           resolve(thread);
         } else if (m.type === 'idle') {
           thread.idleWaiters.get(m.seq)?.();

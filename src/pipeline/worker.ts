@@ -7,12 +7,15 @@ import { openDatabase } from '../db/orm.js';
 import { createChannel } from '../channels/create-channel.js';
 import { statementRenderPool } from '../pdf/render-pool.js';
 import { createBackground } from './background.js';
+import { lowerThisThreadPriority } from './priority.js';
 import type { FromPipeline, PipelineWorkerData, ToPipeline } from './thread.js';
 
 const port = parentPort!;
 const { config, poolSize, tuning } = workerData as PipelineWorkerData;
 const logger = createLogger(config).child({ thread: 'pipeline' });
 const post = (m: FromPipeline) => port.postMessage(m);
+// First, so that the render workers this thread starts inherit it.
+const priority = lowerThisThreadPriority(config.pipelineNice);
 
 const db = await openDatabase({ ...config, dbPoolSize: poolSize });
 // Over a server database (always, on this thread) each render worker reads its own statements.
@@ -42,4 +45,4 @@ port.on('message', (m: ToPipeline) => {
 });
 
 await background.start();
-post({ type: 'ready' });
+post({ type: 'ready', priority });

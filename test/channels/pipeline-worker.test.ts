@@ -1,5 +1,6 @@
 // PIPELINE_THREAD=worker (the default for the Cloud API on a PostgreSQL server): the HTTP thread verifies,
 // stores and answers; the inbox pipeline, the outbox and the jobs run on a worker thread with their own pool.
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { startService, type RunningService } from '../../src/service.js';
@@ -9,6 +10,8 @@ import { sql } from '../support/sql.js';
 import { cloudTestConfig, eventually, postStaffEntry } from '../support/channels.js';
 
 const STAFF = '919876543211';
+/** Field 19 of a task's stat line (proc(5)): its nice value. */
+const niceOf = (file: string) => Number(fs.readFileSync(file, 'utf8').split(') ')[1]!.split(' ')[16]);
 const logger = createLogger({ logLevel: 'silent' });
 let t: TestDatabase;
 let fake: FakeGraph;
@@ -55,6 +58,10 @@ describe('the pipeline on its worker thread', () => {
     const service = await start();
     try {
       expect(service.pipeline?.ok).toBe(true);
+      // The worker runs 5 nice steps below this (the HTTP) thread, as the kernel reports it.
+      const priority = service.pipeline!.priority;
+      if (!priority?.ok) throw new Error(`pipeline priority not lowered: ${JSON.stringify(priority)}`);
+      expect(niceOf(`/proc/self/task/${priority.tid}/stat`)).toBe(niceOf('/proc/thread-self/stat') + 5);
       expect(service.inbox).toBeUndefined();
       expect(service.outbox).toBeUndefined();
       const ready = await fetch(`http://127.0.0.1:${service.port}/ready`);

@@ -91,6 +91,7 @@ export function cloudTestConfig(t: { config: Config; db: Database }, graphUrl: s
     host: '127.0.0.1',
     // As a Cloud API service on a PostgreSQL server runs by default: the pipeline on its worker thread.
     pipelineThread: 'worker',
+    pipelineNice: 5,
     whatsapp: {
       ...t.config.whatsapp,
       transport: 'cloud',
