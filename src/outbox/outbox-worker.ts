@@ -19,7 +19,9 @@ import {
   recordSent,
   reserveSendSlots,
   type ClaimedNotification,
+  type SentRecord,
 } from '../domain/notifications/delivery.js';
+import { GroupedWrites } from '../db/grouped-writes.js';
 import type { NotificationPayload } from '../domain/notifications/notification.entity.js';
 import { isChoices } from '../domain/notifications/choices.js';
 import { withReferenceCache } from '../domain/reference-cache.js';
@@ -99,10 +101,20 @@ export class OutboxWorker {
   private woken = false;
   private lastReclaim = -Infinity;
   readonly maxAttempts: number;
+  /** Sends that finish while another is being recorded are recorded together: one UPDATE for many replies. */
+  private readonly sentWrites: GroupedWrites<SentRecord, void>;
 
   constructor(private readonly o: OutboxOptions) {
     this.log = o.logger.child({ component: 'outbox' });
     this.maxAttempts = o.maxAttempts ?? 8;
+    this.sentWrites = new GroupedWrites({
+      writeGroup: async (sent) => {
+        await recordSent(o.db.orm.em.fork(), sent);
+        return sent.map(() => undefined);
+      },
+      writeOne: (sent) => recordSent(o.db.orm.em.fork(), [sent]),
+      maxGroup: 500,
+    });
   }
 
   start(): void {
@@ -211,7 +223,7 @@ export class OutboxWorker {
       );
       return;
     }
-    await recordSent(em, n.ids, result);
+    await this.sentWrites.write({ ids: n.ids, providerMessageId: result.providerMessageId, template: result.template });
     if (this.o.onSent) {
       await this.o.onSent(n).catch((err: unknown) => this.log.error({ err, notificationId: n.id }, 'after-send step failed'));
     }

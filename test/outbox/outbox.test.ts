@@ -1,4 +1,5 @@
 // The outbox worker delivering through the Cloud API sender to a fake Graph API on a real database.
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChannelSendError, type Channel } from '../../src/channels/channel.js';
 import { createChannel } from '../../src/channels/create-channel.js';
@@ -183,6 +184,48 @@ describe('retries', () => {
       const delivered = fake.accepted().filter((m) => m.body.to === toOf(p));
       expect(delivered.map((m) => m.body.text?.body)).toEqual([`while down ${i}`]);
     }
+  });
+});
+
+describe('recording sends', () => {
+  it('sends that finish while one is being recorded are recorded together, each row with the id Meta gave it', async () => {
+    const phones = Array.from({ length: 12 }, newPhone);
+    for (const p of phones) await openWindow(p);
+    const ids = [];
+    for (const p of phones) ids.push(await enqueue(p, { text: `recorded ${p}` }));
+    const idList = `{${ids.join(',')}}`;
+    const sentNow = () => fake.accepted().filter((m) => m.body.text?.body.startsWith('recorded')).length;
+    // Once the rows are claimed, another session holds them (on a server): the first send's UPDATE waits, and
+    // the other eleven sends finish meanwhile. (The embedded database has one session: there nothing is held.)
+    fake.script = phones.map(() => ({ delayMs: 300 }));
+    const round = worker({ concurrency: 12 }).runOnce();
+    const holder = t.kind === 'server' ? new pg.Client({ connectionString: t.db.url }) : undefined;
+    if (holder) {
+      await holder.connect();
+      await eventually(
+        async () => (await sql(t.db, `select 1 from notifications where id = any(?::bigint[]) and status = 'sending'`, [idList])).length === 12,
+        'the rows claimed',
+      );
+      await holder.query('begin');
+      await holder.query('select id from notifications where id = any($1::bigint[]) for update', [idList]);
+    }
+    await eventually(() => sentNow() === 12, 'the twelve sends answered');
+    await new Promise((r) => setTimeout(r, 50));
+    await holder?.query('commit');
+    await holder?.end();
+    expect(await round).toBe(12);
+
+    const answered = new Map(fake.accepted().map((m) => [m.body.to, m.answeredId]));
+    const rows = await sql<{ id: string; status: string; provider_message_id: string; tx: string }>(
+      t.db,
+      `select n.id::text, n.status, n.provider_message_id, n.xmin::text as tx from notifications n where n.id = any(?::bigint[]) order by n.id`,
+      [idList],
+    );
+    expect(rows.map((r) => r.status)).toEqual(phones.map(() => 'sent'));
+    expect(rows.map((r) => r.provider_message_id)).toEqual(phones.map((p) => answered.get(toOf(p))));
+    expect(new Set(rows.map((r) => r.provider_message_id)).size).toBe(12);
+    // Twelve sends, two statements: the first alone, the eleven that finished while it waited together.
+    if (holder) expect(new Set(rows.map((r) => r.tx)).size).toBe(2);
   });
 });
 

@@ -114,14 +114,26 @@ export async function reclaimExpiredClaims(em: EntityManager, maxAttempts: numbe
   return rows.length;
 }
 
-export async function recordSent(em: EntityManager, id: string | string[], result: { providerMessageId: string; template?: string }): Promise<void> {
-  const ids = Array.isArray(id) ? id : [id];
+/** One send that went out: its rows (several when combined into one message) and what the provider said. */
+export interface SentRecord {
+  ids: string[];
+  providerMessageId: string;
+  template?: string | undefined;
+}
+
+/** Rows that went out become sent, with the provider's message id: one statement for any number of sends. */
+export async function recordSent(em: EntityManager, sent: SentRecord[]): Promise<void> {
+  const rows = sent.flatMap((s) =>
+    s.ids.map((id) => ({ id: String(BigInt(id)), provider_message_id: s.providerMessageId, template: s.template ?? null })),
+  );
+  if (!rows.length) return;
   await em.execute(
-    `update notifications
-        set status = 'sent', provider_message_id = ?, sent_at = now(), last_error = null, updated_at = now(),
-            payload = case when ?::text is null then payload else payload || jsonb_build_object('sentAsTemplate', ?::text) end
-      where id = any(?::bigint[]) and status = 'sending'`,
-    [result.providerMessageId, result.template ?? null, result.template ?? null, idArray(ids)],
+    `update notifications n
+        set status = 'sent', provider_message_id = s.provider_message_id, sent_at = now(), last_error = null, updated_at = now(),
+            payload = case when s.template is null then n.payload else n.payload || jsonb_build_object('sentAsTemplate', s.template) end
+       from jsonb_to_recordset(?::jsonb) as s(id bigint, provider_message_id text, template text)
+      where n.id = s.id and n.status = 'sending'`,
+    [JSON.stringify(rows)],
   );
 }
 
