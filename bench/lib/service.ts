@@ -82,6 +82,8 @@ export async function startBenchService(opts: {
       JOBS_ENABLED: 'false',
       // Comparing the designs of issue 20: PIPELINE_THREAD=main|worker passes through (unset: the default).
       ...(process.env.PIPELINE_THREAD ? { PIPELINE_THREAD: process.env.PIPELINE_THREAD } : {}),
+      // And PIPELINE_NICE (unset: the default, 5 steps below the HTTP thread).
+      ...(process.env.PIPELINE_NICE ? { PIPELINE_NICE: process.env.PIPELINE_NICE } : {}),
       ...opts.env,
     },
   });

@@ -55,6 +55,8 @@ export async function balance(o: { quick: boolean; log: (s: string) => void; cpu
     const latencies: number[] = [];
     // POST → 200 alone: separates the webhook's share (storing) from the pipeline's (processing, reply row).
     const acks: number[] = [];
+    // The rest of each ask (its 200 → the reply row): the pipeline's share.
+    const processing: number[] = [];
     // The first asks of a fresh process are its warm-up (code not yet optimised, statements and connections
     // new) and far slower than the rest: a few of them alone made the p99. A market's service has been running
     // for hours; those asks are sent and not counted.
@@ -89,15 +91,17 @@ export async function balance(o: { quick: boolean; log: (s: string) => void; cpu
       if (n < WARM_UP) continue;
       acks.push(acked);
       latencies.push(performance.now() - start);
+      processing.push(latencies.at(-1)! - acked);
     }
     latencies.sort((a, b) => a - b);
     acks.sort((a, b) => a - b);
+    processing.sort((a, b) => a - b);
     await svc.stop();
     const rss = svc.peakRssMb();
     svc = undefined;
     const note = `${(entries / 1e6).toFixed(2)} M entries, ${asks} asks one at a time`;
     o.log(
-      `  balance: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, mean ${mean(latencies).toFixed(1)} ms; ack alone p50 ${percentile(acks, 50).toFixed(1)} ms, p99 ${percentile(acks, 99).toFixed(1)} ms`,
+      `  balance: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, mean ${mean(latencies).toFixed(1)} ms; ack alone p50 ${percentile(acks, 50).toFixed(1)} ms, p99 ${percentile(acks, 99).toFixed(1)} ms; ack → reply row p50 ${percentile(processing, 50).toFixed(1)} ms, p99 ${percentile(processing, 99).toFixed(1)} ms`,
     );
     return {
       figures: [
@@ -113,6 +117,8 @@ export async function balance(o: { quick: boolean; log: (s: string) => void; cpu
         max: latencies.at(-1),
         ackP50: percentile(acks, 50),
         ackP99: percentile(acks, 99),
+        processingP50: percentile(processing, 50),
+        processingP99: percentile(processing, 99),
       },
     };
   } finally {
