@@ -2,7 +2,7 @@
 // Transpiles the service's TypeScript to plain JavaScript (esbuild, type-only syntax removed, no bundling: the
 // same files and relative paths), so `npm start` runs node on JavaScript without tsx's loader. tsx costs the
 // service memory in each of its threads (its hooks, esbuild's worker, source maps held in memory);
-// bench/README.md has the measurement. Types are checked by `npm run typecheck`, not here.
+// bench/HISTORY.md has the measurement. Types are checked by `npm run typecheck`, not here.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -25,7 +25,7 @@ export function splitPool(size: number): { http: number; pipeline: number } {
 /**
  * The worker is a second V8 heap beside the HTTP thread's. With V8's default young generation the service peaked
  * at 337–347 MB in the ingest bench, with 16 MB at 316–323 MB, with 8 MB at 314 MB (one run; load 9–14; with
- * PIPELINE_THREAD=main 236–243 MB; bench/README.md). Its scavenges no longer pause the acks. The old generation is not capped: a larger
+ * PIPELINE_THREAD=main 236–243 MB; bench/HISTORY.md). Its scavenges no longer pause the acks. The old generation is not capped: a larger
  * live set must fit, not crash the worker.
  */
 export const PIPELINE_LIMITS = { maxYoungGenerationSizeMb: 16 };
