@@ -1,5 +1,6 @@
 // The Cloud API webhook through the real HTTP server (startService on port 0), signed like Meta signs,
 // with Meta-shaped payloads from test/fixtures/meta and a fake Graph API receiving the replies.
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { startService, type RunningService } from '../../src/service.js';
@@ -249,6 +250,37 @@ describe('deliveries', () => {
     const refused = await signedPost(huge);
     expect(refused.status).toBe(413);
     expect(await count('inbound_messages', `provider_message_id = 'wamid.HUGE-0001'`)).toBe(0);
+  });
+
+  it('counts a chunked delivery (no Content-Length) against the same limit', async () => {
+    const payload = JSON.parse(fixture('text-message.json', { now: true })) as {
+      entry: { changes: { value: { messages: { id: string; text: { body: string } }[] } & Record<string, unknown> }[] }[];
+    };
+    const value = payload.entry[0]!.changes[0]!.value;
+    value.messages[0]!.text.body = 'bal';
+    const send = (id: string, padding: number) => {
+      value.messages[0]!.id = id;
+      value['padding'] = 'x'.repeat(padding);
+      const body = Buffer.from(JSON.stringify(payload));
+      return new Promise<number>((resolve, reject) => {
+        const req = http.request(`${base}/webhooks/whatsapp`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', 'x-hub-signature-256': sign(body) },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        // The server may answer 413 and close before every chunk is written.
+        req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)));
+        for (let i = 0; i < body.length; i += 64 * 1024) req.write(body.subarray(i, i + 64 * 1024));
+        req.end();
+      });
+    };
+    expect(await send('wamid.CHUNKED-SMALL-0001', 1024 * 1024)).toBe(200);
+    expect(await count('inbound_messages', `provider_message_id = 'wamid.CHUNKED-SMALL-0001'`)).toBe(1);
+    expect(await send('wamid.CHUNKED-HUGE-0001', 5 * 1024 * 1024)).toBe(413);
+    expect(await count('inbound_messages', `provider_message_id = 'wamid.CHUNKED-HUGE-0001'`)).toBe(0);
   });
 
   it('stores and processes 50 simultaneous deliveries of one message once', async () => {

@@ -3,13 +3,13 @@
 // the stored rows, so the acknowledgement never waits for replies and a crash after it loses nothing.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/orm.js';
 import type { Logger } from '../../logger.js';
 import { storeInboundMany } from '../../domain/inbox/inbound.js';
 import { InboundWriter } from '../../domain/inbox/inbound-writer.js';
 import { applyProviderStatus } from '../../domain/notifications/delivery.js';
+import { bodyLimit } from '../../http/body-limit.js';
 import { errorBody } from '../../http/errors.js';
 import type { AppEnv } from '../../http/types.js';
 import { parseWebhook } from './payload.js';
