@@ -84,6 +84,8 @@ export async function startBenchService(opts: {
       ...(process.env.PIPELINE_THREAD ? { PIPELINE_THREAD: process.env.PIPELINE_THREAD } : {}),
       // And PIPELINE_NICE (unset: the default, 5 steps below the HTTP thread).
       ...(process.env.PIPELINE_NICE ? { PIPELINE_NICE: process.env.PIPELINE_NICE } : {}),
+      // As npm start runs it (package.json): glibc's malloc arenas capped at two (docs/production.md).
+      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
       ...opts.env,
     },
   });

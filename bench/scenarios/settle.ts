@@ -16,6 +16,8 @@ async function child(spec: object): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
     const c = spawn(process.execPath, [script, JSON.stringify(spec)], {
       cwd: ROOT,
+      // As npm run settle runs it (package.json).
+      env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
