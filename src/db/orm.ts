@@ -4,7 +4,6 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { ormOptions } from '../../mikro-orm.config.js';
 import type { Config } from '../config.js';
 import type { EmbeddedDatabase } from './embedded.js';
-import { NamedStatementClient } from './named-statements.js';
 
 /** How long the pool keeps an idle connection open. */
 export const POOL_IDLE_MS = 60_000;
@@ -53,14 +52,7 @@ export async function openDatabase(
     // pg closes a connection idle for 10 s by default, and the next burst (a message while the outbox and the
     // inbox sweep hold the warm ones) pays for a new one: a backend start and authentication, 5–25 ms on the
     // request that needed it. Idle connections are kept a minute instead (never more than poolSize of them).
-    // Over a server, repeated statements are prepared once per connection (src/db/named-statements.ts). Not over
-    // the embedded database: its socket server runs every connection in PGlite's one session, where two
-    // connections preparing the same name would collide.
-    const orm = await MikroORM.init({
-      ...base,
-      pool: { ...base.pool, idleTimeoutMillis: POOL_IDLE_MS },
-      ...(embedded ? {} : { driverOptions: { Client: NamedStatementClient } }),
-    });
+    const orm = await MikroORM.init({ ...base, pool: { ...base.pool, idleTimeoutMillis: POOL_IDLE_MS } });
     return {
       orm,
       kind: embedded ? 'embedded' : 'server',
