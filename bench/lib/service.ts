@@ -49,6 +49,9 @@ function readHwmMb(pid: number): number {
   }
 }
 
+/** What `npm start` and `npm run settle` add to a process's environment (package.json; docs/production.md). */
+export const NPM_SCRIPT_ENV = { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
+
 export async function startBenchService(opts: {
   databaseUrl: string;
   graphUrl: string;
@@ -84,8 +87,7 @@ export async function startBenchService(opts: {
       ...(process.env.PIPELINE_THREAD ? { PIPELINE_THREAD: process.env.PIPELINE_THREAD } : {}),
       // And PIPELINE_NICE (unset: the default, 5 steps below the HTTP thread).
       ...(process.env.PIPELINE_NICE ? { PIPELINE_NICE: process.env.PIPELINE_NICE } : {}),
-      // As npm start runs it (package.json): glibc's malloc arenas capped at two (docs/production.md).
-      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+      ...NPM_SCRIPT_ENV,
       ...opts.env,
     },
   });

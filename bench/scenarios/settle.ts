@@ -5,7 +5,7 @@ import { lastCompletePeriod, addDays } from '../../src/domain/settlements/period
 import type { Figure } from '../lib/report.js';
 import { createScratch } from '../lib/scratch.js';
 import { withoutEntryIndexes, bulkEntries, recomputeFarmerFigures, seedAdvances, seedFarmers, seedStaff } from '../lib/seed.js';
-import { builtTree, ROOT } from '../lib/service.js';
+import { builtTree, NPM_SCRIPT_ENV, ROOT } from '../lib/service.js';
 
 const FARMERS = 10_000;
 const PER_FARMER = 60; // 20 a week for 3 weeks: 600,000 entries
@@ -16,8 +16,7 @@ async function child(spec: object): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
     const c = spawn(process.execPath, [script, JSON.stringify(spec)], {
       cwd: ROOT,
-      // As npm run settle runs it (package.json).
-      env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+      env: { ...process.env, ...NPM_SCRIPT_ENV },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -230,38 +230,34 @@ describe('deliveries', () => {
     expect(await count('inbound_messages', `provider_message_id = 'wamid.OTHER-NUMBER-0001'`)).toBe(0);
   });
 
-  it('accepts a 2 MB delivery and refuses one over the limit with 413', async () => {
+  /** A `bal` delivery with message id `id`, padded by `padding` bytes of filler. */
+  const paddedDelivery = (id: string, padding: number) => {
     const payload = JSON.parse(fixture('text-message.json', { now: true })) as {
       entry: { changes: { value: { messages: { id: string; text: { body: string } }[] } & Record<string, unknown> }[] }[];
     };
     const value = payload.entry[0]!.changes[0]!.value;
-    value.messages[0]!.id = 'wamid.BIG-2MB-0001';
+    value.messages[0]!.id = id;
     value.messages[0]!.text.body = 'bal';
-    value['padding'] = 'x'.repeat(2 * 1024 * 1024);
-    const big = JSON.stringify(payload);
+    value['padding'] = 'x'.repeat(padding);
+    return JSON.stringify(payload);
+  };
+
+  it('accepts a 2 MB delivery and refuses one over the limit with 413', async () => {
+    const big = paddedDelivery('wamid.BIG-2MB-0001', 2 * 1024 * 1024);
     expect(big.length).toBeGreaterThan(2 * 1024 * 1024);
     const ok = await signedPost(big);
     expect(ok.status).toBe(200);
     expect(await count('inbound_messages', `provider_message_id = 'wamid.BIG-2MB-0001'`)).toBe(1);
 
-    value.messages[0]!.id = 'wamid.HUGE-0001';
-    value['padding'] = 'x'.repeat(5 * 1024 * 1024);
-    const huge = JSON.stringify(payload);
+    const huge = paddedDelivery('wamid.HUGE-0001', 5 * 1024 * 1024);
     const refused = await signedPost(huge);
     expect(refused.status).toBe(413);
     expect(await count('inbound_messages', `provider_message_id = 'wamid.HUGE-0001'`)).toBe(0);
   });
 
   it('counts a chunked delivery (no Content-Length) against the same limit', async () => {
-    const payload = JSON.parse(fixture('text-message.json', { now: true })) as {
-      entry: { changes: { value: { messages: { id: string; text: { body: string } }[] } & Record<string, unknown> }[] }[];
-    };
-    const value = payload.entry[0]!.changes[0]!.value;
-    value.messages[0]!.text.body = 'bal';
     const send = (id: string, padding: number) => {
-      value.messages[0]!.id = id;
-      value['padding'] = 'x'.repeat(padding);
-      const body = Buffer.from(JSON.stringify(payload));
+      const body = Buffer.from(paddedDelivery(id, padding));
       return new Promise<number>((resolve, reject) => {
         const req = http.request(`${base}/webhooks/whatsapp`, {
           method: 'POST',
