@@ -8,6 +8,7 @@ import { openDatabase } from '../../src/db/orm.js';
 import { parsePeriod } from '../../src/domain/settlements/period.js';
 import { settlePeriod } from '../../src/domain/settlements/settlement.service.js';
 import { settlementStatementData } from '../../src/domain/settlements/statement.service.js';
+import * as outboxWorker from '../../src/outbox/outbox-worker.js';
 import * as renderPool from '../../src/pdf/render-pool.js';
 
 const spec = JSON.parse(process.argv[2]!) as { url: string; period: string; statements: number };
@@ -18,9 +19,12 @@ const period = parsePeriod('weekly', spec.period);
 let t = performance.now();
 const result = await settlePeriod(db.orm, { period, timeZone: config.marketTimeZone, concurrency: 2 });
 const settleMs = performance.now() - t;
+// The settlement run's own high-water mark, before any render worker starts.
+const settleRunPeakRssMb = process.resourceUsage().maxRSS / 1024;
 
 // Where the code has it (this tree, not earlier commits that bench:compare runs), the pool the service builds
 // for a server database: each worker reads its own statements. Otherwise this thread reads and ships the data.
+const outbox: Partial<typeof outboxWorker> = outboxWorker;
 const mod: Partial<typeof renderPool> & Pick<typeof renderPool, 'StatementRenderPool'> = renderPool;
 const pool = mod.statementRenderPool ? mod.statementRenderPool(db) : new mod.StatementRenderPool();
 const ids = result.settled.slice(0, spec.statements).map((r) => r.settlementId!);
@@ -39,6 +43,7 @@ if (own) {
     ids.map(async (id) => {
       const pdf = await renderOne(id);
       bytes += pdf.length;
+      outbox.freeDocumentBytes?.(pdf); // as the outbox does once a statement is sent (where the code has it)
     }),
   );
 } else {
@@ -71,6 +76,7 @@ process.stdout.write(
     cpuMsPerStatement: (renderCpu.user + renderCpu.system) / 1000 / Math.max(1, ids.length),
     meanBytes: bytes / Math.max(1, ids.length),
     workers: pool.size,
+    settleRunPeakRssMb,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   }),
 );

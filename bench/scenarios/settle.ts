@@ -46,7 +46,7 @@ export async function settle(o: { quick: boolean; log: (s: string) => void }): P
     o.log(`  settle: loaded ${farmers * PER_FARMER} entries in ${((Date.now() - t0) / 1000).toFixed(0)} s; settling ${period.label}`);
     const r = await child({ url: scratch.url, period: period.label, statements: o.quick ? 100 : 600 });
     o.log(
-      `  settle: ${r.farmers} settlements, ${r.entries} entries in ${(r.settleMs! / 1000).toFixed(1)} s; ${r.statements} statements at ${r.statementsPerSec!.toFixed(0)}/s on ${r.workers} workers, CPU ${r.cpuMsPerStatement?.toFixed(1)} ms per statement`,
+      `  settle: ${r.farmers} settlements, ${r.entries} entries in ${(r.settleMs! / 1000).toFixed(1)} s; ${r.statements} statements at ${r.statementsPerSec!.toFixed(0)}/s on ${r.workers} workers, CPU ${r.cpuMsPerStatement?.toFixed(1)} ms per statement; peak RSS ${r.settleRunPeakRssMb?.toFixed(0)} MB after the run, ${r.peakRssMb?.toFixed(0)} MB in all`,
     );
     const note = `${r.farmers} farmers, ${r.entries} entries`;
     return {

@@ -38,9 +38,9 @@ export async function statementDocument(
   payload: StatementPayload,
   timeZone: string,
   renderer: StatementRenderer,
-): Promise<Omit<StatementDocument, 'data'> & { caption: string }> {
+): Promise<Omit<StatementDocument, 'data'> & { caption: string; freeAfterSend: true }> {
   const { data, ...doc } = await renderStatementDocument(em, payload, timeZone, renderer);
-  return { ...doc, caption: payload.caption ?? statementCaption(data, payload.language ?? data.language) };
+  return { ...doc, caption: payload.caption ?? statementCaption(data, payload.language ?? data.language), freeAfterSend: true };
 }
 
 export function ledgerDocumentResolver(options: {

@@ -32,6 +32,19 @@ export interface DocumentContent {
   filename: string;
   mimeType: string;
   caption?: string;
+  /** The bytes were made for this send alone (a statement just drawn): the outbox frees them once sent. */
+  freeAfterSend?: boolean;
+}
+
+/**
+ * Frees a sent document's memory at once. A statement comes from its render worker as a transferred ArrayBuffer,
+ * which V8 counts as external memory and frees only at a full collection; the outbox's thread allocates little
+ * and reaches one late, so sent statements piled up by the tens of MB. Only a buffer the bytes fill whole is
+ * detached: a small Buffer cut from Node's shared pool is left alone.
+ */
+export function freeDocumentBytes(bytes: Uint8Array): void {
+  const b = bytes.buffer;
+  if (b instanceof ArrayBuffer && !b.detached && bytes.byteOffset === 0 && bytes.byteLength === b.byteLength) b.transfer(0);
 }
 
 /** Turns a document notification's payload into the file to send (the settlements feature renders PDFs). */
@@ -233,8 +246,12 @@ export class OutboxWorker {
   private async send(n: ClaimedNotification): Promise<SendResult> {
     if (isDocumentPayload(n.payload)) {
       if (!this.o.resolveDocument) throw new AppError('NO_DOCUMENT_RESOLVER', 'No document renderer is configured');
-      const doc = await this.o.resolveDocument(n.payload);
-      return this.o.channel.sendDocument({ to: n.recipientPhone, ...doc });
+      const { freeAfterSend, ...doc } = await this.o.resolveDocument(n.payload);
+      try {
+        return await this.o.channel.sendDocument({ to: n.recipientPhone, ...doc });
+      } finally {
+        if (freeAfterSend) freeDocumentBytes(doc.bytes);
+      }
     }
     if (typeof n.payload.text !== 'string' || !n.payload.text) throw new AppError('EMPTY_NOTIFICATION', 'Notification has no text');
     return this.o.channel.sendText({

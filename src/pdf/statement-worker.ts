@@ -48,7 +48,9 @@ async function renderBatch(jobs: WorkerJob[], figures: Promise<(StatementData | 
         continue;
       }
       const pdf = await renderStatementPdf(data);
-      const bytes = new Uint8Array(pdf.buffer, pdf.byteOffset, pdf.byteLength).slice();
+      // A PDF that owns its whole ArrayBuffer (Buffer.concat's, past Buffer's 4 KB pool) is transferred as it is.
+      const whole = pdf.byteOffset === 0 && pdf.byteLength === pdf.buffer.byteLength && !(pdf.buffer instanceof SharedArrayBuffer);
+      const bytes = whole ? new Uint8Array(pdf.buffer as ArrayBuffer) : new Uint8Array(pdf.buffer, pdf.byteOffset, pdf.byteLength).slice();
       // A statement read here goes back as its summary (for the caption and filename), without its lines.
       const summary = 'data' in job ? undefined : (({ lines: _, ...rest }) => rest)(data);
       post({ id: job.id, last, bytes, summary }, [bytes.buffer]);

@@ -334,6 +334,39 @@ describe('the 24-hour window and documents', () => {
     expect(msg.body.document).toEqual({ id: upload.mediaId, filename: 'S-2026W47-FAR001.pdf', caption: 'வாராந்திர கணக்கு / Weekly statement' });
   });
 
+  it('frees a statement drawn for the send once it is sent, and leaves other bytes alone', async () => {
+    // 50 KB: its own ArrayBuffer, as a drawn statement has (a transferred one, or Buffer.concat's past 4 KB).
+    const drawn = Buffer.alloc(50_000, 7);
+    drawn.write('%PDF-1.7\n');
+    const sentCopy = Buffer.from(drawn);
+    const small = Buffer.from('%PDF-1.7 small\n'); // cut from Node's shared 8 KB pool
+    const neighbour = Buffer.from('the pool neighbour'); // very likely the same pool ArrayBuffer as `small`
+    const docs: Record<string, { bytes: Buffer; free: boolean }> = {
+      'S-FREE-1': { bytes: drawn, free: true },
+      'S-FREE-2': { bytes: small, free: true },
+      'S-KEEP-3': { bytes: Buffer.alloc(50_000, 9), free: false },
+    };
+    const resolve: DocumentResolver = async (p) => {
+      const d = docs[String(p.settlementId)]!;
+      return { bytes: d.bytes, filename: `${String(p.settlementId)}.pdf`, mimeType: 'application/pdf', freeAfterSend: d.free };
+    };
+    const to = newPhone();
+    await openWindow(to);
+    for (const name of Object.keys(docs)) {
+      const id = await enqueue(to, { settlementId: name }, 'settlement_statement');
+      expect((await untilFinal(worker({ resolveDocument: resolve }), id)).status).toBe('sent');
+    }
+    const uploaded = (name: string) => fake.uploads.find((u) => u.filename === `${name}.pdf`)!.bytes;
+    expect(uploaded('S-FREE-1').equals(sentCopy)).toBe(true); // sent whole, then freed
+    expect(drawn.buffer.detached).toBe(true);
+    expect(drawn.length).toBe(0);
+    expect(uploaded('S-FREE-2').toString()).toBe('%PDF-1.7 small\n');
+    expect(small.toString()).toBe('%PDF-1.7 small\n'); // a pooled buffer is never detached
+    expect(neighbour.toString()).toBe('the pool neighbour');
+    expect(docs['S-KEEP-3']!.bytes.length).toBe(50_000); // not drawn for this send: kept
+    expect(uploaded('S-KEEP-3').equals(Buffer.alloc(50_000, 9))).toBe(true);
+  });
+
   it('sends the configured templates outside the window, and records that it did', async () => {
     const to = newPhone(); // never wrote to us
     const textId = await enqueue(to, { text: 'Receipt:\nRose 12.5 kg\tnet ₹1,000.00' }, 'receipt');
