@@ -38,6 +38,8 @@ export async function balance(o: { quick: boolean; log: (s: string) => void; cpu
     } = await scratch.pool.query<{ n: number }>('select count(*)::int as n from daily_entries');
     const loadS = (Date.now() - t0) / 1000;
     o.log(`  balance: loaded ${entries} entries for ${FARMERS} farmers in ${loadS.toFixed(0)} s`);
+    // Diagnosis only (BENCH_OUTBOX=off), as in ingest: the replies are not sent while the next ask is processed.
+    if (process.env.BENCH_OUTBOX === 'off') await scratch.pool.query(`update system_settings set value = 'false' where key = 'whatsapp_enabled'`);
 
     svc = await startBenchService({ databaseUrl: scratch.url, graphUrl: graph.url, cpuProf: o.cpuProf });
     const spec: LoadSpec = {

@@ -113,6 +113,8 @@ export class OutboxWorker {
   /** wake() came while a round was running: the rows it announced may not have been seen by that round. */
   private woken = false;
   private lastReclaim = -Infinity;
+  /** Set by a round that may have left due rows: it claimed its limit, or a recipient's rows wait behind a send. */
+  private leftDue = false;
   readonly maxAttempts: number;
   /** Sends that finish while another is being recorded are recorded together: one UPDATE for many replies. */
   private readonly sentWrites: GroupedWrites<SentRecord, void>;
@@ -189,12 +191,14 @@ export class OutboxWorker {
       if (reclaimed) this.log.warn({ reclaimed }, 'notifications whose send was interrupted are queued again');
     }
     const rate = Math.max(1, Math.floor(ratePerSecond) || 1);
+    const limit = Math.min(this.o.batchSize ?? 50, rate);
     const claimed = await claimDueNotifications(em, {
-      limit: Math.min(this.o.batchSize ?? 50, rate),
+      limit,
       leaseMs: this.o.leaseMs ?? 120_000,
       recipientGapMs: this.o.recipientGapMs ?? 0,
       combineUpTo: this.o.combineUpTo ?? 4096,
     });
+    this.leftDue = claimed.length >= limit || claimed.some((n) => n.behind > 0);
     if (!claimed.length) return 0;
     // The rate is per sending number, whichever replica sends: the slots come from one shared row.
     const waits = await reserveSendSlots(em, this.o.sendingNumber ?? this.o.channel.name, rate, claimed.length);
@@ -278,9 +282,10 @@ export class OutboxWorker {
       } catch (err) {
         this.log.error({ err }, 'outbox round failed; trying again shortly');
       }
-      // Go again at once after a round that sent something (a recipient's next row is due only now), or when
-      // rows were announced while the round ran (that wake-up found no one waiting and was lost before).
-      const more = handled > 0 || this.woken;
+      // Go again at once after a round that may have left due rows (its limit reached, or a recipient's next row
+      // due only now that the one before it is sent), or when rows were announced while the round ran (that
+      // wake-up found no one waiting). Not after every send: the empty round that followed cost two queries a reply.
+      const more = (handled > 0 && this.leftDue) || this.woken;
       if (!more && this.running) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.o.pollMs ?? 1_000);

@@ -334,6 +334,28 @@ describe('the 24-hour window and documents', () => {
     expect(msg.body.document).toEqual({ id: upload.mediaId, filename: 'S-2026W47-FAR001.pdf', caption: 'வாராந்திர கணக்கு / Weekly statement' });
   });
 
+  it('sends a document waiting behind a text at once, and runs no empty round after the last send', async () => {
+    const to = newPhone();
+    await openWindow(to);
+    const textId = await enqueue(to, { text: 'your balance' });
+    const docId = await enqueue(to, { settlementId: 'S-BEHIND-1' }, 'settlement_statement'); // not combined with the text
+    const rounds: number[] = [];
+    // A poll far longer than the test: only the loop's own "go again at once" can send the document in time.
+    const w = worker({ pollMs: 600_000, resolveDocument: resolver, beforeRound: async () => void rounds.push(Date.now()) });
+    w.start();
+    try {
+      await eventually(async () => (await row(docId)).status === 'sent', 'the document behind the text to be sent');
+      expect((await row(textId)).status).toBe('sent');
+      await new Promise((r) => setTimeout(r, 300));
+      // Round 1 sent the text (the document behind it), round 2 the document; then nothing was left to look for.
+      expect(rounds).toHaveLength(2);
+    } finally {
+      await w.stop();
+    }
+    const sent = fake.accepted().filter((m) => m.body.to === toOf(to));
+    expect(sent.map((m) => m.body.type)).toEqual(['text', 'document']);
+  });
+
   it('frees a statement drawn for the send once it is sent, and leaves other bytes alone', async () => {
     // 50 KB: its own ArrayBuffer, as a drawn statement has (a transferred one, or Buffer.concat's past 4 KB).
     const drawn = Buffer.alloc(50_000, 7);

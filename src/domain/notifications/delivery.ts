@@ -15,6 +15,8 @@ export interface ClaimedNotification {
   payload: NotificationPayload;
   /** Including this one. */
   attempts: number;
+  /** The recipient's pending rows left behind this send (a document after texts, say): a later round's. */
+  behind: number;
 }
 
 export interface ClaimOptions {
@@ -40,7 +42,16 @@ export const COMBINED_SEPARATOR = '\n\n';
 export async function claimDueNotifications(em: EntityManager, o: ClaimOptions): Promise<ClaimedNotification[]> {
   const combineUpTo = o.combineUpTo ?? 0;
   const rows = await em.execute<
-    { id: string; head_id: string; recipient_phone: string; type: string; language: Language; payload: NotificationPayload; attempts: number }[]
+    {
+      id: string;
+      head_id: string;
+      recipient_phone: string;
+      type: string;
+      language: Language;
+      payload: NotificationPayload;
+      attempts: number;
+      behind: number;
+    }[]
   >(
     `with heads as (
         select c.id, c.recipient_phone from notifications c
@@ -60,13 +71,15 @@ export async function claimDueNotifications(em: EntityManager, o: ClaimOptions):
           from heads h
           join notifications f on f.recipient_phone = h.recipient_phone and f.status = 'pending' and f.id >= h.id
          window w as (partition by h.id order by f.id)),
-      picked as (select id, head_id from run where is_head or (? > 0 and all_texts and run_len - 2 <= ?))
+      picked as (select id, head_id from run where is_head or (? > 0 and all_texts and run_len - 2 <= ?)),
+      behind as (select r.head_id, count(*) filter (where p.id is null) as n from run r left join picked p on p.id = r.id group by r.head_id)
      update notifications n
         set status = 'sending', attempts = n.attempts + 1, updated_at = now(),
             next_attempt_at = now() + (? * interval '1 millisecond')
-       from picked p
+       from picked p join behind b on b.head_id = p.head_id
       where n.id = p.id
-      returning n.id::text as id, p.head_id::text as head_id, n.recipient_phone, n.type, n.language, n.payload, n.attempts`,
+      returning n.id::text as id, p.head_id::text as head_id, n.recipient_phone, n.type, n.language, n.payload, n.attempts,
+                b.n::int as behind`,
     [o.recipientGapMs, o.limit, combineUpTo, combineUpTo, o.leaseMs],
   );
   const byHead = new Map<string, typeof rows>();
@@ -92,6 +105,7 @@ export async function claimDueNotifications(em: EntityManager, o: ClaimOptions):
       language: head.language,
       payload,
       attempts: Number(head.attempts),
+      behind: Number(head.behind),
     });
   }
   return claimed.sort((x, y) => Number(BigInt(x.id) - BigInt(y.id)));
