@@ -113,8 +113,6 @@ export class OutboxWorker {
   /** wake() came while a round was running: the rows it announced may not have been seen by that round. */
   private woken = false;
   private lastReclaim = -Infinity;
-  /** Set by a round that may have left due rows: it claimed its limit, or a recipient's rows wait behind a send. */
-  private leftDue = false;
   readonly maxAttempts: number;
   /** Sends that finish while another is being recorded are recorded together: one UPDATE for many replies. */
   private readonly sentWrites: GroupedWrites<SentRecord, void>;
@@ -175,15 +173,20 @@ export class OutboxWorker {
    * round is one reference-cache scope: the settings are read once at its start (one query), and the sends'
    * own reads (the Cloud API's template names, three settings per template send) come from that read.
    */
-  runOnce(): Promise<number> {
+  async runOnce(): Promise<number> {
+    return (await this.runRound()).handled;
+  }
+
+  /** `leftDue`: the round may have left due rows (it claimed its limit, or a recipient's rows wait behind a send). */
+  private runRound(): Promise<{ handled: number; leftDue: boolean }> {
     return withReferenceCache(() => this.round());
   }
 
-  private async round(): Promise<number> {
+  private async round(): Promise<{ handled: number; leftDue: boolean }> {
     const em = this.o.db.orm.em.fork();
     const [enabled, ratePerSecond] = await Promise.all([getBooleanSetting(em, 'whatsapp_enabled'), getNumberSetting(em, 'outbox_rate_per_second')]);
     // Switched off by an admin: rows wait (nothing is dropped) until it is switched on again.
-    if (!enabled) return 0;
+    if (!enabled) return { handled: 0, leftDue: false };
     // A claim expires after leaseMs (2 min): looking for expired ones every round only cost a query per reply.
     if (Date.now() - this.lastReclaim >= (this.o.reclaimEveryMs ?? 10_000)) {
       const reclaimed = await reclaimExpiredClaims(em, this.maxAttempts);
@@ -198,8 +201,7 @@ export class OutboxWorker {
       recipientGapMs: this.o.recipientGapMs ?? 0,
       combineUpTo: this.o.combineUpTo ?? 4096,
     });
-    this.leftDue = claimed.length >= limit || claimed.some((n) => n.behind > 0);
-    if (!claimed.length) return 0;
+    if (!claimed.length) return { handled: 0, leftDue: false };
     // The rate is per sending number, whichever replica sends: the slots come from one shared row.
     const waits = await reserveSendSlots(em, this.o.sendingNumber ?? this.o.channel.name, rate, claimed.length);
     const started = Date.now();
@@ -212,7 +214,7 @@ export class OutboxWorker {
       }
     });
     await Promise.all(workers);
-    return claimed.length;
+    return { handled: claimed.length, leftDue: claimed.length >= limit || claimed.some((n) => n.behind > 0) };
   }
 
   private async deliver(n: ClaimedNotification): Promise<void> {
@@ -274,18 +276,18 @@ export class OutboxWorker {
 
   private async loop(): Promise<void> {
     while (this.running) {
-      let handled = 0;
+      let round = { handled: 0, leftDue: false };
       this.woken = false;
       try {
         await this.o.beforeRound?.();
-        if (this.o.channel.status().ok) handled = await this.runOnce();
+        if (this.o.channel.status().ok) round = await this.runRound();
       } catch (err) {
         this.log.error({ err }, 'outbox round failed; trying again shortly');
       }
       // Go again at once after a round that may have left due rows (its limit reached, or a recipient's next row
       // due only now that the one before it is sent), or when rows were announced while the round ran (that
       // wake-up found no one waiting). Not after every send: the empty round that followed cost two queries a reply.
-      const more = (handled > 0 && this.leftDue) || this.woken;
+      const more = (round.handled > 0 && round.leftDue) || this.woken;
       if (!more && this.running) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.o.pollMs ?? 1_000);
